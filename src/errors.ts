@@ -1,0 +1,58 @@
+/** Airbyte's `failure_type`: who can fix it, and whether a retry may help. */
+export type FailureType = 'config_error' | 'transient_error' | 'system_error';
+
+/** What was going on when an error happened; carried into the TRACE's internal message. */
+export interface ErrorContext {
+  stream?: string;
+  cid?: string;
+  cids?: string[];
+  taskId?: string;
+  endpoint?: string;
+  status?: number;
+  code?: number;
+  [key: string]: unknown;
+}
+
+export interface ConnectorErrorOptions {
+  cause?: unknown;
+  context?: ErrorContext;
+}
+
+/** The base of every error the connector raises on purpose. */
+export class ConnectorError extends Error {
+  readonly failureType: FailureType;
+  readonly context: ErrorContext;
+
+  constructor(message: string, failureType: FailureType, options: ConnectorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.failureType = failureType;
+    this.context = options.context ?? {};
+  }
+}
+
+/** The user must change the config, catalog, state or credentials; Airbyte does not retry. */
+export class ConfigError extends ConnectorError {
+  constructor(message: string, options?: ConnectorErrorOptions) {
+    super(message, 'config_error', options);
+  }
+}
+
+/** Worth retrying later: rate limits, 5xx, network faults, slow tasks. */
+export class TransientError extends ConnectorError {
+  constructor(message: string, options?: ConnectorErrorOptions) {
+    super(message, 'transient_error', options);
+  }
+}
+
+/** A bug, or a reply from Stream that the connector cannot make sense of. */
+export class SystemError extends ConnectorError {
+  constructor(message: string, options?: ConnectorErrorOptions) {
+    super(message, 'system_error', options);
+  }
+}
+
+/** The one place where any thrown value becomes a failure type. */
+export function failureTypeOf(error: unknown): FailureType {
+  return error instanceof ConnectorError ? error.failureType : 'system_error';
+}
