@@ -1,11 +1,17 @@
-// Placeholder with the final signature; replaced by the sync implementation (issue 5).
 import type { Config } from './config.js';
-import { SystemError } from './errors.js';
+import { ConfigError, ConnectorError, failureTypeOf } from './errors.js';
+import { parseExport } from './export/parse-export.js';
+import { channelWindow, chunk, explicitChannels, withoutExcluded } from './export/plan.js';
+import { SyncState, type SyncMode } from './export/sync-state.js';
+import { runPipeline, type JobFailure } from './export/task-pipeline.js';
 import type { MessageWriter } from './protocol/writer.js';
+import type { CompletedTask, RateLimitWait } from './stream/client.js';
+import { StreamClient } from './stream/client.js';
+import { toRecords, type StreamName } from './streams/index.js';
 
 export interface ConfiguredStream {
   name: string;
-  syncMode: 'full_refresh' | 'incremental';
+  syncMode: SyncMode;
 }
 
 export interface SyncInput {
@@ -18,6 +24,202 @@ export interface SyncInput {
   signal: AbortSignal;
 }
 
-export async function runSync(_input: SyncInput): Promise<void> {
-  throw new SystemError('read is not implemented yet');
+type Job = { kind: 'channels'; number: number; cids: string[] } | { kind: 'users'; number: number; userIds: string[] };
+
+const USERS_PER_EXPORT = 25;
+const HEARTBEAT_CHECK_MS = 60_000;
+/** Airbyte fails a sync that prints nothing for long; re-print the states after this much silence. */
+const HEARTBEAT_SILENCE_CHECKS = 4;
+
+/** `read`: plan the exports, run them, write records, states and statuses. */
+export async function runSync(input: SyncInput): Promise<void> {
+  const { config, writer, signal } = input;
+  const selected = new Map(input.streams.map((stream) => [stream.name as StreamName, stream.syncMode]));
+  const names = [...selected.keys()];
+  const startedAt = new Date().toISOString();
+  const state = new SyncState({
+    selected,
+    input: input.state,
+    startDate: config.start_date,
+    lookbackHours: config.lookback_window_hours,
+    startedAt,
+  });
+  const checkpoints = new Checkpoints(writer, names, (name, final) => state.stateOf(name, final));
+  let running = false;
+  const client = new StreamClient({
+    apiKey: config.api_key,
+    apiSecret: config.api_secret,
+    baseUrl: config.base_url,
+    onLog: (level, message) => void writer.log(level, message),
+    onRateLimit: (wait: RateLimitWait) => {
+      void writer.log('WARN', `Rate limited by Stream on ${wait.endpoint}: waiting ${Math.ceil(wait.waitMs / 1000)} s, until ${wait.resetAt.toISOString()}`);
+      if (running) for (const name of names) void writer.streamStatus(name, 'RUNNING', wait.resetAt);
+    },
+  });
+  const heartbeat = setInterval(() => checkpoints.heartbeat(), HEARTBEAT_CHECK_MS);
+  heartbeat.unref();
+
+  try {
+    for (const name of names) await writer.streamStatus(name, 'STARTED');
+    const cids = await resolveChannels(client, config, signal);
+    for (const name of names) await writer.streamStatus(name, 'RUNNING');
+    running = true;
+    if (selected.has('channels')) await writer.estimate('channels', cids.length);
+
+    const plannedCids = new Set(cids);
+    const jobs: Job[] = [
+      ...chunk(cids, config.channels_per_export).map((batch, index) => ({ kind: 'channels' as const, number: index + 1, cids: batch })),
+      ...chunk(config.user_ids ?? [], USERS_PER_EXPORT).map((userIds, index) => ({ kind: 'users' as const, number: index + 1, userIds })),
+    ];
+    await writer.log('INFO', `Planned ${jobs.length} export(s): ${cids.length} channel(s) in batches of ${config.channels_per_export}, ${config.user_ids?.length ?? 0} user(s); messages until ${startedAt}`);
+
+    let done = 0;
+    const describe = (job: Job) => (job.kind === 'channels' ? `channel batch ${job.number} (${job.cids.join(', ')})` : `user batch ${job.number} (${job.userIds.join(', ')})`);
+
+    const prepare = async (job: Job, jobSignal: AbortSignal): Promise<CompletedTask> => {
+      const context = job.kind === 'channels' ? { cids: job.cids } : { userIds: job.userIds };
+      const taskId =
+        job.kind === 'channels'
+          ? await client.exportChannels(
+              job.cids.map((cid) =>
+                channelWindow(cid, {
+                  since: state.windowStart(cid),
+                  until: startedAt,
+                  lookbackHours: state.needsMessages ? config.lookback_window_hours : 0,
+                }),
+              ),
+              {
+                version: config.export_format,
+                include_truncated_messages: config.include_truncated_messages,
+                include_soft_deleted_channels: config.include_soft_deleted_channels,
+              },
+              jobSignal,
+            )
+          : await client.exportUsers(job.userIds, jobSignal);
+      await writer.log('INFO', `Export task ${taskId} created for ${describe(job)}`);
+      return client.waitForTask(taskId, {
+        pollIntervalMs: config.poll_interval_seconds * 1000,
+        timeoutMs: config.export_timeout_minutes * 60_000,
+        signal: jobSignal,
+        context: { ...context, taskId },
+      });
+    };
+
+    const consume = async (job: Job, task: CompletedTask, jobSignal: AbortSignal): Promise<void> => {
+      const format = job.kind === 'users' ? 'v2' : config.export_format;
+      const skipped = new Map<string, number>();
+      const bytes = client.download(task.task_id, task.result.url, jobSignal);
+      const onSkip = (reason: string) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+      for await (const entity of parseExport(bytes, format, onSkip)) {
+        for (const record of toRecords(entity, { reactionsFromLatest: format === 'v1' })) {
+          if (!selected.has(record.stream)) continue;
+          // A user export repeats messages of channels the channel exports already cover.
+          if (job.kind === 'users' && record.stream !== 'users' && plannedCids.has(String(record.data.cid))) continue;
+          if (!state.admit(record.stream, record.data)) continue;
+          const wait = checkpoints.record(record.stream, record.data);
+          if (wait) await wait;
+        }
+      }
+      for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: skipped ${count} line(s): ${reason}`);
+      if (job.kind === 'channels') state.completeWindows(job.cids);
+      await checkpoints.save(false);
+      done += 1;
+      await writer.log('INFO', `Export ${done}/${jobs.length} written (${describe(job)}); ${checkpoints.total} record(s) so far`);
+    };
+
+    const failures = await runPipeline(jobs, {
+      concurrency: config.max_concurrent_exports,
+      signal,
+      prepare,
+      consume,
+      isFatal: (error) => error instanceof ConfigError,
+    });
+
+    await checkpoints.save(failures.length === 0);
+    if (failures.length > 0) throw failedExports(failures, jobs.length, describe);
+    for (const name of names) await writer.streamStatus(name, 'COMPLETE');
+  } catch (error) {
+    if (!signal.aborted) for (const name of names) await writer.streamStatus(name, 'INCOMPLETE');
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+    await client.close();
+  }
+}
+
+async function resolveChannels(client: StreamClient, config: Config, signal: AbortSignal): Promise<string[]> {
+  const explicit = explicitChannels(config);
+  if (explicit) {
+    const found = new Set<string>();
+    for await (const channel of client.listChannels({ cids: explicit }, signal)) found.add(channel.cid);
+    const missing = explicit.filter((cid) => !found.has(cid));
+    if (missing.length > 0) {
+      throw new ConfigError(`Stream has no channel ${missing.join(', ')}: check channel_ids in the config`, { context: { cids: missing } });
+    }
+    return explicit;
+  }
+  const listed: string[] = [];
+  for await (const channel of client.listChannels({ types: config.channel_types ?? [] }, signal)) listed.push(channel.cid);
+  return withoutExcluded(listed, config);
+}
+
+/** One error for the whole sync, of the gravest failure type among the failed exports. */
+function failedExports(failures: JobFailure<Job>[], total: number, describe: (job: Job) => string): ConnectorError {
+  const types = failures.map((failure) => failureTypeOf(failure.error));
+  const type = types.includes('config_error') ? 'config_error' : types.includes('system_error') ? 'system_error' : 'transient_error';
+  const details = failures.map((failure) => `${describe(failure.job)}: ${failure.error instanceof Error ? failure.error.message : String(failure.error)}`);
+  const cids = failures.flatMap((failure) => (failure.job.kind === 'channels' ? failure.job.cids : []));
+  return new ConnectorError(`${failures.length} of ${total} export(s) failed; the others were written and their state saved. ${details.join('; ')}`, type, {
+    cause: failures[0]?.error,
+    context: { cids },
+  });
+}
+
+/**
+ * Writes records and states: a stream's state goes out when it changed or records came since its
+ * last one, so no two identical states follow each other without records between them.
+ */
+class Checkpoints {
+  total = 0;
+  private readonly recordsSince = new Map<StreamName, number>();
+  private readonly lastSaved = new Map<StreamName, string>();
+  private silentChecks = 0;
+  private totalAtLastCheck = 0;
+
+  constructor(
+    private readonly writer: MessageWriter,
+    private readonly names: readonly StreamName[],
+    private readonly stateOf: (name: StreamName, final: boolean) => Record<string, unknown>,
+  ) {}
+
+  record(stream: StreamName, data: Record<string, unknown>): Promise<void> | undefined {
+    this.total += 1;
+    this.recordsSince.set(stream, (this.recordsSince.get(stream) ?? 0) + 1);
+    return this.writer.record(stream, data);
+  }
+
+  async save(final: boolean): Promise<void> {
+    for (const name of this.names) {
+      const state = this.stateOf(name, final);
+      const text = JSON.stringify(state);
+      if (this.lastSaved.get(name) === text && !this.recordsSince.get(name)) continue;
+      this.lastSaved.set(name, text);
+      this.recordsSince.set(name, 0);
+      await this.writer.state(name, state);
+    }
+  }
+
+  /**
+   * Called every minute: after a few silent minutes (slow tasks) re-print each stream's current
+   * state, which covers only exports already written.
+   */
+  heartbeat(): void {
+    this.silentChecks = this.total === this.totalAtLastCheck ? this.silentChecks + 1 : 0;
+    this.totalAtLastCheck = this.total;
+    if (this.silentChecks < HEARTBEAT_SILENCE_CHECKS) return;
+    this.silentChecks = 0;
+    for (const name of this.names) {
+      if (!this.recordsSince.get(name)) void this.writer.state(name, this.stateOf(name, false));
+    }
+  }
 }
