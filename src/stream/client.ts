@@ -1,6 +1,25 @@
-// Placeholder with the final API; replaced by the Stream client implementation (issue 3).
+import { Agent } from 'undici';
 import type { ErrorContext } from '../errors.js';
 import { SystemError } from '../errors.js';
+import type { Log, RateLimitWait, Timeouts } from './api-transport.js';
+import { ApiTransport, defaultTimeouts } from './api-transport.js';
+import type { ChannelFilter, ChannelSummary, QueryChannelsBody } from './channels.js';
+import { listChannels, queryChannelsResponseSchema } from './channels.js';
+import type { DownloadLimits } from './download.js';
+import { defaultDownloadLimits, downloadExport } from './download.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { defaultRetryPolicy } from './retry-policy.js';
+import type { CompletedTask, Task } from './task.js';
+import { createdTaskSchema, taskSchema } from './task.js';
+import type { WaitForTaskOptions } from './task-poller.js';
+import { pollTask } from './task-poller.js';
+
+export type { ChannelFilter, ChannelSummary } from './channels.js';
+export type { DownloadLimits } from './download.js';
+export type { Log, LogLevel, RateLimitWait, Timeouts } from './api-transport.js';
+export type { RetryPolicy } from './retry-policy.js';
+export type { CompletedTask, Task } from './task.js';
+export type { WaitForTaskOptions } from './task-poller.js';
 
 export interface StreamClientOptions {
   apiKey: string;
@@ -10,13 +29,13 @@ export interface StreamClientOptions {
   /** Called each time the client waits out a rate limit, before it waits. */
   onRateLimit?: (wait: RateLimitWait) => void;
   /** Diagnostics worth a LOG line: retries, refreshed download URLs, resumed downloads. */
-  onLog?: (level: 'INFO' | 'WARN' | 'DEBUG', message: string) => void;
-}
-
-export interface RateLimitWait {
-  endpoint: string;
-  waitMs: number;
-  resetAt: Date;
+  onLog?: Log;
+  /** Overrides of defaultRetryPolicy (5 retries of GET and POST, 0.5 s doubling to 30 s, 50 % jitter, rate-limit waits ≤ 90 s). */
+  retry?: Partial<RetryPolicy>;
+  /** Overrides of defaultTimeouts (connect 10 s, headers 60 s, body 60 s). */
+  timeouts?: Partial<Timeouts>;
+  /** Overrides of defaultDownloadLimits (5 resumes in a row without progress, 3 fresh URLs). */
+  download?: Partial<DownloadLimits>;
 }
 
 export interface ChannelRef {
@@ -35,68 +54,102 @@ export interface ExportChannelsOptions {
   include_soft_deleted_channels: boolean;
 }
 
-export interface Task {
-  task_id: string;
-  status: string;
-  created_at?: string;
-  updated_at?: string;
-  result?: { url?: string; [key: string]: unknown } | null;
-  error?: { type?: string; description?: string } | null;
-}
+/** Stream's documented maximum of channels or users in one export request. */
+export const MAX_EXPORT_ITEMS = 25;
 
-export type CompletedTask = Task & { status: 'completed'; result: { url: string } };
-
-export interface WaitForTaskOptions {
-  /** First poll delay; later polls back off to maxPollIntervalMs. */
-  pollIntervalMs: number;
-  maxPollIntervalMs?: number;
-  /** Give up (TransientError naming the task and context) after this long. */
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Called after every poll, e.g. to keep the platform informed. */
-  onPoll?: (task: Task) => void;
-  /** Carried into errors: the channels or users of the task. */
-  context?: ErrorContext;
-}
-
-export interface ChannelSummary {
-  cid: string;
-  type: string;
-  id: string;
-  created_at: string;
+function checkBatch(what: string, count: number): void {
+  if (count < 1 || count > MAX_EXPORT_ITEMS) {
+    throw new SystemError(`An export request needs 1 to ${MAX_EXPORT_ITEMS} ${what}, got ${count}`);
+  }
 }
 
 export class StreamClient {
-  constructor(readonly options: StreamClientOptions) {}
+  private readonly policy: RetryPolicy;
+  private readonly api: ApiTransport;
+  private readonly downloads: Agent;
+  private readonly downloadLimits: DownloadLimits;
+
+  constructor(readonly options: StreamClientOptions) {
+    this.policy = { ...defaultRetryPolicy, ...options.retry };
+    const timeouts = { ...defaultTimeouts, ...options.timeouts };
+    this.api = new ApiTransport({
+      apiKey: options.apiKey,
+      apiSecret: options.apiSecret,
+      baseUrl: options.baseUrl,
+      policy: this.policy,
+      timeouts,
+      onRateLimit: options.onRateLimit,
+      onLog: options.onLog,
+    });
+    // A separate dispatcher for the pre-signed download hosts: nothing of the API's auth can leak onto it.
+    this.downloads = new Agent({
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.headersMs,
+      bodyTimeout: timeouts.bodyMs,
+    });
+    this.downloadLimits = { ...defaultDownloadLimits, ...options.download };
+  }
 
   /** POST /export_channels; at most 25 channels. Returns the task id. */
-  async exportChannels(_channels: ChannelExportRequest[], _options: ExportChannelsOptions, _signal?: AbortSignal): Promise<string> {
-    throw new SystemError('not implemented');
+  async exportChannels(channels: ChannelExportRequest[], options: ExportChannelsOptions, signal?: AbortSignal): Promise<string> {
+    checkBatch('channels', channels.length);
+    const context = { cids: channels.map((channel) => `${channel.type}:${channel.id}`) };
+    const created = await this.api.call(
+      {
+        method: 'POST',
+        path: '/export_channels',
+        endpoint: 'ExportChannels',
+        body: {
+          channels: channels.map(({ type, id, messages_since, messages_until }) => ({ type, id, messages_since, messages_until })),
+          version: options.version,
+          include_truncated_messages: options.include_truncated_messages,
+          include_soft_deleted_channels: options.include_soft_deleted_channels,
+        },
+        context,
+        signal,
+      },
+      createdTaskSchema,
+    );
+    return created.task_id;
   }
 
   /** POST /export/users; at most 25 user ids. Returns the task id. */
-  async exportUsers(_userIds: string[], _signal?: AbortSignal): Promise<string> {
-    throw new SystemError('not implemented');
+  async exportUsers(userIds: string[], signal?: AbortSignal): Promise<string> {
+    checkBatch('users', userIds.length);
+    const created = await this.api.call(
+      { method: 'POST', path: '/export/users', endpoint: 'ExportUsers', body: { user_ids: userIds }, context: { userIds }, signal },
+      createdTaskSchema,
+    );
+    return created.task_id;
   }
 
   /** GET /tasks/{id}. */
-  async getTask(_taskId: string, _signal?: AbortSignal): Promise<Task> {
-    throw new SystemError('not implemented');
+  async getTask(taskId: string, signal?: AbortSignal, context?: ErrorContext): Promise<Task> {
+    return this.api.call(
+      { method: 'GET', path: `/tasks/${encodeURIComponent(taskId)}`, endpoint: 'GetTask', context: { ...context, taskId }, signal },
+      taskSchema,
+    );
   }
 
   /** Polls until completed; a failed task or a timeout throws. */
-  async waitForTask(_taskId: string, _options: WaitForTaskOptions): Promise<CompletedTask> {
-    throw new SystemError('not implemented');
+  async waitForTask(taskId: string, options: WaitForTaskOptions): Promise<CompletedTask> {
+    return pollTask(taskId, (signal) => this.getTask(taskId, signal, options.context), options, this.options.onLog);
   }
 
-  /** Every channel of the given types (all types when empty) or exactly the given cids, keyset-paged past offset 1000. */
-  async *listChannels(_filter: { types?: string[]; cids?: string[] }, _signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
-    throw new SystemError('not implemented');
+  /**
+   * Every channel of the given types (all types when empty) or exactly the given cids, keyset-paged past
+   * offset 1000. Unknown cids are skipped, logged and passed to `filter.onMissing`.
+   */
+  async *listChannels(filter: ChannelFilter, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+    yield* listChannels((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);
   }
 
   /** One cheap authenticated request; throws ConfigError naming the credential to check when auth fails. */
-  async checkAuth(_signal?: AbortSignal): Promise<void> {
-    throw new SystemError('not implemented');
+  async checkAuth(signal?: AbortSignal): Promise<void> {
+    await this.queryChannels(
+      { filter_conditions: {}, sort: [{ field: 'created_at', direction: 1 }], limit: 1, offset: 0, state: false, watch: false, presence: false },
+      signal,
+    );
   }
 
   /**
@@ -104,9 +157,37 @@ export class StreamClient {
    * download is cut off and resumed or the URL expires (fresh URL via getTask(taskId)).
    * Sends no Stream credentials to the download host.
    */
-  async *download(_taskId: string, _url: string, _signal?: AbortSignal): AsyncGenerator<Buffer> {
-    throw new SystemError('not implemented');
+  async *download(taskId: string, url: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    yield* downloadExport({
+      taskId,
+      url,
+      signal,
+      dispatcher: this.downloads,
+      freshUrl: (refreshSignal) => this.freshUrl(taskId, refreshSignal),
+      policy: this.policy,
+      limits: this.downloadLimits,
+      log: this.options.onLog,
+    });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await Promise.all([this.api.close(), this.downloads.close()]);
+  }
+
+  private async queryChannels(body: QueryChannelsBody, signal?: AbortSignal): Promise<ChannelSummary[]> {
+    const response = await this.api.call(
+      { method: 'POST', path: '/channels', endpoint: 'QueryChannels', body, signal },
+      queryChannelsResponseSchema,
+    );
+    return response.channels.map(({ channel }) => ({ cid: channel.cid, type: channel.type, id: channel.id, created_at: channel.created_at }));
+  }
+
+  private async freshUrl(taskId: string, signal?: AbortSignal): Promise<string> {
+    const task = await this.getTask(taskId, signal);
+    const url = task.result?.url;
+    if (task.status !== 'completed' || typeof url !== 'string' || url === '') {
+      throw new SystemError(`Task ${taskId} has no download URL any more (status ${task.status})`, { context: { taskId }, cause: task });
+    }
+    return url;
+  }
 }

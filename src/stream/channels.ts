@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { SystemError } from '../errors.js';
+import type { Log } from './api-transport.js';
+
+export interface ChannelSummary {
+  cid: string;
+  type: string;
+  id: string;
+  created_at: string;
+}
+
+export interface ChannelFilter {
+  /** Every channel of these types; all types when absent or empty. */
+  types?: string[];
+  /** Exactly these channels (wins over types). */
+  cids?: string[];
+  /** Called once, after the listing, with the cids Stream does not know (also logged as a WARN). */
+  onMissing?: (cids: string[]) => void;
+}
+
+export interface QueryChannelsBody {
+  filter_conditions: Record<string, unknown>;
+  sort: { field: string; direction: 1 | -1 }[];
+  limit: number;
+  offset: number;
+  state: false;
+  watch: false;
+  presence: false;
+}
+
+export type QueryChannelsPage = (body: QueryChannelsBody, signal?: AbortSignal) => Promise<ChannelSummary[]>;
+
+export const queryChannelsResponseSchema = z.looseObject({
+  channels: z.array(
+    z.looseObject({
+      channel: z.looseObject({ cid: z.string(), type: z.string(), id: z.string(), created_at: z.string() }),
+    }),
+  ),
+});
+
+export const CHANNELS_PAGE_SIZE = 30;
+const MAX_OFFSET = 1000;
+const SORT: QueryChannelsBody['sort'] = [
+  { field: 'created_at', direction: 1 },
+  { field: 'cid', direction: 1 },
+];
+
+/**
+ * Keyset paging, because Stream caps offset at 1000: each page asks for created_at ≥ the last one seen and
+ * skips, by offset, the channels already returned at exactly that timestamp (a prefix in cid order).
+ */
+async function* keysetPages(query: QueryChannelsPage, base: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+  let lastCreatedAt: string | undefined;
+  let seenAtLast = new Set<string>();
+  for (;;) {
+    const offset = seenAtLast.size;
+    if (offset > MAX_OFFSET) {
+      throw new SystemError(`More than ${MAX_OFFSET} channels share created_at ${lastCreatedAt}: Stream cannot page past them`, {
+        context: { endpoint: 'QueryChannels' },
+      });
+    }
+    const filter_conditions = lastCreatedAt === undefined ? base : { ...base, created_at: { $gte: lastCreatedAt } };
+    const page = await query(
+      { filter_conditions, sort: SORT, limit: CHANNELS_PAGE_SIZE, offset, state: false, watch: false, presence: false },
+      signal,
+    );
+    let fresh = 0;
+    for (const channel of page) {
+      if (channel.created_at === lastCreatedAt && seenAtLast.has(channel.cid)) continue;
+      if (channel.created_at !== lastCreatedAt) {
+        lastCreatedAt = channel.created_at;
+        seenAtLast = new Set();
+      }
+      seenAtLast.add(channel.cid);
+      fresh += 1;
+      yield channel;
+    }
+    if (page.length < CHANNELS_PAGE_SIZE) return;
+    if (fresh === 0) {
+      throw new SystemError(`QueryChannels returned a full page of channels already listed (created_at ≥ ${lastCreatedAt})`, {
+        context: { endpoint: 'QueryChannels' },
+      });
+    }
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/**
+ * The channels the filter names, each once. Cids Stream does not know are not an error here: they are
+ * reported (log + onMissing) and the caller decides; an export of one fails with a ConfigError anyway.
+ */
+export async function* listChannels(query: QueryChannelsPage, filter: ChannelFilter, log?: Log, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+  if (filter.cids === undefined || filter.cids.length === 0) {
+    const base = filter.types !== undefined && filter.types.length > 0 ? { type: { $in: filter.types } } : {};
+    yield* keysetPages(query, base, signal);
+    return;
+  }
+  const missing = new Set(filter.cids);
+  for (const cids of chunk([...missing], CHANNELS_PAGE_SIZE)) {
+    for await (const channel of keysetPages(query, { cid: { $in: cids } }, signal)) {
+      if (!missing.delete(channel.cid)) continue;
+      yield channel;
+    }
+  }
+  if (missing.size > 0) {
+    log?.('WARN', `Stream does not know these configured channels: ${[...missing].join(', ')}`);
+    filter.onMissing?.([...missing]);
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { ConnectorError, ErrorContext } from '../errors.js';
+import { ConfigError, SystemError, TransientError } from '../errors.js';
+
+const errorBodySchema = z.looseObject({
+  code: z.number().optional(),
+  message: z.string().optional(),
+  StatusCode: z.number().optional(),
+  more_info: z.string().optional(),
+});
+
+export type StreamErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Stream's JSON error body, or undefined when the body is not one (edge 429s and 5xx are plain text or HTML). */
+export function parseErrorBody(text: string): StreamErrorBody | undefined {
+  try {
+    const parsed = errorBodySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const AUTH_CODES = new Set([2, 5, 17, 40, 41, 42, 43]);
+const TOKEN_CODES = new Set([40, 41, 42, 43]);
+const TRANSIENT_CODES = new Set([9, 23]);
+const SNIPPET_LENGTH = 300;
+
+export interface FailedResponse {
+  /** Stream's operation name, e.g. ExportChannels. */
+  endpoint: string;
+  status: number;
+  bodyText: string;
+  context?: ErrorContext;
+}
+
+function whatStreamSaid(body: StreamErrorBody | undefined, bodyText: string): string {
+  const text = body?.message ?? bodyText.replace(/\s+/g, ' ').trim().slice(0, SNIPPET_LENGTH);
+  return text === '' ? 'an empty body' : `"${text}"`;
+}
+
+function credentialToCheck(code: number | undefined, status: number): string {
+  if (code === 2) return 'check api_key: Stream does not accept it for this app';
+  if (code !== undefined && TOKEN_CODES.has(code)) {
+    return 'check api_secret: the token signed with it was rejected (it must be the secret of this api_key)';
+  }
+  if (code === 17 || status === 403) {
+    return 'check that api_key and api_secret are the server-side credentials of the app and that it allows this';
+  }
+  return 'check api_key and api_secret';
+}
+
+function missingChannels(message: string, cids: string[] | undefined): string {
+  const named = cids?.filter((cid) => message.includes(cid) || message.includes(`"${cid.slice(cid.indexOf(':') + 1)}"`));
+  if (named !== undefined && named.length > 0) return named.join(', ');
+  return cids?.join(', ') ?? 'of this request';
+}
+
+/** Whether a failed response is worth retrying at all (the policy still decides whether it will be). */
+export function isTransientResponse(status: number, body: StreamErrorBody | undefined): boolean {
+  return status === 408 || status === 429 || status >= 500 || (body?.code !== undefined && TRANSIENT_CODES.has(body.code));
+}
+
+/** The connector error for a non-2xx answer of the Stream API. */
+export function errorFromResponse({ endpoint, status, bodyText, context }: FailedResponse): ConnectorError {
+  const body = parseErrorBody(bodyText);
+  const code = body?.code;
+  const said = whatStreamSaid(body, bodyText);
+  const options = {
+    context: { ...context, endpoint, status, ...(code === undefined ? {} : { code }) },
+    cause: body ?? (bodyText === '' ? undefined : bodyText.slice(0, SNIPPET_LENGTH)),
+  };
+  const where = `${endpoint} (HTTP ${status}${code === undefined ? '' : `, code ${code}`})`;
+  if (status === 401 || status === 403 || (code !== undefined && AUTH_CODES.has(code))) {
+    return new ConfigError(`Stream rejected the credentials on ${where}: ${credentialToCheck(code, status)}. Stream said ${said}`, options);
+  }
+  if (isTransientResponse(status, body)) {
+    return new TransientError(`Stream could not answer ${where} for now. Stream said ${said}`, options);
+  }
+  if (body?.message !== undefined && /can't find channel/i.test(body.message)) {
+    const channels = missingChannels(body.message, context?.cids);
+    return new ConfigError(`Stream cannot find channel ${channels}: check channel_ids. Stream said ${said}`, options);
+  }
+  return new SystemError(`Stream refused ${where}. Stream said ${said}`, options);
+}

@@ -1,0 +1,47 @@
+/** How the client retries API requests. Plain data, so a caller can override any part of it. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  limit: number;
+  /** Methods that may be retried. */
+  methods: readonly string[];
+  /** HTTP statuses that may be retried; network errors always may (for the methods above). */
+  statusCodes: readonly number[];
+  /** The first backoff delay; it doubles on every retry... */
+  baseDelayMs: number;
+  /** ...up to this. */
+  maxDelayMs: number;
+  /** The share of each backoff delay that is random (0: none, 1: anywhere between 0 and the delay). */
+  jitter: number;
+  /** The longest wait for a rate limit to reset; Stream's windows are one minute long. */
+  maxRateLimitWaitMs: number;
+}
+
+/*
+ * POST is retried, POST /export_channels and POST /export/users included, although creating an export is not
+ * idempotent: after an ambiguous failure (timeout after the body was sent, connection reset, 5xx) Stream may
+ * have created a task whose id never reached us. Retrying can then create a second task. That orphan is
+ * harmless: the connector only ever polls and downloads the task id it got back, and the orphan costs one
+ * request of the 60/min export budget and some work on Stream's side. Not retrying would fail the whole sync,
+ * and the platform's retry of the sync costs far more. Stream offers no idempotency key to do better.
+ * A 429 is never ambiguous: the request was refused before anything was created.
+ */
+export const defaultRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
+  limit: 5,
+  methods: ['GET', 'POST'],
+  statusCodes: [408, 429, 500, 502, 503, 504],
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  jitter: 0.5,
+  maxRateLimitWaitMs: 90_000,
+});
+
+/** The wait before retry number `retry` (1-based): exponential, capped, with the policy's jitter taken off. */
+export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.round(exponential * (1 - policy.jitter * random()));
+}
+
+/** The wait until a rate limit resets, capped; never shorter than the base delay (clocks disagree). */
+export function rateLimitDelayMs(policy: RetryPolicy, resetAt: Date, nowMs: number): number {
+  return Math.min(policy.maxRateLimitWaitMs, Math.max(policy.baseDelayMs, resetAt.getTime() - nowMs));
+}

@@ -1,0 +1,87 @@
+import type { ErrorContext } from '../errors.js';
+import { SystemError, TransientError } from '../errors.js';
+import type { Log } from './api-transport.js';
+import { sleep } from './sleep.js';
+import type { CompletedTask, Task } from './task.js';
+
+export interface WaitForTaskOptions {
+  /** First poll delay; later polls back off (×1.5) to maxPollIntervalMs. */
+  pollIntervalMs: number;
+  /** Default 60 s. */
+  maxPollIntervalMs?: number;
+  /** Give up (TransientError naming the task and context) after this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called after every poll, e.g. to keep the platform informed. */
+  onPoll?: (task: Task) => void;
+  /** Carried into errors: the channels or users of the task. */
+  context?: ErrorContext;
+}
+
+const PENDING_STATUSES = new Set(['waiting', 'pending', 'running']);
+const BACKOFF_FACTOR = 1.5;
+const DEFAULT_MAX_POLL_INTERVAL_MS = 60_000;
+
+function describeContext(context: ErrorContext | undefined): string {
+  if (context?.cids !== undefined) return ` (channels ${context.cids.join(', ')})`;
+  if (context?.cid !== undefined) return ` (channel ${context.cid})`;
+  if (Array.isArray(context?.userIds)) return ` (users ${context.userIds.join(', ')})`;
+  return '';
+}
+
+/**
+ * Polls `getTask` until the task completes. A failed task is a TransientError: nothing says the config or
+ * the connector is wrong, and the only remedy, a new export in a later attempt, is what a retry does.
+ */
+export async function pollTask(
+  taskId: string,
+  getTask: (signal?: AbortSignal) => Promise<Task>,
+  options: WaitForTaskOptions,
+  log?: Log,
+): Promise<CompletedTask> {
+  const { signal, context } = options;
+  const maxInterval = options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS;
+  const deadline = Date.now() + options.timeoutMs;
+  const errorContext = { ...context, taskId };
+  const unknownStatuses = new Set<string>();
+  let interval = Math.min(options.pollIntervalMs, maxInterval);
+  let last: Task | undefined;
+
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      const minutes = (options.timeoutMs / 60_000).toFixed(1);
+      throw new TransientError(
+        `Export task ${taskId}${describeContext(context)} did not finish within ${minutes} min (last status: ${last?.status ?? 'none'})`,
+        { context: { ...errorContext, taskStatus: last?.status } },
+      );
+    }
+    await sleep(Math.min(interval, remaining), signal);
+    interval = Math.min(interval * BACKOFF_FACTOR, maxInterval);
+    const task = await getTask(signal);
+    last = task;
+    options.onPoll?.(task);
+
+    if (task.status === 'completed') {
+      const url = task.result?.url;
+      if (typeof url !== 'string' || url === '') {
+        throw new SystemError(`Export task ${taskId}${describeContext(context)} completed without a download URL`, {
+          context: errorContext,
+          cause: task,
+        });
+      }
+      return { ...task, status: 'completed', result: { ...task.result, url } };
+    }
+    if (task.status === 'failed') {
+      const type = task.error?.type ?? 'unknown';
+      const description = task.error?.description ?? 'no description';
+      throw new TransientError(`Export task ${taskId}${describeContext(context)} failed on Stream's side: ${type}: ${description}`, {
+        context: { ...errorContext, taskError: task.error ?? null },
+      });
+    }
+    if (!PENDING_STATUSES.has(task.status) && !unknownStatuses.has(task.status)) {
+      unknownStatuses.add(task.status);
+      log?.('WARN', `Export task ${taskId} has status "${task.status}", unknown to the connector; polling on`);
+    }
+  }
+}

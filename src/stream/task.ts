@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+export const taskSchema = z.looseObject({
+  task_id: z.string(),
+  status: z.string(),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  result: z.looseObject({ url: z.string().optional() }).nullish(),
+  error: z.looseObject({ type: z.string().optional(), description: z.string().optional() }).nullish(),
+});
+
+export type Task = z.infer<typeof taskSchema>;
+
+export type CompletedTask = Task & { status: 'completed'; result: { url: string } };
+
+export const createdTaskSchema = z.looseObject({ task_id: z.string().min(1) });
