@@ -1,6 +1,15 @@
-// Placeholder with the final exports; replaced by the streams implementation.
-export const STREAM_NAMES = ['channels', 'members', 'messages', 'reactions', 'users'] as const;
-export type StreamName = (typeof STREAM_NAMES)[number];
+import { channels } from './channels.js';
+import { CURSOR_FIELD, STREAM_NAMES, type StreamDefinition, type StreamName } from './definition.js';
+import { airbyteJsonSchema } from './json-schema.js';
+import { members } from './members.js';
+import { messages } from './messages.js';
+import { reactions } from './reactions.js';
+import { users } from './users.js';
+
+export { STREAM_NAMES, isStreamName, type StreamDefinition, type StreamName } from './definition.js';
+export { cursorValue, toRecords, type StreamRecord } from './records.js';
+
+export const STREAMS: Readonly<Record<StreamName, StreamDefinition>> = { channels, members, messages, reactions, users };
 
 /** One entry of discover's catalog (an AirbyteStream). */
 export interface AirbyteStreamDefinition {
@@ -13,10 +22,27 @@ export interface AirbyteStreamDefinition {
   is_resumable: true;
 }
 
-export function airbyteStreams(): AirbyteStreamDefinition[] {
-  return [];
+let schemas: Record<StreamName, Record<string, unknown>> | undefined;
+
+/** Each stream's record schema as JSON schema, generated from its zod type (what schemas/*.json hold). */
+export function streamJsonSchemas(): Record<StreamName, Record<string, unknown>> {
+  schemas ??= Object.fromEntries(STREAM_NAMES.map((name) => [name, airbyteJsonSchema(STREAMS[name].record)])) as Record<
+    StreamName,
+    Record<string, unknown>
+  >;
+  return schemas;
 }
 
-export function isStreamName(name: string): name is StreamName {
-  return (STREAM_NAMES as readonly string[]).includes(name);
+export function airbyteStreams(): AirbyteStreamDefinition[] {
+  const jsonSchemas = streamJsonSchemas();
+  return STREAM_NAMES.map((name) => ({
+    name,
+    json_schema: structuredClone(jsonSchemas[name]),
+    // full_refresh first: Airbyte's basic_read test syncs each stream in its first mode.
+    supported_sync_modes: ['full_refresh', 'incremental'],
+    source_defined_cursor: true,
+    default_cursor_field: [CURSOR_FIELD],
+    source_defined_primary_key: STREAMS[name].primaryKey.map((path) => [...path]),
+    is_resumable: true,
+  }));
 }

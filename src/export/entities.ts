@@ -1,0 +1,127 @@
+/** The five kinds of entity an export file holds that the connector replicates. */
+export type EntityKind = 'channel' | 'member' | 'message' | 'reaction' | 'user';
+
+/** One entity read from an export file, not yet checked against its stream's schema. */
+export interface ExportEntity {
+  kind: EntityKind;
+  /** The channel of a channel, member, message or reaction, when the file tells it. */
+  cid?: string;
+  data: Record<string, unknown>;
+  /**
+   * Set on messages of v1 exports, which have no reaction lines: their reactions are known only
+   * through `latest_reactions`.
+   */
+  reactionsInline?: true;
+}
+
+/** Why a line was passed over; the caller logs it. */
+export interface SkippedLine {
+  skip: string;
+}
+
+export interface LineContext {
+  /** The cid of the last channel seen in the file, for entities that do not name theirs. */
+  cid?: string;
+}
+
+// Type names of Stream's import format (`{type, data}` / `{type, item}`), which v2 lines most likely share.
+const WRAPPED_KINDS = new Map<string, EntityKind>([
+  ['channel', 'channel'],
+  ['member', 'member'],
+  ['channel_member', 'member'],
+  ['message', 'message'],
+  ['reaction', 'reaction'],
+  ['user', 'user'],
+]);
+
+const NOT_REPLICATED = new Set(['read', 'device', 'future_channel_ban']);
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Tells what one parsed export line holds: a wrapped `{type, data|item}` entity or a bare one. */
+export function classifyLine(value: unknown, context: LineContext): ExportEntity | SkippedLine {
+  if (!isRecord(value)) return { skip: `a line holding ${describe(value)}, not an object` };
+  const wrapped = unwrap(value);
+  if (wrapped) {
+    const kind = WRAPPED_KINDS.get(wrapped.type);
+    if (kind) return toEntity(kind, wrapped.data, context, value);
+    return NOT_REPLICATED.has(wrapped.type)
+      ? { skip: `a "${wrapped.type}" line (not replicated)` }
+      : { skip: `a line of unknown type "${wrapped.type}"` };
+  }
+  const kind = bareKind(value);
+  return typeof kind === 'string' ? toEntity(kind, value, context) : kind;
+}
+
+/** The cid of the channel a member, message or reaction belongs to, as the object itself tells it. */
+export function ownerCid(data: Record<string, unknown>): string | undefined {
+  if (typeof data.cid === 'string') return data.cid;
+  if (typeof data.channel_cid === 'string') return data.channel_cid;
+  if (typeof data.channel_type === 'string' && typeof data.channel_id === 'string') {
+    return `${data.channel_type}:${data.channel_id}`;
+  }
+  return undefined;
+}
+
+/** A channel's own cid, or `type:id` when it only carries those. */
+export function channelCid(data: Record<string, unknown>): string | undefined {
+  if (typeof data.cid === 'string') return data.cid;
+  if (typeof data.type === 'string' && typeof data.id === 'string') return `${data.type}:${data.id}`;
+  return undefined;
+}
+
+function toEntity(
+  kind: EntityKind,
+  data: Record<string, unknown>,
+  context: LineContext,
+  wrapper?: Record<string, unknown>,
+): ExportEntity {
+  if (kind === 'user') return { kind, data };
+  const cid =
+    kind === 'channel'
+      ? channelCid(data)
+      : (ownerCid(data) ?? (wrapper && ownerCid(wrapper)) ?? context.cid);
+  return cid === undefined ? { kind, data } : { kind, cid, data };
+}
+
+function unwrap(value: Record<string, unknown>): { type: string; data: Record<string, unknown> } | undefined {
+  if (typeof value.type !== 'string') return undefined;
+  // A bare message or reaction also has a string `type`; these fields tell one from a wrapper.
+  if ('id' in value || 'message_id' in value || 'user_id' in value || 'created_at' in value) return undefined;
+  const data = isRecord(value.data) ? value.data : isRecord(value.item) ? value.item : undefined;
+  return data && { type: value.type, data };
+}
+
+// The field heuristics of the export notes (§5.3), most specific first.
+function bareKind(value: Record<string, unknown>): EntityKind | SkippedLine {
+  if ('last_read' in value) return { skip: 'a read-state line (last_read; not replicated)' };
+  const isText = 'text' in value || 'html' in value;
+  if (typeof value.message_id === 'string' && typeof value.type === 'string' && 'score' in value) return 'reaction';
+  if (typeof value.user_id === 'string' && ('channel_role' in value || 'status' in value) && !isText) return 'member';
+  if (typeof value.cid === 'string' && ('config' in value || 'member_count' in value || 'frozen' in value) && !isText) {
+    return 'channel';
+  }
+  if (typeof value.id === 'string' && isText) return 'message';
+  if (
+    typeof value.id === 'string' &&
+    ('role' in value || 'created_at' in value) &&
+    !('cid' in value || 'user_id' in value || 'message_id' in value)
+  ) {
+    return 'user';
+  }
+  return { skip: `an unrecognised line with the fields ${fieldList(value)}` };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function fieldList(value: Record<string, unknown>): string {
+  const keys = Object.keys(value);
+  const shown = keys.slice(0, 12).join(', ');
+  return keys.length > 12 ? `${shown}, … (${keys.length} in all)` : shown || '(none)';
+}

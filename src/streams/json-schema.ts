@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { SystemError } from '../errors.js';
+
+type JsonSchema = Record<string, unknown>;
+
+const NULL_SCHEMA = JSON.stringify({ type: 'null' });
+
+function isObject(value: unknown): value is JsonSchema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The JSON schema Airbyte wants for a record type. zod writes nullables as `anyOf [X, null]`,
+ * open objects as `additionalProperties: {}` and maps as `additionalProperties: <schema>`;
+ * Airbyte's acceptance tests reject `anyOf`, and any `additionalProperties` but `true`, so
+ * nullables become `type: [X, "null"]` and objects simply stay open.
+ */
+export function airbyteJsonSchema(record: z.ZodType): JsonSchema {
+  return simplify(z.toJSONSchema(record, { target: 'draft-7', io: 'output', unrepresentable: 'throw' }));
+}
+
+function simplify(schema: JsonSchema): JsonSchema {
+  const nullable = nullableInner(schema);
+  if (nullable) {
+    const { anyOf: _anyOf, ...outer } = schema;
+    const inner = simplify(nullable);
+    return { ...outer, ...inner, type: [...typesOf(inner), 'null'] };
+  }
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'additionalProperties' || key === 'propertyNames') continue;
+    if (key === 'pattern' && schema.format === 'date-time') continue;
+    if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
+    if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'not' || key === '$ref') {
+      throw new SystemError(`cannot express ${key} in an Airbyte stream schema: ${JSON.stringify(schema)}`);
+    }
+    out[key] = key === 'properties' && isObject(value) ? mapValues(value, simplify) : key === 'items' && isObject(value) ? simplify(value) : value;
+  }
+  return out;
+}
+
+function nullableInner(schema: JsonSchema): JsonSchema | undefined {
+  const { anyOf } = schema;
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return undefined;
+  const [first, second] = anyOf as unknown[];
+  if (isObject(first) && JSON.stringify(second) === NULL_SCHEMA) return first;
+  if (isObject(second) && JSON.stringify(first) === NULL_SCHEMA) return second;
+  return undefined;
+}
+
+function typesOf(schema: JsonSchema): string[] {
+  const { type } = schema;
+  if (typeof type === 'string') return [type];
+  if (Array.isArray(type)) return type.filter((t): t is string => typeof t === 'string' && t !== 'null');
+  throw new SystemError(`a nullable schema needs a type: ${JSON.stringify(schema)}`);
+}
+
+function mapValues(object: JsonSchema, map: (value: JsonSchema) => JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(object)) out[key] = isObject(value) ? map(value) : value;
+  return out;
+}
+
+/** The text of a committed schemas/<stream>.json file. */
+export function schemaFileText(schema: Record<string, unknown>): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
