@@ -1,0 +1,38 @@
+import { ConfigError } from '../errors.js';
+import type { MessageWriter } from '../protocol/writer.js';
+import { StreamClient } from '../stream/client.js';
+import { loadConfig } from './load-config.js';
+
+/**
+ * CONNECTION_STATUS FAILED (exit 0) for anything the user must fix: the config, the credentials,
+ * channel_ids that do not exist. Anything else is thrown and becomes a TRACE ERROR.
+ */
+export async function check(options: { config: string }, writer: MessageWriter, signal: AbortSignal): Promise<void> {
+  try {
+    const problem = await connectionProblem(options.config, writer, signal);
+    await writer.connectionStatus(problem === undefined ? 'SUCCEEDED' : 'FAILED', problem);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    await writer.connectionStatus('FAILED', error.message);
+  }
+}
+
+async function connectionProblem(configPath: string, writer: MessageWriter, signal: AbortSignal): Promise<string | undefined> {
+  const config = await loadConfig(configPath, writer);
+  const client = new StreamClient({
+    apiKey: config.api_key,
+    apiSecret: config.api_secret,
+    baseUrl: config.base_url,
+    onLog: (level, message) => void writer.log(level, message),
+  });
+  try {
+    await client.checkAuth(signal);
+    if (config.channel_ids.length === 0) return undefined;
+    const found = new Set<string>();
+    for await (const channel of client.listChannels({ cids: config.channel_ids }, signal)) found.add(channel.cid);
+    const missing = config.channel_ids.filter((cid) => !found.has(cid));
+    return missing.length === 0 ? undefined : `These channel_ids do not exist in the Stream app: ${missing.join(', ')}`;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { describeIssues, describeValue, issueMessage } from './protocol/zod-issues.js';
+
+export const DEFAULT_BASE_URL = 'https://chat.stream-io-api.com';
+export const DOCUMENTATION_URL = 'https://getstream.io/chat/docs/node/exporting_channels/';
+/** The platform only checks the major version; 0.2.0 is its default (protocol doc §2.1). */
+export const PROTOCOL_VERSION = '0.2.0';
+
+/**
+ * The pattern Airbyte's acceptance tests expect next to `format: date-time` (protocol doc §5).
+ * parseConfig accepts more than this (any RFC 3339 date-time, offsets and fractions included),
+ * so a config written for a laptop run keeps working.
+ */
+const START_DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$';
+const CID_PATTERN = /^[^\s:]+:[^\s:]+$/;
+const CHANNEL_TYPE_PATTERN = /^[^\s:]+$/;
+
+const cid = z.string().regex(CID_PATTERN, {
+  error: (issue) => `must be a cid of the form type:id, got ${describeValue(issue.input)}`,
+});
+
+const cidList = (meta: { title: string; description: string; order: number; examples: string[][] }) =>
+  z
+    .array(cid.meta({ pattern_descriptor: 'type:id' }))
+    .default([])
+    .meta(meta);
+
+export const configSchema = z
+  .object({
+    api_key: z.string().min(1).meta({
+      title: 'API Key',
+      description: 'The API key of your Stream app (Stream dashboard → App → Chat Overview).',
+      examples: ['mmhfdzb5evj2'],
+      order: 0,
+    }),
+    api_secret: z.string().min(1).meta({
+      title: 'API Secret',
+      description: "The app's API secret. It signs the server token and is never printed.",
+      airbyte_secret: true,
+      order: 1,
+    }),
+    start_date: z
+      .string()
+      .refine((value) => normalizeDateTime(value) !== undefined, {
+        message: 'must be a date-time such as 2024-01-01T00:00:00Z (RFC 3339), or a date such as 2024-01-01',
+      })
+      .optional()
+      .meta({
+        title: 'Start Date',
+        description:
+          'The first sync exports messages created after this instant (UTC when no offset is given). Leave empty to export the whole history.',
+        format: 'date-time',
+        pattern: START_DATE_PATTERN,
+        pattern_descriptor: 'YYYY-MM-DDTHH:mm:ss',
+        examples: ['2024-01-01T00:00:00'],
+        order: 2,
+      }),
+    channel_types: z
+      .array(
+        z.string().regex(CHANNEL_TYPE_PATTERN, {
+          error: (issue) => `must be a channel type (no spaces or colons), got ${describeValue(issue.input)}`,
+        }),
+      )
+      .default([])
+      .meta({
+        title: 'Channel Types',
+        description: 'Export every channel of these types. Empty: every type. Ignored when Channel IDs is set.',
+        examples: [['messaging', 'team']],
+        order: 3,
+      }),
+    channel_ids: cidList({
+      title: 'Channel IDs',
+      description: 'Export exactly these channels, as cids (type:id). Overrides Channel Types.',
+      examples: [['messaging:general', 'team:engineering']],
+      order: 4,
+    }),
+    exclude_channel_ids: cidList({
+      title: 'Excluded Channel IDs',
+      description: 'Never export these channels (cids, type:id).',
+      examples: [['messaging:sandbox']],
+      order: 5,
+    }),
+    user_ids: z
+      .array(z.string().min(1))
+      .default([])
+      .meta({
+        title: 'User IDs',
+        description: 'Also export these users through the user export API (25 per request).',
+        examples: [['alice', 'bob']],
+        order: 6,
+      }),
+    lookback_window_hours: z.int().min(0).default(0).meta({
+      title: 'Lookback Window (Hours)',
+      description: 'Re-export this much history before each cursor, to catch edited messages and late reactions.',
+      examples: [0, 24],
+      order: 7,
+    }),
+    include_truncated_messages: z.boolean().default(false).meta({
+      title: 'Include Truncated Messages',
+      description: 'Also export messages removed by a channel truncation.',
+      order: 8,
+    }),
+    include_soft_deleted_channels: z.boolean().default(false).meta({
+      title: 'Include Soft-Deleted Channels',
+      description: 'Also export channels that were soft-deleted.',
+      order: 9,
+    }),
+    export_format: z.enum(['v2', 'v1']).default('v2').meta({
+      title: 'Export Format',
+      description: 'v2: one entity per line (recommended); v1: one JSON document, streamed all the same.',
+      order: 10,
+    }),
+    base_url: z
+      .string()
+      .superRefine((value, context) => {
+        const problem = baseUrlProblem(value);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      })
+      .default(DEFAULT_BASE_URL)
+      .meta({
+        title: 'Base URL',
+        description: 'The Stream API host. Plain http is accepted only for loopback hosts (a local emulator).',
+        format: 'uri',
+        examples: [DEFAULT_BASE_URL],
+        order: 11,
+      }),
+    channels_per_export: z.int().min(1).max(25).default(25).meta({
+      title: 'Channels Per Export',
+      description: 'Channels per export request (Stream accepts at most 25).',
+      order: 12,
+    }),
+    max_concurrent_exports: z.int().min(1).default(3).meta({
+      title: 'Max Concurrent Exports',
+      description: 'Export tasks in flight at once.',
+      order: 13,
+    }),
+    poll_interval_seconds: z.number().positive().default(5).meta({
+      title: 'Poll Interval (Seconds)',
+      description: 'Delay before the first poll of an export task; later polls back off.',
+      order: 14,
+    }),
+    export_timeout_minutes: z.int().positive().default(120).meta({
+      title: 'Export Timeout (Minutes)',
+      description: 'An export task not done by then fails the sync with a transient error.',
+      order: 15,
+    }),
+  })
+  .meta({ title: 'Stream Chat Source Spec' });
+
+/** The parsed config: snake_case keys as in DESIGN.md, defaults applied, start_date in UTC ISO form. */
+export type Config = z.output<typeof configSchema>;
+
+/**
+ * Validates a config object and applies the defaults. Keys starting with `_` are ignored and
+ * other unknown keys dropped (see unknownConfigKeys). Throws one ConfigError naming every problem.
+ */
+export function parseConfig(raw: unknown): Config {
+  if (!isPlainObject(raw)) throw new ConfigError(`Invalid config: expected a JSON object, got ${describeValue(raw)}`);
+  const result = configSchema.safeParse(withoutPlatformKeys(raw), { error: issueMessage });
+  if (!result.success) throw new ConfigError(`Invalid config: ${describeIssues(result.error).join('; ')}`);
+  const config = result.data;
+  return {
+    ...config,
+    base_url: config.base_url.replace(/\/+$/, ''),
+    ...(config.start_date === undefined ? {} : { start_date: normalizeDateTime(config.start_date) }),
+  };
+}
+
+/** Keys the schema does not know, platform keys (`_…`) aside: worth a warning, not an error. */
+export function unknownConfigKeys(raw: unknown): string[] {
+  if (!isPlainObject(raw)) return [];
+  return Object.keys(raw).filter((key) => !key.startsWith('_') && !(key in configSchema.shape));
+}
+
+/** The JSON schema of the config (spec.json's connectionSpecification), from the zod schema. */
+export function connectionSpecification(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, {
+    io: 'input',
+    target: 'draft-7',
+    // z.int() bounds itself to the safe integers; that is no limit a user should read in the form.
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+    },
+  }) as Record<string, unknown>;
+}
+
+/** The whole ConnectorSpecification that `spec` prints and spec.json holds. */
+export function specification(): {
+  documentationUrl: string;
+  connectionSpecification: Record<string, unknown>;
+  protocol_version: string;
+} {
+  return { documentationUrl: DOCUMENTATION_URL, connectionSpecification: connectionSpecification(), protocol_version: PROTOCOL_VERSION };
+}
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?)?$/;
+
+/**
+ * `2024-01-01`, `2024-01-01T10:00:00` (both UTC) or any RFC 3339 date-time, as the UTC ISO
+ * string `2024-01-01T10:00:00.000Z`; undefined when it is not a real instant (month 13, Feb 30…).
+ */
+export function normalizeDateTime(value: string): string | undefined {
+  const match = DATE_TIME.exec(value);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
+    number, number, number, number, number, number,
+  ];
+  const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const offsetSign = match[9] === '-' ? -1 : 1;
+  const offsetHours = Number(match[10] ?? 0);
+  const offsetMinutes = Number(match[11] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const instant = date.getTime() - offsetSign * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return new Date(instant).toISOString();
+}
+
+function daysInMonth(year: number, month: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 0);
+  return date.getUTCDate();
+}
+
+function baseUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be an absolute URL such as ${DEFAULT_BASE_URL}, got ${describeValue(value)}`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') {
+    return isLoopback(url.hostname) ? undefined : `must use https (plain http only for loopback hosts), got ${describeValue(value)}`;
+  }
+  return `must be an https URL, got ${describeValue(value)}`;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function withoutPlatformKeys(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('_')));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,220 @@
+import { errorTrace } from './error-trace.js';
+import type { LogLevel, StreamStatus } from './messages.js';
+
+/** undefined: go on; a Promise: stdout is full, await it before writing more. */
+export type WriteResult = Promise<void> | undefined;
+
+export interface MessageWriterOptions {
+  /** Values replaced by `****` in every LOG, TRACE and CONNECTION_STATUS text. */
+  secrets?: string[];
+}
+
+/** Lines are gathered into chunks of about this many characters: one write call per chunk, not per message. */
+const CHUNK_CHARS = 64 * 1024;
+const MASK = '****';
+// JSON.stringify leaves these alone, but line readers such as Python's splitlines() break on them.
+const LINE_BREAKS = /[\u0085\u2028\u2029]/;
+const LINE_BREAKS_GLOBAL = /[\u0085\u2028\u2029]/g;
+
+interface StreamSlot {
+  recordPrefix: string;
+  descriptor: string;
+  recordsSinceState: number;
+}
+
+/**
+ * The only thing that writes to stdout: one Airbyte message per line, never pretty-printed.
+ * Messages are gathered into chunks and handed to the stream once per chunk (or on the next
+ * turn of the event loop); when the stream reports it is full, every write returns the same
+ * promise, resolved on 'drain', so a slow reader slows the sync instead of growing memory.
+ * Namespaces are never written (never "").
+ */
+export class MessageWriter {
+  private readonly out: NodeJS.WritableStream;
+  private readonly secrets: string[] = [];
+  private readonly streams = new Map<string, StreamSlot>();
+  private chunk = '';
+  private scheduled: NodeJS.Immediate | undefined;
+  private drain: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
+  private writesInFlight = 0;
+  private flushWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private failure: { error: Error; promise: Promise<void> } | undefined;
+  private interrupted = false;
+
+  constructor(out: NodeJS.WritableStream = process.stdout, options: MessageWriterOptions = {}) {
+    this.out = out;
+    for (const secret of options.secrets ?? []) this.addSecret(secret);
+    out.on('error', (error: Error) => this.fail(error));
+  }
+
+  addSecret(value: string): void {
+    if (value !== '' && !this.secrets.includes(value)) this.secrets.push(value);
+  }
+
+  /**
+   * From now on RECORD and STATE messages are dropped: after SIGTERM no state may claim records
+   * the platform will never see. LOG and TRACE still go out.
+   */
+  interrupt(): void {
+    this.interrupted = true;
+  }
+
+  record(stream: string, data: Record<string, unknown>): WriteResult {
+    if (this.interrupted) return undefined;
+    const slot = this.slot(stream);
+    slot.recordsSinceState += 1;
+    return this.push(`${slot.recordPrefix}${JSON.stringify(data)},"emitted_at":${Date.now()}}}\n`);
+  }
+
+  /** A STREAM state; sourceStats.recordCount counts this stream's records since its previous state. */
+  state(stream: string, streamState: Record<string, unknown>): WriteResult {
+    if (this.interrupted) return undefined;
+    const slot = this.slot(stream);
+    const count = slot.recordsSinceState;
+    slot.recordsSinceState = 0;
+    // recordCount is a double in the protocol; the decimal point keeps Java readers happy.
+    return this.push(
+      `{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":${slot.descriptor},` +
+        `"stream_state":${JSON.stringify(streamState)}},"sourceStats":{"recordCount":${count}.0}}}\n`,
+    );
+  }
+
+  streamStatus(stream: string, status: StreamStatus, rateLimitedResetAt?: Date): WriteResult {
+    const reasons =
+      rateLimitedResetAt === undefined
+        ? ''
+        : `,"reasons":[{"type":"RATE_LIMITED","rate_limited":{"quota_reset":${Math.round(rateLimitedResetAt.getTime())}}}]`;
+    return this.push(
+      `{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":${Date.now()},"stream_status":` +
+        `{"stream_descriptor":${this.slot(stream).descriptor},"status":"${status}"${reasons}}}}\n`,
+    );
+  }
+
+  log(level: LogLevel, message: string): WriteResult {
+    return this.message({ type: 'LOG', log: { level, message: this.mask(message) } });
+  }
+
+  /** A per-stream row estimate (TRACE ESTIMATE, type STREAM). */
+  estimate(stream: string, rowEstimate: number): WriteResult {
+    const estimate = { name: stream, type: 'STREAM', row_estimate: Math.max(0, Math.round(rowEstimate)) };
+    return this.message({ type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate } });
+  }
+
+  /** A TRACE ERROR for any thrown value, failure_type from failureTypeOf, secrets masked. */
+  error(error: unknown, stream?: string): WriteResult {
+    const trace = errorTrace(error, stream);
+    const masked = {
+      ...trace,
+      message: this.mask(trace.message),
+      ...(trace.internal_message === undefined ? {} : { internal_message: this.mask(trace.internal_message) }),
+      ...(trace.stack_trace === undefined ? {} : { stack_trace: this.mask(trace.stack_trace) }),
+    };
+    return this.message({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error: masked } });
+  }
+
+  spec(spec: object): WriteResult {
+    return this.message({ type: 'SPEC', spec });
+  }
+
+  catalog(streams: object[]): WriteResult {
+    return this.message({ type: 'CATALOG', catalog: { streams } });
+  }
+
+  connectionStatus(status: 'SUCCEEDED' | 'FAILED', message?: string): WriteResult {
+    const connectionStatus = message === undefined ? { status } : { status, message: this.mask(message) };
+    return this.message({ type: 'CONNECTION_STATUS', connectionStatus });
+  }
+
+  /** Resolves once everything written so far has been handed to the OS; rejects if stdout failed. */
+  flush(): Promise<void> {
+    this.writeChunk();
+    if (this.failure !== undefined) return this.failure.promise;
+    if (this.writesInFlight === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.flushWaiters.push({ resolve, reject }));
+  }
+
+  private message(message: object): WriteResult {
+    return this.push(`${JSON.stringify(message)}\n`);
+  }
+
+  private push(line: string): WriteResult {
+    if (this.failure !== undefined) return this.failure.promise;
+    this.chunk += LINE_BREAKS.test(line) ? line.replace(LINE_BREAKS_GLOBAL, escapeLineBreak) : line;
+    if (this.chunk.length >= CHUNK_CHARS) this.writeChunk();
+    else this.scheduled ??= setImmediate(() => this.writeChunk());
+    return this.drain?.promise;
+  }
+
+  private writeChunk(): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (this.chunk === '' || this.failure !== undefined) return;
+    const chunk = this.chunk;
+    this.chunk = '';
+    this.writesInFlight += 1;
+    const accepted = this.out.write(chunk, (error) => this.written(error ?? undefined));
+    if (!accepted && this.drain === undefined) this.waitForDrain();
+  }
+
+  private waitForDrain(): void {
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Callers that ignore a write's result must not turn a broken stdout into an unhandled rejection.
+    promise.catch(() => undefined);
+    this.drain = { promise, resolve, reject };
+    this.out.once('drain', () => {
+      this.drain = undefined;
+      resolve();
+    });
+  }
+
+  private written(error: Error | undefined): void {
+    this.writesInFlight -= 1;
+    if (error !== undefined) {
+      this.fail(error);
+      return;
+    }
+    if (this.writesInFlight === 0 && this.chunk === '') {
+      const waiters = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const waiter of waiters) waiter.resolve();
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    const promise = Promise.reject(error);
+    promise.catch(() => undefined);
+    this.failure = { error, promise };
+    this.drain?.reject(error);
+    this.drain = undefined;
+    for (const waiter of this.flushWaiters) waiter.reject(error);
+    this.flushWaiters = [];
+  }
+
+  private slot(stream: string): StreamSlot {
+    let slot = this.streams.get(stream);
+    if (slot === undefined) {
+      const name = JSON.stringify(stream);
+      slot = { recordPrefix: `{"type":"RECORD","record":{"stream":${name},"data":`, descriptor: `{"name":${name}}`, recordsSinceState: 0 };
+      this.streams.set(stream, slot);
+    }
+    return slot;
+  }
+
+  private mask(text: string): string {
+    let masked = text;
+    for (const secret of this.secrets) masked = masked.replaceAll(secret, MASK);
+    return masked;
+  }
+}
+
+function escapeLineBreak(character: string): string {
+  return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
