@@ -37,8 +37,17 @@ async function* parseLines(
   onSkip: (reason: string) => void,
   maxLineLength: number,
 ): AsyncGenerator<ExportEntity> {
+  // Lines split but not yet read are dropped when split2 fails, so it counts them itself.
+  let linesSplit = 0;
+  const splitter = split2(
+    (line: string) => {
+      linesSplit += 1;
+      return line;
+    },
+    { maxLength: maxLineLength },
+  );
   // Errors reach `lines` through pipeline; the callback only has to exist.
-  const lines: Transform = pipeline(Readable.from(bytes, { objectMode: false }), split2({ maxLength: maxLineLength }), () => {});
+  const lines: Transform = pipeline(Readable.from(bytes, { objectMode: false }), splitter, () => {});
   const context: LineContext = {};
   let lineNumber = 0;
   try {
@@ -57,7 +66,7 @@ async function* parseLines(
     }
   } catch (error) {
     // split2 reports an over-long unfinished line with this message only.
-    if (error instanceof Error && error.message === 'maximum buffer reached') throw lineTooLong(lineNumber + 1, maxLineLength, error);
+    if (error instanceof Error && error.message === 'maximum buffer reached') throw lineTooLong(linesSplit + 1, maxLineLength, error);
     throw error;
   }
 }
