@@ -34,7 +34,7 @@ export interface StreamClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Overrides of defaultTimeouts (connect 10 s, headers 60 s, body 60 s). */
   timeouts?: Partial<Timeouts>;
-  /** Overrides of defaultDownloadLimits (5 resumes in a row without progress, 3 fresh URLs). */
+  /** Overrides of defaultDownloadLimits (5 attempts in a row without progress, 3 fresh URLs). */
   download?: Partial<DownloadLimits>;
 }
 

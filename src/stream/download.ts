@@ -10,12 +10,12 @@ import { sleep } from './sleep.js';
 
 export interface DownloadLimits {
   /** Attempts in a row that bring no new byte before the download fails. Default 5. */
-  maxResumes: number;
+  maxAttemptsWithoutProgress: number;
   /** Fresh URLs fetched (GET /tasks/{id}) after the download host refused one. Default 3. */
   maxUrlRefreshes: number;
 }
 
-export const defaultDownloadLimits: Readonly<DownloadLimits> = Object.freeze({ maxResumes: 5, maxUrlRefreshes: 3 });
+export const defaultDownloadLimits: Readonly<DownloadLimits> = Object.freeze({ maxAttemptsWithoutProgress: 5, maxUrlRefreshes: 3 });
 
 export interface DownloadRequest {
   taskId: string;
@@ -83,7 +83,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
   let url = download.url;
   let offset = 0;
   let refreshes = 0;
-  let failures = 0;
+  let stalled = 0;
 
   for (;;) {
     const before = offset;
@@ -134,6 +134,8 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
           yield piece;
         }
         if (end === undefined || offset >= end) return;
+        // A range answer may be shorter than asked: its end is no fault, the rest is just another request.
+        if (statusCode === 206 && offset > before) continue;
         fault = `the body ended at byte ${offset} of ${end}`;
       }
     } catch (error) {
@@ -142,15 +144,15 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
       fault = describe(error);
       cause = error;
     }
-    failures = offset > before ? 1 : failures + 1;
-    if (failures > limits.maxResumes) {
-      throw new TransientError(`The download of task ${taskId} failed ${failures} times in a row at byte ${offset}: ${fault}`, {
+    stalled = offset > before ? 0 : stalled + 1;
+    if (stalled >= limits.maxAttemptsWithoutProgress) {
+      throw new TransientError(`The download of task ${taskId} made no progress ${stalled} times in a row at byte ${offset}: ${fault}`, {
         cause,
         context: { taskId, endpoint: 'download', offset },
       });
     }
-    const waitMs = backoffDelayMs(policy, failures);
-    log?.('WARN', `Download of task ${taskId} interrupted at byte ${offset} (${fault}); resuming in ${(waitMs / 1000).toFixed(1)} s (${failures}/${limits.maxResumes})`);
+    const waitMs = backoffDelayMs(policy, stalled + 1);
+    log?.('WARN', `Download of task ${taskId} interrupted at byte ${offset} (${fault}); resuming in ${(waitMs / 1000).toFixed(1)} s`);
     await sleep(waitMs, signal);
   }
 }
