@@ -8,11 +8,12 @@ export const DOCUMENTATION_URL = 'https://getstream.io/chat/docs/node/exporting_
 export const PROTOCOL_VERSION = '0.2.0';
 
 /**
- * The pattern Airbyte's acceptance tests expect next to `format: date-time` (protocol doc §5).
- * parseConfig accepts more than this (any RFC 3339 date-time, offsets and fractions included),
- * so a config written for a laptop run keeps working.
+ * What the spec (and so the platform) accepts: UTC RFC 3339, as the Airbyte UI's date-time picker
+ * writes it, fractions allowed. Protocol doc §5 quotes a pattern with no zone at all, which no
+ * value of `format: date-time` can match; a CAT warning is the lesser harm. parseConfig accepts
+ * more (a bare date, offsets), so a config written for a laptop run keeps working.
  */
-const START_DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2})?$';
+const START_DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$';
 const CID_PATTERN = /^[^\s:]+:[^\s:]+$/;
 const CHANNEL_TYPE_PATTERN = /^[^\s:]+$/;
 
@@ -49,11 +50,11 @@ export const configSchema = z
       .meta({
         title: 'Start Date',
         description:
-          'The first sync exports messages created after this instant (UTC when no offset is given). Leave empty to export the whole history.',
+          'The first sync exports messages created after this instant (UTC). Leave empty to export the whole history.',
         format: 'date-time',
         pattern: START_DATE_PATTERN,
-        pattern_descriptor: 'YYYY-MM-DDTHH:mm:ss',
-        examples: ['2024-01-01T00:00:00'],
+        pattern_descriptor: 'YYYY-MM-DDTHH:mm:ssZ',
+        examples: ['2024-01-01T00:00:00Z'],
         order: 2,
       }),
     channel_types: z

@@ -49,7 +49,8 @@ export function describeValue(value: unknown): string {
 
 function article(expected: string): string {
   if (expected === 'int') return 'an integer';
-  if (expected === 'array' || expected === 'object') return `an ${expected}`;
+  if (expected === 'object' || expected === 'record') return 'an object';
+  if (expected === 'array') return 'an array';
   return `a ${expected}`;
 }
 
