@@ -1,0 +1,490 @@
+import { channelEntity, memberEntity, messageEntity, reactionEntity, userEntity, type Entity } from './entities.js';
+import {
+  firstGeneratedAfter,
+  generateChannel,
+  generatedCreatedAt,
+  generateMessage,
+  generateReactions,
+  generateUser,
+  messageText,
+  type GeneratedOptions,
+} from './generated.js';
+import type { ChannelModel, MemberModel, MessageModel, ReactionModel, UserModel } from './models.js';
+import { dateToMicros, parseMicros, type Micros } from './time.js';
+
+export type EntityType = 'channel' | 'member' | 'message' | 'reaction' | 'user';
+
+/** One entity of an export, in file order; `cid` is the channel it belongs to (absent for users). */
+export interface ExportEntity {
+  type: EntityType;
+  cid?: string;
+  data: Entity;
+}
+
+/** A message is selected when since < created_at <= until (an absent bound is open). */
+export interface ChannelWindow {
+  cid: string;
+  since?: Micros;
+  until?: Micros;
+}
+
+export interface ExportSelection {
+  channels: ChannelWindow[];
+  includeTruncated?: boolean;
+  includeSoftDeleted?: boolean;
+  clearDeletedText?: boolean;
+}
+
+/** Ground-truth filters; the defaults match an export of every channel with default flags. */
+export interface GroundTruthOptions {
+  includeTruncated?: boolean;
+  includeSoftDeleted?: boolean;
+  /** Only these channels, in this order (default: every channel, generated then added). */
+  cids?: string[];
+  since?: string | Date;
+  until?: string | Date;
+}
+
+export interface EntityCounts {
+  channels: number;
+  members: number;
+  messages: number;
+  reactions: number;
+  users: number;
+}
+
+export interface AddMessageOptions {
+  /** Author; made a member of the channel if needed (default: the channel's members in turn). */
+  userId?: string;
+  text?: string;
+  /** Makes the messages thread replies to this message (its reply_count grows). */
+  parentId?: string;
+}
+
+export interface AddChannelOptions {
+  type?: string;
+  id?: string;
+  /** Default: the first two users; the first is the owner and creator. */
+  memberIds?: string[];
+  /** Custom fields, e.g. { name: 'Launch' }. */
+  fields?: Record<string, unknown>;
+}
+
+export interface DataSetOptions extends GeneratedOptions {
+  now: () => Date;
+}
+
+// Everything the seed determines, computed once and never changed.
+interface Universe {
+  options: DataSetOptions;
+  users: UserModel[];
+  usersById: Map<string, UserModel>;
+  channels: ChannelModel[];
+  channelIndexByCid: Map<string, number>;
+}
+
+// Everything added at run time; small, so a snapshot is a deep copy.
+interface Mutations {
+  channels: ChannelModel[];
+  channelPatches: Map<string, { fields: Record<string, unknown>; updatedAt: Micros }>;
+  members: Map<string, MemberModel[]>;
+  messages: Map<string, MessageModel[]>;
+  edits: Map<string, { text: string; updatedAt: Micros }>;
+  reactions: Map<string, ReactionModel[]>;
+  replies: Map<string, number>;
+  lastInstant: Micros;
+}
+
+const MESSAGE_ID = /^msg-(\d+)-(a?)(\d+)$/;
+
+function sameReaction(a: ReactionModel, b: ReactionModel): boolean {
+  return a.userId === b.userId && a.type === b.type;
+}
+
+/** Read-only access to the data: the generated universe plus a set of mutations. */
+export class DataView {
+  constructor(
+    protected readonly universe: Universe,
+    protected readonly mutations: Mutations,
+  ) {}
+
+  get seed(): number {
+    return this.universe.options.seed;
+  }
+
+  user(id: string): UserModel | undefined {
+    return this.universe.usersById.get(id);
+  }
+
+  protected requireUser(id: string): UserModel {
+    const user = this.user(id);
+    if (!user) throw new Error(`emulator data set: no user "${id}"`);
+    return user;
+  }
+
+  /** Every user of the app (what query users sees), sorted by id. */
+  allUsers(): UserModel[] {
+    return this.universe.users;
+  }
+
+  private channelAt(index: number): ChannelModel | undefined {
+    const generated = this.universe.channels;
+    const base = index < generated.length ? generated[index] : this.mutations.channels[index - generated.length];
+    if (!base) return undefined;
+    const patch = this.mutations.channelPatches.get(base.cid);
+    const added = this.mutations.members.get(base.cid) ?? [];
+    if (!patch && added.length === 0) return base;
+    return {
+      ...base,
+      fields: { ...base.fields, ...patch?.fields },
+      updatedAt: patch?.updatedAt ?? base.updatedAt,
+      members: [...base.members, ...added],
+    };
+  }
+
+  channelModel(cid: string): ChannelModel | undefined {
+    const index = this.universe.channelIndexByCid.get(cid) ?? this.mutations.channels.find((c) => c.cid === cid)?.index;
+    return index === undefined ? undefined : this.channelAt(index);
+  }
+
+  protected requireChannel(cid: string): ChannelModel {
+    const channel = this.channelModel(cid);
+    if (!channel) throw new Error(`emulator data set: no channel "${cid}"`);
+    return channel;
+  }
+
+  /** Every channel, generated then added, soft-deleted ones included. */
+  allChannels(): ChannelModel[] {
+    const count = this.universe.channels.length + this.mutations.channels.length;
+    return Array.from({ length: count }, (_, index) => this.channelAt(index) as ChannelModel);
+  }
+
+  channelEntity(channel: ChannelModel): Entity {
+    return channelEntity(channel, {
+      createdBy: this.requireUser(channel.createdById),
+      memberCount: channel.members.length,
+      lastMessageAt: this.lastMessageAt(channel),
+    });
+  }
+
+  lastMessageAt(channel: ChannelModel): Micros | undefined {
+    const added = this.mutations.messages.get(channel.cid);
+    const last = added?.[added.length - 1];
+    if (last) return last.createdAt;
+    if (channel.generatedMessages === 0) return undefined;
+    return generatedCreatedAt(this.seed, channel, channel.generatedMessages - 1);
+  }
+
+  private withEdits(message: MessageModel): MessageModel {
+    const edit = this.mutations.edits.get(message.id);
+    const replies = this.mutations.replies.get(message.id) ?? 0;
+    if (!edit && replies === 0) return message;
+    const edited = { ...message, replyCount: message.replyCount + replies };
+    if (edit) Object.assign(edited, { text: edit.text, updatedAt: edit.updatedAt, textUpdatedAt: edit.updatedAt });
+    return edited;
+  }
+
+  private reactionsOf(message: MessageModel, generated: ReactionModel[]): ReactionModel[] {
+    const added = this.mutations.reactions.get(message.id);
+    if (!added) return generated;
+    const merged = generated.filter((reaction) => !added.some((other) => sameReaction(reaction, other)));
+    return [...merged, ...added];
+  }
+
+  /** A message of a channel with its reactions: generated index i, or the k-th added one. */
+  private messageAt(channel: ChannelModel, ref: { generated: number } | { added: number }): [MessageModel, ReactionModel[]] | undefined {
+    if ('generated' in ref) {
+      if (ref.generated >= channel.generatedMessages) return undefined;
+      const message = generateMessage(this.seed, channel, ref.generated);
+      return [this.withEdits(message), this.reactionsOf(message, generateReactions(this.seed, channel, ref.generated, message))];
+    }
+    const message = this.mutations.messages.get(channel.cid)?.[ref.added];
+    return message && [this.withEdits(message), this.reactionsOf(message, [])];
+  }
+
+  protected findMessage(id: string): { channel: ChannelModel; message: MessageModel; reactions: ReactionModel[] } | undefined {
+    const match = MESSAGE_ID.exec(id);
+    const channel = match && this.channelAt(Number(match[1]));
+    if (!match || !channel) return undefined;
+    const n = Number(match[3]);
+    const found = this.messageAt(channel, match[2] ? { added: n } : { generated: n });
+    return found && { channel, message: found[0], reactions: found[1] };
+  }
+
+  messageEntity(message: MessageModel, reactions: ReactionModel[], clearDeletedText = false): Entity {
+    return messageEntity(message, {
+      user: this.requireUser(message.userId),
+      reactions,
+      users: (id) => this.requireUser(id),
+      clearDeletedText,
+    });
+  }
+
+  /** The exported shape of one message, or undefined for an unknown id. */
+  message(id: string): Entity | undefined {
+    const found = this.findMessage(id);
+    return found && this.messageEntity(found.message, found.reactions);
+  }
+
+  /** A channel's messages (oldest first) with their reactions, within the window. */
+  *channelMessages(channel: ChannelModel, window: Omit<ChannelWindow, 'cid'>, includeTruncated: boolean): Generator<[MessageModel, ReactionModel[]]> {
+    let after = window.since;
+    if (channel.truncatedAt !== undefined && !includeTruncated) after = Math.max(after ?? -Infinity, channel.truncatedAt);
+    const inWindow = (at: Micros) => (after === undefined || at > after) && (window.until === undefined || at <= window.until);
+    const first = after === undefined ? 0 : firstGeneratedAfter(this.seed, channel, after);
+    const end = window.until === undefined ? channel.generatedMessages : firstGeneratedAfter(this.seed, channel, window.until);
+    for (let i = first; i < end; i++) yield this.messageAt(channel, { generated: i }) as [MessageModel, ReactionModel[]];
+    const added = this.mutations.messages.get(channel.cid) ?? [];
+    for (let k = 0; k < added.length; k++) {
+      if (inWindow((added[k] as MessageModel).createdAt)) yield this.messageAt(channel, { added: k }) as [MessageModel, ReactionModel[]];
+    }
+  }
+
+  /**
+   * The entities of a channel export, in file order: per channel its channel line, its members, then its
+   * messages oldest first, each followed by its reactions; finally one user line per member of the
+   * exported channels (authors and reactors are always members), sorted by id.
+   */
+  *exportEntities(selection: ExportSelection): Generator<ExportEntity> {
+    const userIds = new Set<string>();
+    for (const window of selection.channels) {
+      const channel = this.requireChannel(window.cid);
+      if (channel.deletedAt !== undefined && !selection.includeSoftDeleted) continue;
+      const cid = channel.cid;
+      yield { type: 'channel', cid, data: this.channelEntity(channel) };
+      for (const member of channel.members) {
+        userIds.add(member.userId);
+        yield { type: 'member', cid, data: memberEntity(member, this.requireUser(member.userId)) };
+      }
+      for (const [message, reactions] of this.channelMessages(channel, window, selection.includeTruncated ?? false)) {
+        yield { type: 'message', cid, data: this.messageEntity(message, reactions, selection.clearDeletedText) };
+        for (const reaction of reactions) {
+          yield { type: 'reaction', cid, data: reactionEntity(reaction, this.requireUser(reaction.userId)) };
+        }
+      }
+    }
+    for (const id of [...userIds].sort()) yield { type: 'user', data: userEntity(this.requireUser(id)) };
+  }
+
+  /**
+   * The entities of a user export: per user, in the order asked, the user line, then every message they
+   * wrote (all channels, truncated and soft-deleted included: it is a personal-data export), then every
+   * reaction they gave.
+   */
+  *userExportEntities(userIds: string[]): Generator<ExportEntity> {
+    for (const id of userIds) {
+      yield { type: 'user', data: userEntity(this.requireUser(id)) };
+      const channels = this.allChannels().filter((channel) => channel.members.some((member) => member.userId === id));
+      for (const channel of channels) {
+        for (const [message, reactions] of this.channelMessages(channel, {}, true)) {
+          if (message.userId === id) yield { type: 'message', cid: channel.cid, data: this.messageEntity(message, reactions) };
+        }
+      }
+      for (const channel of channels) {
+        for (const [, reactions] of this.channelMessages(channel, {}, true)) {
+          for (const reaction of reactions) {
+            if (reaction.userId === id) yield { type: 'reaction', cid: channel.cid, data: reactionEntity(reaction, this.requireUser(id)) };
+          }
+        }
+      }
+    }
+  }
+
+  private selectionFor(options: GroundTruthOptions): ExportSelection {
+    const instant = (value: string | Date | undefined) => {
+      if (value === undefined) return undefined;
+      const micros = value instanceof Date ? dateToMicros(value) : parseMicros(value);
+      if (micros === undefined) throw new Error(`emulator data set: not an RFC3339 date-time: "${String(value)}"`);
+      return micros;
+    };
+    const since = instant(options.since);
+    const until = instant(options.until);
+    const cids = options.cids ?? this.allChannels().map((channel) => channel.cid);
+    return {
+      channels: cids.map((cid) => ({ cid, since, until })),
+      includeTruncated: options.includeTruncated,
+      includeSoftDeleted: options.includeSoftDeleted,
+    };
+  }
+
+  /** Ground truth: the entities an export of the selected channels would contain, in file order. */
+  entities(options: GroundTruthOptions = {}): Generator<ExportEntity> {
+    return this.exportEntities(this.selectionFor(options));
+  }
+
+  private *ofType(type: EntityType, options: GroundTruthOptions, withCid: boolean): Generator<Entity> {
+    for (const entity of this.entities(options)) {
+      if (entity.type === type) yield withCid ? { cid: entity.cid, ...entity.data } : entity.data;
+    }
+  }
+
+  channels(options: GroundTruthOptions = {}): Generator<Entity> {
+    return this.ofType('channel', options, false);
+  }
+
+  /** Member entities plus the `cid` of their channel. */
+  members(options: GroundTruthOptions = {}): Generator<Entity> {
+    return this.ofType('member', options, true);
+  }
+
+  messages(options: GroundTruthOptions = {}): Generator<Entity> {
+    return this.ofType('message', options, false);
+  }
+
+  /** Reaction entities plus the `cid` of their message's channel. */
+  reactions(options: GroundTruthOptions = {}): Generator<Entity> {
+    return this.ofType('reaction', options, true);
+  }
+
+  users(options: GroundTruthOptions = {}): Generator<Entity> {
+    return this.ofType('user', options, false);
+  }
+
+  /** Walks the whole selection: linear in the number of messages. */
+  counts(options: GroundTruthOptions = {}): EntityCounts {
+    const counts: EntityCounts = { channels: 0, members: 0, messages: 0, reactions: 0, users: 0 };
+    for (const entity of this.entities(options)) counts[`${entity.type}s`]++;
+    return counts;
+  }
+}
+
+/** The data set: deterministic from the seed, plus mutations made while the emulator runs. */
+export class DataSet extends DataView {
+  constructor(options: DataSetOptions) {
+    const users = Array.from({ length: Math.max(2, options.usersCount) }, (_, i) => generateUser(options.seed, i));
+    const channels = Array.from({ length: options.channels }, (_, i) => generateChannel(options, i));
+    super(
+      {
+        options,
+        users,
+        usersById: new Map(users.map((user) => [user.id, user])),
+        channels,
+        channelIndexByCid: new Map(channels.map((channel) => [channel.cid, channel.index])),
+      },
+      {
+        channels: [],
+        channelPatches: new Map(),
+        members: new Map(),
+        messages: new Map(),
+        edits: new Map(),
+        reactions: new Map(),
+        replies: new Map(),
+        lastInstant: 0,
+      },
+    );
+  }
+
+  /** A frozen copy of the current data: what an export requested now contains, whatever changes later. */
+  snapshot(): DataView {
+    return new DataView(this.universe, structuredClone(this.mutations));
+  }
+
+  /** The emulator clock in µs, strictly increasing across calls. */
+  private tick(): Micros {
+    const now = dateToMicros(this.universe.options.now());
+    this.mutations.lastInstant = Math.max(now, this.mutations.lastInstant + 1);
+    return this.mutations.lastInstant;
+  }
+
+  private ensureMember(channel: ChannelModel, userId: string): void {
+    this.requireUser(userId);
+    if (channel.members.some((member) => member.userId === userId)) return;
+    const added = this.mutations.members.get(channel.cid) ?? [];
+    const member: MemberModel = { userId, role: 'member', createdAt: this.tick() };
+    added.push(member);
+    this.mutations.members.set(channel.cid, added);
+  }
+
+  /** Adds messages created now (emulator clock), each later than every earlier message. */
+  addMessages(cid: string, count: number, options: AddMessageOptions = {}): Entity[] {
+    const channel = this.requireChannel(cid);
+    const parent = options.parentId === undefined ? undefined : this.findMessage(options.parentId);
+    if (options.parentId !== undefined && parent?.channel.cid !== cid) {
+      throw new Error(`emulator data set: no message "${options.parentId}" in channel "${cid}"`);
+    }
+    if (options.userId !== undefined) this.ensureMember(channel, options.userId);
+    const list = this.mutations.messages.get(cid) ?? [];
+    this.mutations.messages.set(cid, list);
+    const created: Entity[] = [];
+    for (let k = 0; k < count; k++) {
+      const userId = options.userId ?? (channel.members[k % channel.members.length] as MemberModel).userId;
+      const createdAt = Math.max(this.tick(), (this.lastMessageAt(channel) ?? 0) + 1);
+      this.mutations.lastInstant = createdAt;
+      const message: MessageModel = {
+        id: `msg-${channel.index}-a${list.length}`,
+        cid,
+        userId,
+        type: parent ? 'reply' : 'regular',
+        text: options.text ?? messageText(this.seed, channel.index, -1, list.length),
+        createdAt,
+        updatedAt: createdAt,
+        replyCount: 0,
+      };
+      if (parent) {
+        message.parentId = parent.message.id;
+        this.mutations.replies.set(parent.message.id, (this.mutations.replies.get(parent.message.id) ?? 0) + 1);
+      }
+      list.push(message);
+      created.push(this.messageEntity(message, []));
+    }
+    return created;
+  }
+
+  /** Adds (or, for the same user and type, refreshes) a reaction; the message's updated_at does not change. */
+  addReaction(messageId: string, userId: string, type: string): Entity {
+    const found = this.findMessage(messageId);
+    if (!found) throw new Error(`emulator data set: no message "${messageId}"`);
+    this.ensureMember(found.channel, userId);
+    const at = this.tick();
+    const previous = found.reactions.find((reaction) => reaction.userId === userId && reaction.type === type);
+    const reaction: ReactionModel = { messageId, userId, type, score: 1, createdAt: previous?.createdAt ?? at, updatedAt: at };
+    const added = (this.mutations.reactions.get(messageId) ?? []).filter((other) => !sameReaction(other, reaction));
+    this.mutations.reactions.set(messageId, [...added, reaction]);
+    return reactionEntity(reaction, this.requireUser(userId));
+  }
+
+  /** Changes the text (default: appends " (edited)"); updated_at and message_text_updated_at become now. */
+  editMessage(id: string, text?: string): Entity {
+    const found = this.findMessage(id);
+    if (!found) throw new Error(`emulator data set: no message "${id}"`);
+    this.mutations.edits.set(id, { text: text ?? `${found.message.text} (edited)`, updatedAt: this.tick() });
+    return this.message(id) as Entity;
+  }
+
+  /** Sets custom fields and bumps updated_at to now. */
+  updateChannel(cid: string, fields: Record<string, unknown>): Entity {
+    const channel = this.requireChannel(cid);
+    const previous = this.mutations.channelPatches.get(cid)?.fields;
+    this.mutations.channelPatches.set(cid, { fields: { ...previous, ...fields }, updatedAt: this.tick() });
+    return this.channelEntity(this.channelModel(channel.cid) as ChannelModel);
+  }
+
+  /** A new channel created now, without messages (add them with addMessages). */
+  addChannel(options: AddChannelOptions = {}): Entity {
+    const index = this.universe.channels.length + this.mutations.channels.length;
+    const type = options.type ?? (this.universe.options.channelTypes[0] as string);
+    const id = options.id ?? `added-${index}`;
+    const cid = `${type}:${id}`;
+    if (this.channelModel(cid)) throw new Error(`emulator data set: channel "${cid}" already exists`);
+    const memberIds = options.memberIds ?? this.allUsers().slice(0, 2).map((user) => user.id);
+    if (memberIds.length === 0) throw new Error(`emulator data set: channel "${cid}" needs a member`);
+    memberIds.forEach((userId) => this.requireUser(userId));
+    const createdAt = this.tick();
+    const channel: ChannelModel = {
+      index,
+      type,
+      id,
+      cid,
+      createdAt,
+      updatedAt: createdAt,
+      createdById: memberIds[0] as string,
+      fields: { name: id, ...options.fields },
+      members: memberIds.map((userId, k) => ({ userId, role: k === 0 ? 'owner' : 'member', createdAt })),
+      generatedMessages: 0,
+      firstMessageAt: createdAt,
+      messageStep: 1,
+    };
+    this.mutations.channels.push(channel);
+    return this.channelEntity(channel);
+  }
+}

@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSet } from './data-set.js';
+import { DownloadServer, type DownloadRecord } from './download-server.js';
+import type { LineFormat } from './export-file.js';
+import { Faults, type FaultName } from './faults.js';
+import { SPAN } from './generated.js';
+import { ApiServer, type ApiRequestRecord } from './server.js';
+import { Tasks } from './tasks.js';
+
+export { DataSet, DataView } from './data-set.js';
+export type { AddChannelOptions, AddMessageOptions, EntityCounts, ExportEntity, GroundTruthOptions } from './data-set.js';
+export type { DownloadRecord } from './download-server.js';
+export { Faults } from './faults.js';
+export type { CutDownloadFault, FaultName, RateLimitFault, ServerErrorFault } from './faults.js';
+export type { ApiRequestRecord } from './server.js';
+export { signToken } from './auth.js';
+
+export const DEFAULT_API_KEY = 'emulator-api-key';
+export const DEFAULT_API_SECRET = 'emulator-api-secret-not-for-production';
+const BUCKET = 'stream-chat-exports';
+
+export interface EmulatorOptions {
+  /** API port on 127.0.0.1; default 0 (a free port). */
+  port?: number;
+  /** Download ("object store") port; default 0 (a free port). */
+  downloadPort?: number;
+  apiKey?: string;
+  apiSecret?: string;
+  /** Default 42. Same seed, same options: byte-identical export files. */
+  seed?: number;
+  /** Default 10 (channel 4 of every 10 is truncated, channel 7 soft-deleted). */
+  channels?: number;
+  /** Default 100; spread over the 90 days before 2025-01-01. */
+  messagesPerChannel?: number;
+  /** Default 25. */
+  usersCount?: number;
+  /** Default ['messaging', 'livestream', 'team'], assigned to channels in turn. */
+  channelTypes?: string[];
+  /** Time from `waiting` to `completed` (at least; the file must also be written). Default 200. */
+  taskLatencyMs?: number;
+  /** v2 line shape: `{"type","data"}` (default) or the bare entity. */
+  lineFormat?: LineFormat;
+  /** Gzip channel export files (user exports stay plain). Default false. */
+  gzip?: boolean;
+  /** Lifetime of signed download URLs, rounded up to whole seconds. Default 24 h. */
+  urlTtlMs?: number;
+  /** Default 25. */
+  maxChannelsPerExport?: number;
+  /** The clock for tasks, URL expiry, rate-limit windows, token times and mutations. Default: real time. */
+  now?: () => Date;
+}
+
+export interface EmulatorStats {
+  requests: number;
+  exportsCreated: number;
+  userExportsCreated: number;
+  tasksPolled: number;
+  downloads: number;
+  faultsFired: Record<FaultName, number>;
+}
+
+export interface Emulator {
+  /** API base URL, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** Base URL of the download server. */
+  downloadUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  faults: Faults;
+  data: DataSet;
+  stats(): EmulatorStats;
+  /** API requests received (the latest 10,000), with headers and parsed bodies. */
+  requests(): ApiRequestRecord[];
+  /** Download requests received, with their headers (to prove no credentials were sent there). */
+  downloadRequests(): DownloadRecord[];
+  close(): Promise<void>;
+}
+
+function positiveInteger(name: string, value: number, min = 0): number {
+  if (!Number.isInteger(value) || value < min) throw new Error(`emulator: ${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const now = options.now ?? (() => new Date());
+  const apiKey = options.apiKey ?? DEFAULT_API_KEY;
+  const apiSecret = options.apiSecret ?? DEFAULT_API_SECRET;
+  const channelTypes = options.channelTypes ?? ['messaging', 'livestream', 'team'];
+  if (channelTypes.length === 0) throw new Error('emulator: channelTypes must not be empty');
+  const messagesPerChannel = positiveInteger('messagesPerChannel', options.messagesPerChannel ?? 100);
+  if (messagesPerChannel > SPAN / 10) throw new Error(`emulator: messagesPerChannel must be at most ${SPAN / 10}`);
+  const data = new DataSet({
+    seed: positiveInteger('seed', options.seed ?? 42),
+    channels: positiveInteger('channels', options.channels ?? 10),
+    messagesPerChannel,
+    usersCount: positiveInteger('usersCount', options.usersCount ?? 25, 2),
+    channelTypes,
+    now,
+  });
+  const faults = new Faults();
+  const dir = await mkdtemp(join(tmpdir(), 'stream-emulator-'));
+  const downloads = new DownloadServer({ port: options.downloadPort ?? 0, bucket: BUCKET, urlTtlMs: options.urlTtlMs ?? 86_400_000, faults, now });
+  const tasks = new Tasks(now, downloads, dir, apiKey, BUCKET);
+  const api = new ApiServer({
+    app: { apiKey, apiSecret },
+    data,
+    tasks,
+    faults,
+    now,
+    settings: {
+      lineFormat: options.lineFormat ?? 'wrapped',
+      gzip: options.gzip ?? false,
+      taskLatencyMs: positiveInteger('taskLatencyMs', options.taskLatencyMs ?? 200),
+      maxChannelsPerExport: positiveInteger('maxChannelsPerExport', options.maxChannelsPerExport ?? 25, 1),
+    },
+  });
+  try {
+    const downloadUrl = await downloads.start();
+    const url = await api.start(options.port ?? 0);
+    return {
+      url,
+      downloadUrl,
+      apiKey,
+      apiSecret,
+      faults,
+      data,
+      stats: () => ({ ...api.counters, downloads: downloads.records.length, faultsFired: { ...faults.fired } }),
+      requests: () => [...api.records],
+      downloadRequests: () => [...downloads.records],
+      close: async () => {
+        await Promise.all([api.close(), downloads.close()]);
+        await tasks.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all([api.close(), downloads.close()]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

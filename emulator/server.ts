@@ -1,0 +1,292 @@
+import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { errorBody, formatDuration, inputError, notFoundError, StreamApiError } from './api-error.js';
+import { authenticate, type AppCredentials } from './auth.js';
+import type { ChannelWindow, DataSet } from './data-set.js';
+import { goJson, jsonLinesFile, v1File, type LineFormat } from './export-file.js';
+import type { Faults } from './faults.js';
+import { listen } from './listen.js';
+import { queryChannels, queryUsers } from './query.js';
+import { RateLimits, setRateLimitHeaders } from './rate-limits.js';
+import type { Tasks } from './tasks.js';
+import { parseMicros } from './time.js';
+
+// The API port: Stream's routes, auth, error bodies and headers (stream-export-api.md §11).
+
+export interface ApiSettings {
+  lineFormat: LineFormat;
+  gzip: boolean;
+  taskLatencyMs: number;
+  maxChannelsPerExport: number;
+}
+
+export interface ApiCounters {
+  requests: number;
+  exportsCreated: number;
+  userExportsCreated: number;
+  tasksPolled: number;
+}
+
+export interface ApiRequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, for requests that have one. */
+  body?: unknown;
+  endpoint: string;
+  status: number;
+  at: Date;
+}
+
+export interface ApiServerOptions {
+  app: AppCredentials;
+  data: DataSet;
+  tasks: Tasks;
+  faults: Faults;
+  now: () => Date;
+  settings: ApiSettings;
+}
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  endpoint: string;
+  /** Export endpoints answer user tokens with 403, code 17. */
+  serverOnly: boolean;
+  handle: (request: { params: string[]; body: unknown; query: URLSearchParams }) => Reply;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_RECORDS = 10_000;
+
+const channelItem = z.object({
+  type: z.string().optional(),
+  id: z.string().optional(),
+  cid: z.string().optional(),
+  messages_since: z.string().optional(),
+  messages_until: z.string().optional(),
+});
+
+const exportChannelsBody = z.object({
+  channels: z.array(channelItem).min(1),
+  version: z.enum(['v1', 'v2']).optional(),
+  format: z.literal('json').optional(),
+  include_truncated_messages: z.boolean().optional(),
+  include_soft_deleted_channels: z.boolean().optional(),
+  clear_deleted_message_text: z.boolean().optional(),
+  export_users: z.boolean().optional(),
+});
+
+const exportUsersBody = z.object({ user_ids: z.array(z.string()).min(1).max(25) });
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw inputError(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+}
+
+function instant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const micros = parseMicros(value);
+  if (micros === undefined) throw inputError(`${field} must be an RFC3339 date-time, got "${value}"`);
+  return micros;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new StreamApiError(413, 22, 'request body is too large');
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw inputError('request body is not valid JSON');
+  }
+}
+
+export class ApiServer {
+  private readonly server: Server;
+  private readonly rateLimits: RateLimits;
+  private readonly routes: Route[];
+  readonly counters: ApiCounters = { requests: 0, exportsCreated: 0, userExportsCreated: 0, tasksPolled: 0 };
+  readonly records: ApiRequestRecord[] = [];
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.rateLimits = new RateLimits(options.now);
+    this.server = createServer((req, res) => void this.handle(req, res));
+    const task: Route['handle'] = ({ params }) => this.taskStatus(params[0] as string);
+    this.routes = [
+      { method: 'POST', pattern: /^\/export_channels$/, endpoint: 'ExportChannels', serverOnly: true, handle: ({ body }) => this.exportChannels(body) },
+      { method: 'GET', pattern: /^\/export_channels\/([^/]+)$/, endpoint: 'GetExportChannelsStatus', serverOnly: true, handle: task },
+      { method: 'GET', pattern: /^\/tasks\/([^/]+)$/, endpoint: 'GetTask', serverOnly: true, handle: task },
+      { method: 'POST', pattern: /^\/export\/users$/, endpoint: 'ExportUsers', serverOnly: true, handle: ({ body }) => this.exportUsers(body) },
+      { method: 'GET', pattern: /^\/users\/([^/]+)\/export$/, endpoint: 'ExportUser', serverOnly: true, handle: ({ params }) => this.exportUser(params[0] as string) },
+      { method: 'POST', pattern: /^\/channels$/, endpoint: 'QueryChannels', serverOnly: false, handle: ({ body }) => ({ status: 201, body: queryChannels(this.options.data, body) }) },
+      { method: 'GET', pattern: /^\/users$/, endpoint: 'QueryUsers', serverOnly: false, handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload')) }) },
+    ];
+  }
+
+  async start(port: number): Promise<string> {
+    return listen(this.server, port);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let params: string[] = [];
+    const route = this.routes.find((candidate) => {
+      const match = candidate.method === req.method ? candidate.pattern.exec(url.pathname) : null;
+      if (match) params = match.slice(1).map((param) => decodeURIComponent(param));
+      return match !== null;
+    });
+    const endpoint = route?.endpoint ?? 'Unknown';
+    const record: ApiRequestRecord = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      endpoint,
+      status: 0,
+      at: this.options.now(),
+    };
+    this.counters.requests++;
+    this.records.push(record);
+    if (this.records.length > MAX_RECORDS) this.records.shift();
+    res.on('finish', () => (record.status = res.statusCode));
+    setRateLimitHeaders(res, this.rateLimits.consume(endpoint));
+    try {
+      if (this.injectFault(endpoint, res)) return;
+      if (!route) throw notFoundError(`${req.method} ${url.pathname} is not a Stream endpoint the emulator knows`);
+      const principal = authenticate(url.searchParams.get('api_key'), req.headers, this.options.app, this.options.now().getTime() / 1000);
+      if (route.serverOnly && principal.kind !== 'server') {
+        throw new StreamApiError(403, 17, `${endpoint} is only allowed with server-side auth`);
+      }
+      const body = req.method === 'POST' ? await readBody(req) : undefined;
+      record.body = body;
+      const reply = route.handle({ params, body, query: url.searchParams });
+      this.sendJson(res, reply.status, reply.body, started);
+    } catch (error) {
+      const apiError = error instanceof StreamApiError ? error : new StreamApiError(500, -1, `internal error: ${String(error)}`);
+      this.sendJson(res, apiError.status, errorBody(endpoint, apiError, formatDuration(started)), started);
+    }
+  }
+
+  private sendJson(res: ServerResponse, status: number, body: Record<string, unknown>, started: bigint): void {
+    const text = goJson({ ...body, duration: formatDuration(started) });
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private sendText(res: ServerResponse, status: number, text: string): void {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  /** Answers the request with an armed fault (before auth, as Stream's edge would); true if it did. */
+  private injectFault(endpoint: string, res: ServerResponse): boolean {
+    const { faults } = this.options;
+    const started = process.hrtime.bigint();
+    const rateLimit = faults.takeRateLimit(endpoint);
+    if (rateLimit) {
+      const reset = Math.floor(this.options.now().getTime() / 1000) + (rateLimit.resetInSeconds ?? 1);
+      setRateLimitHeaders(res, { limit: this.rateLimits.limitOf(endpoint), remaining: 0, reset });
+      if (rateLimit.body === 'json') {
+        const error = new StreamApiError(429, 9, 'Too many requests, check response headers for more information.');
+        this.sendJson(res, 429, errorBody(endpoint, error, formatDuration(started)), started);
+      } else {
+        this.sendText(res, 429, 'Too Many Requests');
+      }
+      return true;
+    }
+    const serverError = faults.takeServerError(endpoint);
+    if (!serverError) return false;
+    const status = serverError.status ?? 500;
+    if (status === 500) {
+      this.sendJson(res, 500, errorBody(endpoint, new StreamApiError(500, -1, 'internal server error'), formatDuration(started)), started);
+    } else {
+      this.sendText(res, status, `${status} ${STATUS_CODES[status] ?? 'Server Error'}`);
+    }
+    return true;
+  }
+
+  private exportChannels(body: unknown): Reply {
+    const request = parseBody(exportChannelsBody, body);
+    const { data, faults, settings, tasks } = this.options;
+    const max = settings.maxChannelsPerExport;
+    if (request.channels.length > max) throw inputError(`channels: at most ${max} channels can be exported per request, got ${request.channels.length}`);
+    const windows: ChannelWindow[] = request.channels.map((item, i) => {
+      const cid = item.cid ?? (item.type !== undefined && item.id !== undefined ? `${item.type}:${item.id}` : undefined);
+      if (cid === undefined) throw inputError(`channels[${i}]: either cid or type and id are required`);
+      if (!data.channelModel(cid)) throw inputError(`Can't find channel with cid "${cid}"`);
+      return { cid, since: instant(item.messages_since, `channels[${i}].messages_since`), until: instant(item.messages_until, `channels[${i}].messages_until`) };
+    });
+    const entities = data.snapshot().exportEntities({
+      channels: windows,
+      includeTruncated: request.include_truncated_messages,
+      includeSoftDeleted: request.include_soft_deleted_channels,
+      clearDeletedText: request.clear_deleted_message_text,
+    });
+    const v2 = request.version === 'v2';
+    const taskId = tasks.create({
+      kind: 'channels',
+      pieces: v2 ? jsonLinesFile(entities, settings.lineFormat) : v1File(entities),
+      fileName: `channels.${v2 ? 'jsonl' : 'json'}${settings.gzip ? '.gz' : ''}`,
+      gzip: settings.gzip,
+      latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
+      fail: faults.takeTaskFailure(),
+    });
+    this.counters.exportsCreated++;
+    return { status: 201, body: { task_id: taskId } };
+  }
+
+  private exportUsers(body: unknown): Reply {
+    const request = parseBody(exportUsersBody, body);
+    const { data, faults, settings, tasks } = this.options;
+    for (const id of request.user_ids) if (!data.user(id)) throw inputError(`Can't find user with id "${id}"`);
+    const taskId = tasks.create({
+      kind: 'users',
+      pieces: jsonLinesFile(data.snapshot().userExportEntities(request.user_ids), settings.lineFormat),
+      fileName: 'users.jsonl',
+      gzip: false,
+      latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
+      fail: faults.takeTaskFailure(),
+    });
+    this.counters.userExportsCreated++;
+    return { status: 201, body: { task_id: taskId } };
+  }
+
+  private exportUser(userId: string): Reply {
+    const { data } = this.options;
+    if (!data.user(userId)) throw notFoundError(`Can't find user with id "${userId}"`);
+    const body: { user?: unknown; messages: unknown[]; reactions: unknown[] } = { messages: [], reactions: [] };
+    for (const entity of data.userExportEntities([userId])) {
+      if (entity.type === 'user') body.user = entity.data;
+      else (entity.type === 'message' ? body.messages : body.reactions).push(entity.data);
+      if (body.messages.length + body.reactions.length > 10_000) throw inputError(`user "${userId}" has more than 10000 messages or reactions`);
+    }
+    return { status: 200, body: { user: body.user, messages: body.messages, reactions: body.reactions } };
+  }
+
+  private taskStatus(id: string): Reply {
+    this.counters.tasksPolled++;
+    const view = this.options.tasks.view(id);
+    if (!view) throw notFoundError(`Can't find task with id "${id}"`);
+    return { status: 200, body: { ...view } };
+  }
+}
