@@ -5,6 +5,7 @@ import type { ErrorContext } from '../errors.js';
 import { SystemError, TransientError } from '../errors.js';
 import { apiHeaders, createServerToken } from './auth.js';
 import { errorFromResponse } from './error-response.js';
+import { describeError } from './error-text.js';
 import { rateLimitResetAt } from './rate-limit-headers.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs, rateLimitDelayMs } from './retry-policy.js';
@@ -56,12 +57,6 @@ export interface ApiTransportOptions {
 type Outcome =
   | { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string }
   | { kind: 'network'; error: unknown };
-
-function describeNetworkError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -125,7 +120,7 @@ export class ApiTransport {
     const context = { ...request.context, endpoint: request.endpoint, attempts };
     if (outcome.kind === 'network') {
       return new TransientError(
-        `${request.endpoint} got no answer from Stream after ${attempts} attempt(s): ${describeNetworkError(outcome.error)}`,
+        `${request.endpoint} got no answer from Stream after ${attempts} attempt(s): ${describeError(outcome.error)}`,
         { cause: outcome.error, context },
       );
     }
@@ -145,7 +140,7 @@ export class ApiTransport {
       return;
     }
     const waitMs = backoffDelayMs(policy, retry);
-    const reason = outcome.kind === 'network' ? describeNetworkError(outcome.error) : `HTTP ${outcome.status}`;
+    const reason = outcome.kind === 'network' ? describeError(outcome.error) : `HTTP ${outcome.status}`;
     onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${retry}/${policy.limit} in ${seconds(waitMs)}`);
     await sleep(waitMs, request.signal);
   }

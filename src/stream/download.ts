@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import type { Log } from './api-transport.js';
+import { bodySnippet, describeError } from './error-text.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs } from './retry-policy.js';
 import { sleep } from './sleep.js';
@@ -34,14 +35,7 @@ export interface DownloadRequest {
 // Object stores answer an expired or badly signed URL with 403 (S3, Azure) or 400 (GCS).
 const REFRESH_STATUSES = new Set([400, 401, 403]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
-const SNIPPET_LENGTH = 300;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-}
 
 function headerNumber(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -95,7 +89,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
       const { statusCode, headers: responseHeaders, body } = await request(url, { dispatcher, method: 'GET', headers, signal });
       const host = new URL(url).host;
       if (REFRESH_STATUSES.has(statusCode)) {
-        const said = (await body.text()).replace(/\s+/g, ' ').slice(0, SNIPPET_LENGTH);
+        const said = bodySnippet(await body.text());
         if (refreshes >= limits.maxUrlRefreshes) {
           throw new TransientError(`The download host ${host} refused the export of task ${taskId} ${refreshes + 1} times (HTTP ${statusCode}): ${said}`, {
             context: { taskId, endpoint: 'download', status: statusCode, host },
@@ -114,7 +108,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
         });
       }
       if (statusCode !== 200 && statusCode !== 206) {
-        const said = (await body.text()).replace(/\s+/g, ' ').slice(0, SNIPPET_LENGTH);
+        const said = bodySnippet(await body.text());
         if (!policy.statusCodes.includes(statusCode)) {
           throw new SystemError(`The download host ${host} answered HTTP ${statusCode} for the export of task ${taskId}: ${said}`, {
             context: { taskId, endpoint: 'download', status: statusCode, host },
@@ -141,7 +135,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof ConnectorError) throw error;
-      fault = describe(error);
+      fault = describeError(error);
       cause = error;
     }
     stalled = offset > before ? 0 : stalled + 1;
@@ -182,7 +176,7 @@ async function* gunzip(source: AsyncIterable<Buffer>, taskId: string): AsyncGene
     const code = (error as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('Z_')) throw error;
     const ErrorClass = code === 'Z_BUF_ERROR' ? TransientError : SystemError;
-    throw new ErrorClass(`The export file of task ${taskId} is not valid gzip: ${describe(error)}`, {
+    throw new ErrorClass(`The export file of task ${taskId} is not valid gzip: ${describeError(error)}`, {
       cause: error,
       context: { taskId, endpoint: 'download' },
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorError, ErrorContext } from '../errors.js';
 import { ConfigError, SystemError, TransientError } from '../errors.js';
+import { bodySnippet } from './error-text.js';
 
 const errorBodySchema = z.looseObject({
   code: z.number().optional(),
@@ -24,7 +25,6 @@ export function parseErrorBody(text: string): StreamErrorBody | undefined {
 const AUTH_CODES = new Set([2, 5, 17, 40, 41, 42, 43]);
 const TOKEN_CODES = new Set([40, 41, 42, 43]);
 const TRANSIENT_CODES = new Set([9, 23]);
-const SNIPPET_LENGTH = 300;
 
 export interface FailedResponse {
   /** Stream's operation name, e.g. ExportChannels. */
@@ -35,7 +35,7 @@ export interface FailedResponse {
 }
 
 function whatStreamSaid(body: StreamErrorBody | undefined, bodyText: string): string {
-  const text = body?.message ?? bodyText.replace(/\s+/g, ' ').trim().slice(0, SNIPPET_LENGTH);
+  const text = body?.message ?? bodySnippet(bodyText);
   return text === '' ? 'an empty body' : `"${text}"`;
 }
 
@@ -68,7 +68,7 @@ export function errorFromResponse({ endpoint, status, bodyText, context }: Faile
   const said = whatStreamSaid(body, bodyText);
   const options = {
     context: { ...context, endpoint, status, ...(code === undefined ? {} : { code }) },
-    cause: body ?? (bodyText === '' ? undefined : bodyText.slice(0, SNIPPET_LENGTH)),
+    cause: body ?? (bodyText === '' ? undefined : bodySnippet(bodyText)),
   };
   const where = `${endpoint} (HTTP ${status}${code === undefined ? '' : `, code ${code}`})`;
   if (status === 401 || status === 403 || (code !== undefined && AUTH_CODES.has(code))) {
