@@ -31,17 +31,11 @@ export async function* parseV1Document(
   bytes: AsyncIterable<Buffer>,
   onSkip: (reason: string) => void,
 ): AsyncGenerator<ExportEntity> {
-  const parser = new Parser({ packValues: true, streamValues: false, jsonStreaming: true });
-  const tokens: Transform = pipeline(Readable.from(bytes, { objectMode: false }), parser, () => {});
   const reader = new V1Reader(onSkip);
+  const parser = new EntityParser(reader);
+  const entities: Transform = pipeline(Readable.from(bytes, { objectMode: false }), parser, () => {});
   try {
-    for await (const token of tokens as AsyncIterable<Token>) {
-      reader.consume(token);
-      if (reader.ready.length > 0) {
-        yield* reader.ready;
-        reader.ready.length = 0;
-      }
-    }
+    yield* entities as AsyncIterable<ExportEntity>;
   } catch (error) {
     // stream-json's syntax errors are plain Errors worded "Parser …".
     if (error instanceof Error && error.message.startsWith('Parser ')) {
@@ -50,6 +44,34 @@ export async function* parseV1Document(
     throw error;
   }
   reader.finish();
+}
+
+/**
+ * stream-json's parser, turned into a stream of entities: each token it pushes is fed to the
+ * reader on the spot and only whole entities leave. Handing hundreds of tokens per message
+ * through a stream and an async iterator one by one would cost several times the parsing.
+ */
+class EntityParser extends Parser {
+  constructor(private readonly reader: V1Reader) {
+    super({ packValues: true, streamValues: false, jsonStreaming: true });
+  }
+
+  override push(token: unknown, encoding?: BufferEncoding): boolean {
+    if (token === null) return super.push(null, encoding);
+    if (this.destroyed) return false;
+    try {
+      this.reader.consume(token as Token);
+    } catch (error) {
+      this.destroy(error as Error);
+      return false;
+    }
+    const { ready } = this.reader;
+    if (ready.length === 0) return true;
+    let more = true;
+    for (const entity of ready) more = super.push(entity);
+    ready.length = 0;
+    return more;
+  }
 }
 
 const START = new Set(['startObject', 'startArray']);

@@ -7,9 +7,9 @@ import { reactions } from './reactions.js';
 import { users } from './users.js';
 
 export { STREAM_NAMES, isStreamName, type StreamDefinition, type StreamName } from './definition.js';
-export { cursorValue, toRecords, type StreamRecord } from './records.js';
+export { cursorValue, toRecords, type StreamRecord, type ToRecordsOptions } from './records.js';
 
-export const STREAMS: Readonly<Record<StreamName, StreamDefinition>> = { channels, members, messages, reactions, users };
+const STREAMS: Readonly<Record<StreamName, StreamDefinition>> = { channels, members, messages, reactions, users };
 
 /** One entry of discover's catalog (an AirbyteStream). */
 export interface AirbyteStreamDefinition {
