@@ -1,6 +1,5 @@
 import { ConfigError } from '../errors.js';
 import type { MessageWriter } from '../protocol/writer.js';
-import { StreamClient } from '../stream/client.js';
 import { loadConfig } from './load-config.js';
 
 /**
@@ -19,6 +18,8 @@ export async function check(options: { config: string }, writer: MessageWriter, 
 
 async function connectionProblem(configPath: string, writer: MessageWriter, signal: AbortSignal): Promise<string | undefined> {
   const config = await loadConfig(configPath, writer);
+  // Loaded only for a valid config: a bad one is answered without paying for the HTTP stack.
+  const { StreamClient } = await import('../stream/client.js');
   const client = new StreamClient({
     apiKey: config.api_key,
     apiSecret: config.api_secret,

@@ -1,6 +1,5 @@
 import { readCatalogFile, readStateFile } from '../protocol/inputs.js';
 import type { MessageWriter } from '../protocol/writer.js';
-import { runSync } from '../sync.js';
 import { loadConfig } from './load-config.js';
 
 export interface ReadOptions {
@@ -9,10 +8,14 @@ export interface ReadOptions {
   state?: string;
 }
 
-/** Every input is read and checked before the sync starts, so bad input fails before any request. */
+/**
+ * Every input is read and checked before the sync starts, so bad input fails before any request
+ * (and before the export pipeline is even loaded).
+ */
 export async function read(options: ReadOptions, writer: MessageWriter, signal: AbortSignal): Promise<void> {
   const config = await loadConfig(options.config, writer);
   const streams = await readCatalogFile(options.catalog);
   const state = await readStateFile(options.state);
+  const { runSync } = await import('../sync.js');
   await runSync({ config, streams, state, writer, signal });
 }

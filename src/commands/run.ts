@@ -2,11 +2,7 @@ import { ConfigError } from '../errors.js';
 import { MessageWriter } from '../protocol/writer.js';
 import { parseArguments } from './arguments.js';
 import type { Command } from './arguments.js';
-import { check } from './check.js';
-import { discover } from './discover.js';
 import { Interruption } from './interruption.js';
-import { read } from './read.js';
-import { spec } from './spec.js';
 
 export interface RunOptions {
   stdout?: NodeJS.WritableStream;
@@ -67,16 +63,17 @@ export async function run(args: string[], options: RunOptions = {}): Promise<num
   return exitCode;
 }
 
+// Each command loads only its own modules: `spec` need not pay for the HTTP client and the export pipeline.
 async function dispatch(command: Command, writer: MessageWriter, signal: AbortSignal): Promise<void> {
   switch (command.name) {
     case 'spec':
-      return spec(writer);
+      return (await import('./spec.js')).spec(writer);
     case 'check':
-      return check(command, writer, signal);
+      return (await import('./check.js')).check(command, writer, signal);
     case 'discover':
-      return discover(command, writer);
+      return (await import('./discover.js')).discover(command, writer);
     case 'read':
-      return read(command, writer, signal);
+      return (await import('./read.js')).read(command, writer, signal);
   }
 }
 

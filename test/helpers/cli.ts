@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { DIST_MAIN } from './build.js';
 import { assertValidMessage } from './protocol-validator.js';
 
@@ -140,4 +141,24 @@ function tryParse(line: string): AirbyteMessage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The single TRACE ERROR of a run that failed. */
+export function onlyError(result: CliResult): Record<string, any> {
+  const errors = result.errors();
+  expect(errors, result.stdout).toHaveLength(1);
+  return errors[0]!;
+}
+
+/** The single CONNECTION_STATUS of a check, which then printed no TRACE ERROR. */
+export function connectionStatus(result: CliResult): Record<string, any> {
+  const statuses = result.byType('CONNECTION_STATUS');
+  expect(statuses, result.stdout).toHaveLength(1);
+  expect(result.errors()).toEqual([]);
+  return statuses[0]!.connectionStatus;
+}
+
+export function expectNotPrinted(result: CliResult, secret: string): void {
+  expect(result.stdout).not.toContain(secret);
+  expect(result.stderr).not.toContain(secret);
 }
