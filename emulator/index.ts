@@ -50,6 +50,8 @@ export interface EmulatorOptions {
   maxChannelsPerExport?: number;
   /** The clock for tasks, URL expiry, rate-limit windows, token times and mutations. Default: real time. */
   now?: () => Date;
+  /** Called as each API response finishes (e.g. to log it). */
+  onRequest?: (record: ApiRequestRecord) => void;
 }
 
 export interface EmulatorStats {
@@ -109,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tasks,
     faults,
     now,
+    onRequest: options.onRequest,
     settings: {
       lineFormat: options.lineFormat ?? 'wrapped',
       gzip: options.gzip ?? false,

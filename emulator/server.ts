@@ -46,6 +46,7 @@ export interface ApiServerOptions {
   faults: Faults;
   now: () => Date;
   settings: ApiSettings;
+  onRequest?: (record: ApiRequestRecord) => void;
 }
 
 interface Reply {
@@ -168,7 +169,10 @@ export class ApiServer {
     this.counters.requests++;
     this.records.push(record);
     if (this.records.length > MAX_RECORDS) this.records.shift();
-    res.on('finish', () => (record.status = res.statusCode));
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      this.options.onRequest?.(record);
+    });
     setRateLimitHeaders(res, this.rateLimits.consume(endpoint));
     try {
       if (this.injectFault(endpoint, res)) return;

@@ -1,0 +1,82 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { startEmulator } from './index.js';
+
+// `npm run emulator -- [options]`: the first stdout line is {"url","api_key","api_secret"}; serves until
+// SIGTERM or SIGINT, then closes and exits 0. Anything else goes to stderr.
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('emulator')
+  .usage('$0 [options]: a local Stream Chat API for the connector (see emulator/README.md)')
+  .options({
+    port: { type: 'number', default: 0, describe: 'API port on 127.0.0.1 (0: a free port)' },
+    'download-port': { type: 'number', default: 0, describe: 'download server port (0: a free port)' },
+    'api-key': { type: 'string', describe: 'app API key (default: a fixed demo key)' },
+    'api-secret': { type: 'string', describe: 'app API secret (default: a fixed demo secret)' },
+    seed: { type: 'number', default: 42 },
+    channels: { type: 'number', default: 10 },
+    'messages-per-channel': { type: 'number', default: 100 },
+    users: { type: 'number', default: 25, describe: 'number of users' },
+    'channel-types': { type: 'string', default: 'messaging,livestream,team', describe: 'comma-separated' },
+    'task-latency-ms': { type: 'number', default: 200 },
+    'line-format': { choices: ['wrapped', 'bare'] as const, default: 'wrapped' as const },
+    gzip: { type: 'boolean', default: false, describe: 'gzip channel export files' },
+    'url-ttl-ms': { type: 'number', default: 86_400_000, describe: 'signed download URL lifetime' },
+    'max-channels-per-export': { type: 'number', default: 25 },
+    'rate-limit': { type: 'number', default: 0, describe: 'answer the next N API requests with 429' },
+    'rate-limit-reset': { type: 'number', default: 1, describe: 'seconds until X-RateLimit-Reset on those 429s' },
+    'rate-limit-json': { type: 'boolean', default: false, describe: 'send the 429s as Stream JSON (code 9), not plain text' },
+    'server-errors': { type: 'number', default: 0, describe: 'answer the next N API requests with a 5xx' },
+    'server-error-status': { type: 'number', default: 500 },
+    'cut-download': { type: 'number', describe: 'cut download connections after BYTES bytes of body' },
+    'cut-download-count': { type: 'number', default: 1 },
+    'expire-urls': { type: 'number', default: 0, describe: 'answer the next N downloads with 403 (expired)' },
+    'fail-tasks': { type: 'number', default: 0, describe: 'the next N tasks end failed' },
+    'slow-tasks': { type: 'number', default: 0, describe: 'extra task latency in ms' },
+    verbose: { type: 'boolean', default: false, describe: 'log each request to stderr' },
+  })
+  .strict()
+  .help()
+  .parseSync();
+
+const emulator = await startEmulator({
+  port: argv.port,
+  downloadPort: argv['download-port'],
+  apiKey: argv['api-key'],
+  apiSecret: argv['api-secret'],
+  seed: argv.seed,
+  channels: argv.channels,
+  messagesPerChannel: argv['messages-per-channel'],
+  usersCount: argv.users,
+  channelTypes: argv['channel-types'].split(',').map((type) => type.trim()).filter((type) => type !== ''),
+  taskLatencyMs: argv['task-latency-ms'],
+  lineFormat: argv['line-format'],
+  gzip: argv.gzip,
+  urlTtlMs: argv['url-ttl-ms'],
+  maxChannelsPerExport: argv['max-channels-per-export'],
+  onRequest: argv.verbose
+    ? (record) => process.stderr.write(`${record.at.toISOString()} ${record.method} ${record.path} ${record.endpoint} → ${record.status}\n`)
+    : undefined,
+});
+
+const { faults } = emulator;
+faults.rateLimit({ count: argv['rate-limit'], resetInSeconds: argv['rate-limit-reset'], body: argv['rate-limit-json'] ? 'json' : 'text' });
+faults.serverErrors({ count: argv['server-errors'], status: argv['server-error-status'] });
+if (argv['cut-download'] !== undefined) faults.cutDownload({ afterBytes: argv['cut-download'], count: argv['cut-download-count'] });
+faults.expireUrls({ count: argv['expire-urls'] });
+faults.failTasks({ count: argv['fail-tasks'] });
+faults.slowTasks(argv['slow-tasks']);
+
+process.stdout.write(`${JSON.stringify({ url: emulator.url, api_key: emulator.apiKey, api_secret: emulator.apiSecret })}\n`);
+process.stderr.write(`emulator: API ${emulator.url}, downloads ${emulator.downloadUrl}; stop with Ctrl-C or SIGTERM\n`);
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`emulator: ${signal}, closing\n`);
+  await emulator.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
