@@ -126,23 +126,6 @@ describe('parseExport v2', () => {
     await expect(collect(parseExport(source(), 'v1'))).rejects.toBe(broken);
   });
 
-  it('closes the byte source when the reader stops early', async () => {
-    let closed = false;
-    async function* source(): AsyncGenerator<Buffer> {
-      try {
-        for (let i = 0; i < 1000; i += 1) yield Buffer.from(`${JSON.stringify(sampleUser(`u${i}`))}\n`);
-      } finally {
-        closed = true;
-      }
-    }
-    for await (const entity of parseExport(source(), 'v2')) {
-      expect(entity.kind).toBe('user');
-      break;
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(closed).toBe(true);
-  });
-
   it('reads an empty file as no entities', async () => {
     expect((await parse('v2', '')).entities).toEqual([]);
     expect((await parse('v2')).entities).toEqual([]);
@@ -269,6 +252,27 @@ function v2File(entities: ExportEntity[], wrapped: boolean): string {
   const type = { channel: 'channel', member: 'channel_member', message: 'message', reaction: 'reaction', user: 'user' };
   return entities.map((entity) => JSON.stringify(wrapped ? { type: type[entity.kind], data: entity.data } : entity.data)).join('\n');
 }
+
+describe('parseExport, either format', () => {
+  it.each(['v1', 'v2'] as const)('closes the byte source when the reader stops early (%s)', async (format) => {
+    let closed = false;
+    async function* source(): AsyncGenerator<Buffer> {
+      try {
+        const channel = JSON.stringify(sampleChannel('messaging', 'general'));
+        yield Buffer.from(format === 'v1' ? `{"channel":${channel},"members":[` : `${channel}\n`);
+        for (let i = 0; i < 1000; i += 1) yield Buffer.from(`${JSON.stringify(sampleMember(`u${i}`))}${format === 'v1' ? ',' : '\n'}`);
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const entity of parseExport(source(), format)) {
+      expect(entity.kind).toBe('channel');
+      break;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
+  });
+});
 
 describe('parseExport properties', () => {
   it('round-trips arbitrary entities through wrapped and bare v2 lines', async () => {

@@ -26,6 +26,7 @@ async function* exportFile(format: 'v1' | 'v2', count: number): AsyncGenerator<B
 
 async function measure(format: 'v1' | 'v2', count: number) {
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   let records = 0;
   let messages = 0;
   let peakHeap = 0;
@@ -37,6 +38,8 @@ async function measure(format: 'v1' | 'v2', count: number) {
     if (messages % 10_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const result = {
     format,
     messages,
@@ -44,6 +47,9 @@ async function measure(format: 'v1' | 'v2', count: number) {
     seconds: Number(seconds.toFixed(2)),
     messagesPerSecond: Math.round(messages / seconds),
     recordsPerSecond: Math.round(records / seconds),
+    // The machine may be shared: CPU time is the steadier figure.
+    cpuSeconds: Number(cpuSeconds.toFixed(2)),
+    recordsPerCpuSecond: Math.round(records / cpuSeconds),
     peakHeapMiB: Math.round(peakHeap / 2 ** 20),
   };
   console.log(JSON.stringify(result));
