@@ -100,7 +100,7 @@ function bareKind(value: Record<string, unknown>): EntityKind | SkippedLine {
   const isText = 'text' in value || 'html' in value;
   if (typeof value.message_id === 'string' && typeof value.type === 'string' && 'score' in value) return 'reaction';
   if (typeof value.user_id === 'string' && ('channel_role' in value || 'status' in value) && !isText) return 'member';
-  if (typeof value.cid === 'string' && ('config' in value || 'member_count' in value || 'frozen' in value) && !isText) {
+  if (channelCid(value) !== undefined && ('config' in value || 'member_count' in value || 'frozen' in value) && !isText) {
     return 'channel';
   }
   if (typeof value.id === 'string' && isText) return 'message';

@@ -56,6 +56,11 @@ describe('classifyLine: bare entities', () => {
     expect(classifyLine(member, { cid: CID })).toMatchObject({ kind: 'member' });
   });
 
+  it('recognises a bare channel that carries type and id but no cid', () => {
+    const { cid: _cid, ...channel } = sampleChannel('team', 'ops');
+    expect(classifyLine(channel, noContext)).toEqual({ kind: 'channel', cid: 'team:ops', data: channel });
+  });
+
   it('keeps a message with a custom `data` field a message', () => {
     const data = sampleMessage(CID, 'm1', { data: { nested: true } });
     expect(classifyLine(data, noContext)).toMatchObject({ kind: 'message', cid: CID });
