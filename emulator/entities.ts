@@ -9,7 +9,19 @@ export type Entity = Record<string, unknown>;
 
 const CONFIG_CREATED_AT = formatMicros(BASE - 400 * 86_400_000_000);
 
+// Users are embedded in every message, member and reaction; their formatted shape is built once per model.
+const userTemplates = new WeakMap<UserModel, Entity>();
+
 export function userEntity(user: UserModel): Entity {
+  let template = userTemplates.get(user);
+  if (!template) {
+    template = buildUserEntity(user);
+    userTemplates.set(user, template);
+  }
+  return { ...template, blocked_user_ids: [], teams: [] };
+}
+
+function buildUserEntity(user: UserModel): Entity {
   const entity: Entity = {
     id: user.id,
     role: user.role,

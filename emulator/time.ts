@@ -5,13 +5,25 @@ export type Micros = number;
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+// Exports format millions of timestamps in time order; the date part changes rarely, so it is reused.
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
 /** Formats like Go's RFC3339Nano in UTC: fractional digits with trailing zeros trimmed, none for whole seconds. */
 export function formatMicros(us: Micros): string {
-  const ms = Math.floor(us / 1000);
-  const fraction = us - Math.floor(us / 1_000_000) * 1_000_000;
-  const seconds = new Date(ms).toISOString().slice(0, 19);
-  if (fraction === 0) return `${seconds}Z`;
-  return `${seconds}.${String(fraction).padStart(6, '0').replace(/0+$/, '')}Z`;
+  const seconds = Math.floor(us / 1_000_000);
+  const fraction = us - seconds * 1_000_000;
+  const day = Math.floor(seconds / 86_400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const inDay = seconds - day * 86_400;
+  const time = `${cachedDate}${two(Math.floor(inDay / 3600))}:${two(Math.floor((inDay % 3600) / 60))}:${two(inDay % 60)}`;
+  if (fraction === 0) return `${time}Z`;
+  return `${time}.${String(fraction).padStart(6, '0').replace(/0+$/, '')}Z`;
 }
 
 /**
