@@ -2,7 +2,7 @@
 // that stdout holds nothing but valid Airbyte messages.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -10,7 +10,7 @@ import { DIST_MAIN } from './build.js';
 import { assertValidMessage } from './protocol-validator.js';
 
 export interface CliOptions {
-  /** Working directory; default: the temp dir holding `files` (or a fresh empty one). */
+  /** Working directory; default: the temp dir holding `files` (or a fresh empty one), removed after the run. */
   cwd?: string;
   /** Added to the parent's environment. */
   env?: Record<string, string>;
@@ -28,8 +28,6 @@ export interface CliResult {
   messages: AirbyteMessage[];
   stdout: string;
   stderr: string;
-  /** The temp dir the files were written to. */
-  dir: string;
   /** The messages of one type, e.g. byType('TRACE'). */
   byType(type: string): AirbyteMessage[];
   /** The TRACE ERROR payloads. */
@@ -86,6 +84,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
     child.on('error', reject);
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
       resolve({ exitCode, signal });
     });
   });
@@ -98,7 +97,6 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
       messages,
       stdout,
       stderr,
-      dir,
       byType: (type: string) => messages.filter((message) => message.type === type),
       errors: () => messages.filter((m) => m.type === 'TRACE' && m.trace.type === 'ERROR').map((m) => m.trace.error),
     };

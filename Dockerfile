@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: every dependency, compile, then pack exactly the files the package publishes.
+FROM node:20-bookworm-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json spec.json ./
+COPY src ./src
+COPY schemas ./schemas
+RUN npm run build \
+ && npm pack --pack-destination /tmp \
+ && mkdir /package \
+ && tar -xzf /tmp/source-stream-chat-*.tgz -C /package --strip-components=1 \
+ && cp package-lock.json /package/
+
+# Runtime stage: the packed package and its production dependencies, nothing else.
+FROM node:20-bookworm-slim
+# Airbyte runs connectors as uid 1000; in this image that uid belongs to `node`, renamed `airbyte`.
+RUN groupmod --new-name airbyte node \
+ && usermod --login airbyte --home /home/airbyte --move-home node \
+ && mkdir -p /airbyte/integration_code
+WORKDIR /airbyte/integration_code
+COPY --from=build /package ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force \
+ && chown -R airbyte:airbyte /airbyte
+WORKDIR /airbyte
+ENV NODE_ENV=production
+# The platform runs `sh -c 'eval "$AIRBYTE_ENTRYPOINT <command> <args>"'` from other directories.
+ENV AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/main.js"
+ENTRYPOINT ["node", "/airbyte/integration_code/dist/main.js"]
+LABEL io.airbyte.name=airbyte/source-stream-chat
+LABEL io.airbyte.version=0.1.0
+USER airbyte
