@@ -4,19 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { connectionSpecification, normalizeDateTime, parseConfig, specification, unknownConfigKeys } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
+import { thrown } from './helpers/thrown.js';
 
 const MINIMAL = { api_key: 'key', api_secret: 'secret' };
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-function problemsOf(raw: unknown): string {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
-}
+const problemsOf = (raw: unknown) => thrown(() => parseConfig(raw), ConfigError).message;
 
 describe('parseConfig', () => {
   it('applies the defaults of the config table', () => {

@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/errors.js';
 import { parseCatalog, parseState, readCatalogFile, readJsonFile, readStateFile } from '../../src/protocol/inputs.js';
 import { STREAM_NAMES } from '../../src/streams/index.js';
 import { protocolValidator } from '../helpers/protocol-validator.js';
+import { thrown } from '../helpers/thrown.js';
 
 function configuredStream(name: string, syncMode: unknown = 'incremental', extra: Record<string, unknown> = {}) {
   return {
@@ -21,15 +22,7 @@ function streamState(name: string, streamState: unknown, extra: Record<string, u
   return { type: 'STREAM', stream: { stream_descriptor: { name, ...extra }, stream_state: streamState } };
 }
 
-function configError(action: () => unknown): ConfigError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (action: () => unknown) => thrown(action, ConfigError);
 
 function tempFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'inputs-')), 'file.json');
