@@ -32,7 +32,7 @@ function memoryOf(pid: number): { rss: number; peak: number } | undefined {
 const args = ['--import', 'tsx', 'emulator/cli.ts', '--channels', String(channels), '--messages-per-channel', String(perChannel), '--task-latency-ms', '0'];
 const child = spawn(process.execPath, values.gzip ? [...args, '--gzip'] : args, { stdio: ['ignore', 'pipe', 'inherit'] });
 const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-const { url, api_key: apiKey, api_secret: apiSecret } = JSON.parse(line) as Record<string, string>;
+const { url, api_key: apiKey, api_secret: apiSecret } = JSON.parse(line) as { url: string; api_key: string; api_secret: string };
 const headers = { authorization: signToken(apiSecret), 'stream-auth-type': 'jwt', 'content-type': 'application/json' };
 
 const idle = memoryOf(child.pid as number);

@@ -8,6 +8,8 @@ import { checkSignature, signQuery } from './url-signing.js';
 // The second port: a stand-in for the object store that serves export files through presigned URLs.
 // It knows nothing of Stream's credentials.
 
+const MAX_RECORDS = 10_000;
+
 export interface StoredFile {
   /** Object key, e.g. exports/channels/<api key>/<task id>/channels.jsonl */
   key: string;
@@ -58,7 +60,9 @@ export class DownloadServer {
   private readonly files = new Map<string, StoredFile>();
   private readonly secret = randomBytes(32);
   private readonly server: Server;
+  /** The latest 10,000 requests. */
   readonly records: DownloadRecord[] = [];
+  requestCount = 0;
   url = '';
 
   constructor(private readonly options: DownloadServerOptions) {
@@ -87,7 +91,9 @@ export class DownloadServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const record: DownloadRecord = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, status: 0, at: this.options.now() };
+    this.requestCount++;
     this.records.push(record);
+    if (this.records.length > MAX_RECORDS) this.records.shift();
     res.on('finish', () => (record.status = res.statusCode));
     res.on('close', () => (record.status ||= res.statusCode));
     const url = new URL(req.url ?? '/', 'http://localhost');

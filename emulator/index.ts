@@ -75,7 +75,7 @@ export interface Emulator {
   stats(): EmulatorStats;
   /** API requests received (the latest 10,000), with headers and parsed bodies. */
   requests(): ApiRequestRecord[];
-  /** Download requests received, with their headers (to prove no credentials were sent there). */
+  /** Download requests received (the latest 10,000), with their headers (to prove no credentials went there). */
   downloadRequests(): DownloadRecord[];
   close(): Promise<void>;
 }
@@ -129,7 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       apiSecret,
       faults,
       data,
-      stats: () => ({ ...api.counters, downloads: downloads.records.length, faultsFired: { ...faults.fired } }),
+      stats: () => ({ ...api.counters, downloads: downloads.requestCount, faultsFired: { ...faults.fired } }),
       requests: () => [...api.records],
       downloadRequests: () => [...downloads.records],
       close: async () => {
