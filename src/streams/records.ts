@@ -87,9 +87,13 @@ function addUser(out: StreamRecord[], user: UserRecord | null | undefined): void
   if (user) out.push({ stream: 'users', data: user });
 }
 
+// Derived fields go in front of the copy: V8 keeps `{ key, ...data }` a fast object, while
+// `{ ...data, key }` of a large object reads about twice as slowly in validation.
+
 function withCid(entity: ExportEntity): Record<string, unknown> {
   const { cid, data } = entity;
-  return cid === undefined || data.cid === cid ? data : { ...data, cid };
+  if (cid === undefined || data.cid === cid) return data;
+  return data.cid === undefined ? { cid, ...data } : { ...data, cid };
 }
 
 // Stream's import format names a user by id in `user`; API-shaped objects nest the user object.
@@ -97,9 +101,11 @@ function withUserId(data: Record<string, unknown>): Record<string, unknown> {
   const { user } = data;
   if (typeof user === 'string') {
     const { user: _id, ...rest } = data;
-    return { ...rest, user_id: data.user_id ?? user };
+    return data.user_id == null ? { ...rest, user_id: user } : rest;
   }
-  if (data.user_id == null && isRecord(user) && typeof user.id === 'string') return { ...data, user_id: user.id };
+  if (data.user_id == null && isRecord(user) && typeof user.id === 'string') {
+    return data.user_id === undefined ? { user_id: user.id, ...data } : { ...data, user_id: user.id };
+  }
   return data;
 }
 
