@@ -145,7 +145,7 @@ describe('export file variants', () => {
     const bare = await startEmulator({ seed: 3, channels: 3, messagesPerChannel: 5, taskLatencyMs: 0, lineFormat: 'bare' });
     try {
       const lines = jsonLines((await exportChannels(bare, { channels: [{ cid: CID }] })).text);
-      expect(lines.map((line) => line)).toEqual([...bare.data.entities({ cids: [CID] })].map((entity) => entity.data));
+      expect(lines).toEqual([...bare.data.entities({ cids: [CID] })].map((entity) => entity.data));
     } finally {
       await bare.close();
     }
