@@ -1,19 +1,17 @@
 import { z } from 'zod';
 import { SystemError } from '../errors.js';
+import { isRecord as isObject } from '../export/entities.js';
 
 type JsonSchema = Record<string, unknown>;
 
 const NULL_SCHEMA = JSON.stringify({ type: 'null' });
 
-function isObject(value: unknown): value is JsonSchema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The JSON schema Airbyte wants for a record type. zod writes nullables as `anyOf [X, null]`,
  * open objects as `additionalProperties: {}` and maps as `additionalProperties: <schema>`;
  * Airbyte's acceptance tests reject `anyOf`, and any `additionalProperties` but `true`, so
- * nullables become `type: [X, "null"]` and objects simply stay open.
+ * nullables become `type: [X, "null"]` and objects simply stay open. The timestamp regex and
+ * zod's safe-integer bounds are left out too: `format: date-time` and `integer` say it for Airbyte.
  */
 export function airbyteJsonSchema(record: z.ZodType): JsonSchema {
   return simplify(z.toJSONSchema(record, { target: 'draft-7', io: 'output', unrepresentable: 'throw' }));
@@ -34,7 +32,9 @@ function simplify(schema: JsonSchema): JsonSchema {
     if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'not' || key === '$ref') {
       throw new SystemError(`cannot express ${key} in an Airbyte stream schema: ${JSON.stringify(schema)}`);
     }
-    out[key] = key === 'properties' && isObject(value) ? mapValues(value, simplify) : key === 'items' && isObject(value) ? simplify(value) : value;
+    if (key === 'properties' && isObject(value)) out[key] = mapValues(value, simplify);
+    else if (key === 'items' && isObject(value)) out[key] = simplify(value);
+    else out[key] = value;
   }
   return out;
 }

@@ -30,10 +30,11 @@ export interface ToRecordsOptions {
  * The records one export entity yields, each checked against its stream's schema:
  * - channel → channels;
  * - member → members (with `cid`, and `user_id` from `user.id` when absent) + users (its user);
- * - message → messages (with `cid`) + reactions (from `latest_reactions`, see options) + users
+ * - message → messages (with `cid`, and `user_id` from `user.id` when absent) + reactions (from `latest_reactions`, see options) + users
  *   (its author, its `mentioned_users`, and the users of the reactions it yields);
  * - reaction → reactions (with `cid` when known, `user_id` from `user.id` when absent) + users;
  * - user → users.
+ * A `user` given as a bare id (Stream's import format) becomes `user_id`.
  * Users embedded elsewhere (pinned_by, thread_participants, quoted messages) are not extracted:
  * they are authors or members of the same export and arrive through those.
  * A record that misses a primary-key field or has a wrongly typed field throws a SystemError.
