@@ -1,7 +1,7 @@
 import { parseConfig, unknownConfigKeys } from '../config.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { readJsonFile } from '../protocol/inputs.js';
+import { readJsonFile } from '../protocol/json-file.js';
 import type { MessageWriter } from '../protocol/writer.js';
 
 /**

@@ -4,16 +4,6 @@ import { parseArguments } from './arguments.js';
 import type { Command } from './arguments.js';
 import { Interruption } from './interruption.js';
 
-export interface RunOptions {
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
-  /** Ends the process at once (a second signal). Default: process.exit. */
-  exit?: (code: number) => void;
-  /** See InterruptionOptions. */
-  graceMs?: number;
-  events?: NodeJS.EventEmitter;
-}
-
 /** Exit code of a command line the parser rejects (unknown command, missing flag). */
 export const USAGE_EXIT_CODE = 2;
 /** After a signal, stdout may have no reader left: do not wait for it longer than this. */
@@ -24,23 +14,25 @@ const FLUSH_AFTER_SIGNAL_MS = 1000;
  * wrong ends as exactly one TRACE ERROR: usage errors with config_error (and the usage on
  * stderr), thrown errors with failureTypeOf's type, signals with transient_error.
  */
-export async function run(args: string[], options: RunOptions = {}): Promise<number> {
-  const writer = new MessageWriter(options.stdout ?? process.stdout);
-  const parsed = await parseArguments(args);
+export async function run(args: string[]): Promise<number> {
+  const writer = new MessageWriter(process.stdout);
+  let parsed: Awaited<ReturnType<typeof parseArguments>>;
+  try {
+    parsed = await parseArguments(args);
+  } catch (error) {
+    await writer.error(error);
+    await writer.flush().catch(() => undefined);
+    return 1;
+  }
   if (parsed.kind === 'info') return 0;
   if (parsed.kind === 'usage-error') {
-    (options.stderr ?? process.stderr).write(`${parsed.message}\n\n${parsed.usage}\n`);
+    process.stderr.write(`${parsed.message}\n\n${parsed.usage}\n`);
     await writer.error(new ConfigError(`Invalid command line: ${parsed.message}`));
     await writer.flush().catch(() => undefined);
     return USAGE_EXIT_CODE;
   }
 
-  const interruption = new Interruption({
-    writer,
-    exit: options.exit ?? ((code) => process.exit(code)),
-    ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
-    ...(options.events === undefined ? {} : { events: options.events }),
-  }).start();
+  const interruption = new Interruption({ writer, exit: (code) => process.exit(code) }).start();
   let failure: { error: unknown } | undefined;
   try {
     await Promise.race([dispatch(parsed.command, writer, interruption.signal), interruption.deadline]);

@@ -1,32 +1,15 @@
 // The files the platform hands to `read`: the configured catalog and the state. Anything wrong in
 // them is the user's to fix, so every problem becomes one ConfigError naming the file.
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { STREAM_NAMES, isStreamName } from '../streams/index.js';
 import type { ConfiguredStream } from '../sync.js';
+import { readJsonFile } from './json-file.js';
 import { stateFileSchema, syncModeSchema } from './messages.js';
 import type { StateMessage } from './messages.js';
 import { describeIssues, describeValue, issueMessage } from './zod-issues.js';
 
 export type StreamStates = Map<string, Record<string, unknown>>;
-
-/** The parsed JSON of a file; undefined when the file is empty (or only whitespace). */
-export async function readJsonFile(path: string, label: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw new ConfigError(`The ${label} file ${path} ${reason}`, { cause: error });
-  }
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ConfigError(`The ${label} file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-}
 
 export async function readCatalogFile(path: string): Promise<ConfiguredStream[]> {
   const raw = await readJsonFile(path, 'catalog');

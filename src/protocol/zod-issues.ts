@@ -27,7 +27,7 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
 }
 
 /** `streams[0].sync_mode` for the path `['streams', 0, 'sync_mode']`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+function formatPath(path: readonly PropertyKey[]): string {
   return path
     .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
     .join('');

@@ -1,8 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator/index.js';
 import type { Emulator } from '../../emulator/index.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { connectionStatus, expectNotPrinted, runCli } from '../helpers/cli.js';
+import { connectionStatus, expectNotPrinted, onlyError, runCli } from '../helpers/cli.js';
 
 const SECRET = 'TOP-SECRET-do-not-print-7f3a';
 const VALID = { api_key: 'key', api_secret: SECRET };
@@ -83,5 +85,27 @@ describe.concurrent('check against a Stream app (the local emulator)', () => {
     const cids = emulator.data.snapshot().allChannels().map((channel) => channel.cid);
     const result = await runCli(['check', '--config', 'config.json'], { files: config({ channel_ids: cids }) });
     expect(connectionStatus(result)).toEqual({ status: 'SUCCEEDED' });
+  });
+});
+
+describe('check when Stream answers nonsense', () => {
+  it('prints one system_error TRACE, no CONNECTION_STATUS, and exits 1', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('<html>maintenance</html>');
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await runCli(['check', '--config', 'config.json'], {
+        files: { 'config.json': { ...VALID, base_url: `http://127.0.0.1:${port}` } },
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.byType('CONNECTION_STATUS')).toEqual([]);
+      expect(onlyError(result)).toMatchObject({ failure_type: 'system_error', message: expect.stringContaining('not JSON') });
+      expectNotPrinted(result, SECRET);
+    } finally {
+      server.close();
+    }
   });
 });
