@@ -14,6 +14,8 @@ function fresh() {
 }
 
 if (!fresh()) {
-  console.error('Installing dependencies (npm ci)…');
-  execSync('npm ci --no-audit --no-fund', { stdio: ['ignore', 'inherit', 'inherit'] });
+  // `npm install` installs the locked versions; `npm ci` would also insist on lock entries for other
+  // platforms' optional rollup binaries (dev-only) that the registry does not always serve.
+  console.error('Installing dependencies (npm install, from package-lock.json)…');
+  execSync('npm install --no-audit --no-fund', { stdio: ['ignore', 'inherit', 'inherit'] });
 }
