@@ -150,9 +150,7 @@ export async function runSync(input: SyncInput): Promise<void> {
 async function resolveChannels(client: StreamClient, config: Config, signal: AbortSignal): Promise<string[]> {
   const explicit = explicitChannels(config);
   if (explicit) {
-    const found = new Set<string>();
-    for await (const channel of client.listChannels({ cids: explicit }, signal)) found.add(channel.cid);
-    const missing = explicit.filter((cid) => !found.has(cid));
+    const missing = await client.missingChannels(explicit, signal);
     if (missing.length > 0) {
       throw new ConfigError(`Stream has no channel ${missing.join(', ')}: check channel_ids in the config`, { context: { cids: missing } });
     }

@@ -29,9 +29,7 @@ async function connectionProblem(configPath: string, writer: MessageWriter, sign
   try {
     await client.checkAuth(signal);
     if (config.channel_ids.length === 0) return undefined;
-    const found = new Set<string>();
-    for await (const channel of client.listChannels({ cids: config.channel_ids }, signal)) found.add(channel.cid);
-    const missing = config.channel_ids.filter((cid) => !found.has(cid));
+    const missing = await client.missingChannels(config.channel_ids, signal);
     return missing.length === 0 ? undefined : `These channel_ids do not exist in the Stream app: ${missing.join(', ')}`;
   } finally {
     await client.close();

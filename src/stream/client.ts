@@ -144,6 +144,14 @@ export class StreamClient {
     yield* listChannels((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);
   }
 
+  /** The cids among `cids` that Stream does not know, in the order given. */
+  async missingChannels(cids: string[], signal?: AbortSignal): Promise<string[]> {
+    let missing: string[] = [];
+    for await (const _channel of this.listChannels({ cids, onMissing: (unknown) => (missing = unknown) }, signal));
+    const unknown = new Set(missing);
+    return cids.filter((cid) => unknown.has(cid));
+  }
+
   /** One cheap authenticated request; throws ConfigError naming the credential to check when auth fails. */
   async checkAuth(signal?: AbortSignal): Promise<void> {
     await this.queryChannels(
