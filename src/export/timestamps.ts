@@ -1,6 +1,7 @@
 // Stream sends RFC3339 with 0–9 fractional digits (Go's RFC3339Nano); a Date keeps only milliseconds
 // and text comparison breaks across precisions, so instants are compared through a normalised key.
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+/** Go's RFC3339Nano as Stream prints it: 0–9 fractional digits, `Z` or an offset. */
+export const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 // Keeps keys of instants before 1970 positive so that they still sort as text.
 const EPOCH_SHIFT_SECONDS = 100_000_000_000;

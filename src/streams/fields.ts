@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-// Go's RFC3339Nano as Stream prints it: 0–9 fractional digits, `Z` or an offset.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+import { RFC3339 } from '../export/timestamps.js';
 
 // Every field but a primary key may be absent or null: Stream omits empty optional fields and
 // sends a few as explicit nulls, and a sync must not fail over either.
