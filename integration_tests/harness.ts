@@ -1,6 +1,7 @@
 // The black-box harness: the built CLI run as a child process against the emulator, its output sorted
 // by stream, and the checks Airbyte's acceptance tests and platform make on it (protocol doc §6.4, §3).
 import type { ChildProcess } from 'node:child_process';
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -253,6 +254,61 @@ export function expectValidRecords(read: Read, validators: Map<string, ValidateF
   expect(shown(problems), 'records against their schemas').toEqual([]);
 }
 
+export interface SliceCheckpoint {
+  /** The state input of the read: every stream's latest non-empty state so far, as CAT accumulates it. */
+  input: StateMessage[];
+  /** The records that read must return at least. */
+  expected: number;
+}
+
+/** Checkpoints tested among the unique states: at least this many when there are enough. */
+const MIN_BATCHES_TO_TEST = 5;
+
+/**
+ * The checkpoints CAT's test_read_sequential_slices reads back, from one stream's states of a full read.
+ * Runs of identical consecutive states count as their first, with the run's record counts summed (the
+ * read's last state stands apart when it differs); states that count no record are dropped; each kept
+ * state expects the records after it: the total minus the counts up to and including its own. Fewer
+ * than 3 kept: only the last is tested; else every (kept / 5)-th, never the first nor the last. A
+ * single state is tested expecting nothing, as CAT does.
+ */
+export function sequentialSliceCheckpoints(states: readonly StateMessage[]): SliceCheckpoint[] {
+  const count = (state: StateMessage) => state.sourceStats?.recordCount ?? 0;
+  const same = (a: StateMessage, b: StateMessage) => isDeepStrictEqual(a.stream.stream_state, b.stream.stream_state);
+  let kept: Array<{ state: StateMessage; expected: number }>;
+  if (states.length <= 1) {
+    kept = states.filter((state) => count(state) !== 0).map((state) => ({ state, expected: 0 }));
+  } else {
+    const runs: Array<{ state: StateMessage; count: number }> = [];
+    const last = states.length - 1;
+    for (let current = 0; current < last; ) {
+      let next = current + 1;
+      while (same(states[current]!, states[next]!) && next < last) next += 1;
+      runs.push({ state: states[current]!, count: states.slice(current, next).reduce((sum, state) => sum + count(state), 0) });
+      if (next === last && !same(states[current]!, states[next]!)) runs.push({ state: states[next]!, count: count(states[next]!) });
+      current = next;
+    }
+    const counted = runs.filter((run) => run.count !== 0);
+    const total = counted.reduce((sum, run) => sum + run.count, 0);
+    let before = 0;
+    kept = counted.map((run) => {
+      before += run.count;
+      return { state: run.state, expected: total - before };
+    });
+  }
+  let chosen = kept.slice(-1);
+  if (kept.length >= 3) {
+    const rate = Math.floor(kept.length / MIN_BATCHES_TO_TEST) || 1;
+    chosen = kept.filter((_, index) => index !== 0 && index % rate === 0 && index !== kept.length - 1);
+  }
+  const latest = new Map<string, Record<string, unknown>>();
+  return chosen.map(({ state, expected }) => {
+    const { stream_descriptor: descriptor, stream_state: streamState } = state.stream;
+    if (streamState !== null && Object.keys(streamState).length > 0) latest.set(descriptor.name, streamState);
+    return { input: [...latest].map(([name, value]) => streamStateMessage(name, value)), expected };
+  });
+}
+
 // A string token, or a number token; strings come first so digits inside them are never numbers.
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
@@ -306,7 +362,11 @@ function toRead(result: CliResult): Read {
 function lastStates(states: readonly StateMessage[]): StateMessage[] {
   const last = new Map<string, Record<string, unknown>>();
   for (const state of states) last.set(state.stream.stream_descriptor.name, state.stream.stream_state);
-  return [...last].map(([name, streamState]) => ({ type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: streamState } }));
+  return [...last].map(([name, streamState]) => streamStateMessage(name, streamState));
+}
+
+function streamStateMessage(name: string, streamState: Record<string, unknown>): StateMessage {
+  return { type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: streamState } };
 }
 
 function streamsOf(names: readonly string[]): string[] {

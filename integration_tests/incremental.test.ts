@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../emulator/index.js';
+import type { Emulator } from '../emulator/index.js';
+import { ensureBuilt } from '../test/helpers/build.js';
+import {
+  catalogOf,
+  type Config,
+  configFor,
+  expectCompleteRead,
+  exportedCids,
+  futureState,
+  groundTruthKeys,
+  integrationFile,
+  keyOf,
+  messageKeys,
+  read,
+  type Read,
+  sameCursorShape,
+  sequentialSliceCheckpoints,
+  SMALL_DATA_SET,
+  type StateMessage,
+  STREAMS,
+} from './harness.js';
+
+describe('two sequential incremental reads, the second after changes (test_two_sequential_reads)', () => {
+  let emulator: Emulator;
+  let config: Config;
+  let first: Read;
+  let second: Read;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    emulator = await startEmulator(SMALL_DATA_SET);
+    config = configFor(emulator, { channels_per_export: 5 });
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  it('the first read, without state, reads the ground truth of every stream', async () => {
+    first = await read({ config, catalog: catalogOf() });
+    expectCompleteRead(first, STREAMS);
+    for (const stream of STREAMS) expect(first.keys(stream), stream).toEqual(groundTruthKeys(emulator, stream));
+  });
+
+  it('the second, from the last state per stream, reads exactly the new messages, the new reaction and the updated channel', async () => {
+    const [cidA, cidB, cidC] = exportedCids(emulator) as [string, string, string];
+    const added = [...emulator.data.addMessages(cidA, 3), ...emulator.data.addMessages(cidB, 2)];
+    const reactor = (added[1]!.user as { id: string }).id;
+    const reaction = emulator.data.addReaction(String(added[0]!.id), reactor, 'wow');
+    const channel = emulator.data.updateChannel(cidC, { topic: 'renamed in the test' });
+
+    second = await read({ config, catalog: catalogOf(), state: first.nextState() });
+    expectCompleteRead(second, STREAMS);
+    expect(second.keys('messages')).toEqual(messageKeys(added.map((message) => message.id)));
+    expect(second.keys('reactions')).toEqual([keyOf('reactions', reaction)]);
+    expect(second.keys('channels')).toEqual([keyOf('channels', channel)]);
+    expect(second.records('channels')[0]).toMatchObject({ topic: 'renamed in the test' });
+    expect(second.keys('members')).toEqual([]);
+    expect(second.keys('users')).toEqual([]);
+  });
+
+  it('a third read with no change reads no record', async () => {
+    const third = await read({ config, catalog: catalogOf(), state: second.nextState() });
+    expectCompleteRead(third, STREAMS);
+    expect(third.byType('RECORD')).toEqual([]);
+  });
+});
+
+describe('abnormal state and sequential slices (test_state_with_abnormally_large_values, test_read_sequential_slices)', () => {
+  let emulator: Emulator;
+  let config: Config;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    emulator = await startEmulator(SMALL_DATA_SET);
+    config = configFor(emulator, { channels_per_export: 2 });
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  it('far-future cursors for every channel read no record, print a state per stream, and keep each cursor as it was given', async () => {
+    const state = futureState(emulator.data.allChannels().map((channel) => channel.cid));
+    const result = await read({ config, catalog: catalogOf(), state });
+    expectCompleteRead(result, STREAMS);
+    expect(result.byType('RECORD')).toEqual([]);
+    for (const stream of STREAMS) {
+      const given = timestamps(state.find((entry) => entry.stream.stream_descriptor.name === stream)!.stream.stream_state);
+      for (const emitted of result.states(stream)) {
+        for (const [path, value] of timestamps(emitted.stream.stream_state)) {
+          expect(given.has(path), `${stream} ${path}`).toBe(true);
+          expect(sameCursorShape(value, given.get(path)!), `${stream} ${path}: ${value}`).toBe(true);
+          expect(value, `${stream} ${path}`).toBe(given.get(path));
+        }
+      }
+      expect(result.states(stream).at(-1)!.stream.stream_state, stream).toEqual(state.find((entry) => entry.stream.stream_descriptor.name === stream)!.stream.stream_state);
+    }
+  });
+
+  // CAT collects the values under the cursor field's name (updated_at) from every stream's future state and
+  // fails ("Future state must be set up for all given streams") when a stream has none. DESIGN.md keeps the
+  // messages/reactions cursors per channel under "cursors", so CAT's test would fail for those two streams.
+  it.fails('CAT finds a value under the cursor field updated_at in the abnormal state of every stream', () => {
+    for (const entry of integrationFile<StateMessage[]>('abnormal_state.json')) {
+      const values = [...timestamps(entry.stream.stream_state)].filter(([path]) => path.split('.').at(-1) === 'updated_at');
+      expect(values.length, entry.stream.stream_descriptor.name).toBeGreaterThan(0);
+    }
+  });
+
+  for (const stream of STREAMS) {
+    it(`sequential slices of ${stream}: each sampled state read back gives at least the records counted after it`, async () => {
+      const catalog = catalogOf([stream]);
+      const full = await read({ config, catalog });
+      expectCompleteRead(full, [stream]);
+      expect(full.keys(stream)).toEqual(groundTruthKeys(emulator, stream));
+      const checkpoints = sequentialSliceCheckpoints(full.states(stream));
+      expect(checkpoints.length, 'CAT fails when no state counts a record').toBeGreaterThan(0);
+      for (const { input, expected } of checkpoints) {
+        const again = await read({ config, catalog, state: input });
+        expect(again.exitCode, again.stderr).toBe(0);
+        expect(again.records(stream).length, JSON.stringify(input)).toBeGreaterThanOrEqual(expected);
+      }
+    }, 90_000);
+  }
+});
+
+/** Every string leaf of a state, by its dotted path. */
+function timestamps(node: unknown, path = ''): Map<string, string> {
+  const found = new Map<string, string>();
+  if (typeof node === 'string') found.set(path, node);
+  else if (typeof node === 'object' && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      for (const [leaf, text] of timestamps(value, path === '' ? key : `${path}.${key}`)) found.set(leaf, text);
+    }
+  }
+  return found;
+}
