@@ -38,7 +38,7 @@ describe("integration_tests/ files (Airbyte's conventional ones) against the sam
 
   beforeAll(async () => {
     await ensureBuilt();
-    emulator = await startEmulator(SAMPLE_DATA_SET);
+    emulator = await startEmulator({ ...SAMPLE_DATA_SET, taskLatencyMs: 50 });
     config = { ...sampleConfig, base_url: emulator.url, poll_interval_seconds: 0.05 };
   }, 120_000);
   afterAll(() => emulator.close());

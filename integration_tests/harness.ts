@@ -10,10 +10,10 @@ import type { Emulator, EmulatorOptions, GroundTruthOptions } from '../emulator/
 import { runCli, spawnCli } from '../test/helpers/cli.js';
 import type { AirbyteMessage, CliResult } from '../test/helpers/cli.js';
 import { integrationFile, keyOf, PRIMARY_KEYS, STREAMS } from './sample-data-set.js';
-import type { StreamName } from './sample-data-set.js';
+import type { StateMessage, StreamName } from './sample-data-set.js';
 
 export { FAR_FUTURE, futureState, integrationFile, keyOf, PRIMARY_KEYS, SAMPLE_DATA_SET, STREAMS } from './sample-data-set.js';
-export type { StreamName } from './sample-data-set.js';
+export type { StateMessage, StreamName } from './sample-data-set.js';
 
 /** Several batches at a few channels per export, and a read well under a second. */
 export const SMALL_DATA_SET = { seed: 7, channels: 12, messagesPerChannel: 40, taskLatencyMs: 30 } as const satisfies EmulatorOptions;
@@ -35,12 +35,6 @@ export interface ConfiguredStream {
 
 export interface ConfiguredCatalog {
   streams: ConfiguredStream[];
-}
-
-export interface StateMessage {
-  type: 'STREAM';
-  stream: { stream_descriptor: { name: string }; stream_state: Record<string, unknown> };
-  sourceStats?: { recordCount: number };
 }
 
 export type DataRecord = Record<string, any>;

@@ -48,6 +48,13 @@ export function keyOf(stream: StreamName, data: Record<string, unknown>): string
   return JSON.stringify(PRIMARY_KEYS[stream].map((field) => data[field]));
 }
 
+/** A STREAM state message, as state files hold them and STATE messages carry them. */
+export interface StateMessage {
+  type: 'STREAM';
+  stream: { stream_descriptor: { name: string }; stream_state: Record<string, unknown> };
+  sourceStats?: { recordCount: number };
+}
+
 export interface RecordOf {
   stream: StreamName;
   data: Record<string, unknown>;
@@ -68,7 +75,7 @@ export function expectedRecordLines(records: readonly RecordOf[]): string[] {
 }
 
 /** A STREAM state list with every cursor at `at`: the abnormal state of a data set with these channels. */
-export function futureState(cids: readonly string[], at: string = FAR_FUTURE): Array<Record<string, unknown>> {
+export function futureState(cids: readonly string[], at: string = FAR_FUTURE): StateMessage[] {
   const cursors = Object.fromEntries(cids.map((cid) => [cid, at]));
   const stateOf: Record<StreamName, Record<string, unknown>> = {
     channels: { updated_at: at },
