@@ -12,9 +12,11 @@ import {
   type ConfiguredCatalog,
   discover,
   expectCompleteRead,
+  expectedRecordLines,
   futureState,
   groundTruthKeys,
   integrationFile,
+  integrationFilePath,
   keyOf,
   messageKeys,
   PRIMARY_KEYS,
@@ -25,7 +27,6 @@ import {
   STREAMS,
   type StreamName,
 } from './harness.js';
-import { expectedRecordLines, integrationFilePath } from './sample-data-set.js';
 
 const sampleConfig = integrationFile<Config>('sample_config.json');
 

@@ -12,7 +12,16 @@ import type { AirbyteMessage, CliResult } from '../test/helpers/cli.js';
 import { integrationFile, keyOf, PRIMARY_KEYS, STREAMS } from './sample-data-set.js';
 import type { StateMessage, StreamName } from './sample-data-set.js';
 
-export { FAR_FUTURE, futureState, integrationFile, keyOf, PRIMARY_KEYS, SAMPLE_DATA_SET, STREAMS } from './sample-data-set.js';
+export {
+  expectedRecordLines,
+  futureState,
+  integrationFile,
+  integrationFilePath,
+  keyOf,
+  PRIMARY_KEYS,
+  SAMPLE_DATA_SET,
+  STREAMS,
+} from './sample-data-set.js';
 export type { StateMessage, StreamName } from './sample-data-set.js';
 
 /** Several batches at a few channels per export, and a read well under a second. */
@@ -207,7 +216,7 @@ export function expectStateAccounting(read: Read, streams: readonly StreamName[]
 }
 
 /** Integer emitted_at on records, numeric on traces, and no namespace on any record, state or trace. */
-export function expectEnvelopes(read: Read): void {
+function expectEnvelopes(read: Read): void {
   const problems: string[] = [];
   for (const message of read.messages) {
     if (message.type === 'RECORD') {
