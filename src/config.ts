@@ -1,3 +1,4 @@
+import { isRecord } from './utils/is-record.js';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { describeIssues, describeValue, issueMessage } from './protocol/zod-issues.js';
@@ -131,9 +132,9 @@ export const configSchema = z
       description: 'Channels per export request (Stream accepts at most 25).',
       order: 12,
     }),
-    max_concurrent_exports: z.int().min(1).default(3).meta({
+    max_concurrent_exports: z.int().min(1).max(25).default(3).meta({
       title: 'Max Concurrent Exports',
-      description: 'Export tasks in flight at once.',
+      description: 'Export tasks in flight at once (Stream allows 60 export requests a minute).',
       order: 13,
     }),
     poll_interval_seconds: z.number().positive().default(5).meta({
@@ -157,7 +158,7 @@ export type Config = z.output<typeof configSchema>;
  * other unknown keys dropped (see unknownConfigKeys). Throws one ConfigError naming every problem.
  */
 export function parseConfig(raw: unknown): Config {
-  if (!isPlainObject(raw)) throw new ConfigError(`Invalid config: expected a JSON object, got ${describeValue(raw)}`);
+  if (!isRecord(raw)) throw new ConfigError(`Invalid config: expected a JSON object, got ${describeValue(raw)}`);
   const result = configSchema.safeParse(withoutPlatformKeys(raw), { error: issueMessage });
   if (!result.success) throw new ConfigError(`Invalid config: ${describeIssues(result.error).join('; ')}`);
   const config = result.data;
@@ -170,7 +171,7 @@ export function parseConfig(raw: unknown): Config {
 
 /** Keys the schema does not know, platform keys (`_…`) aside: worth a warning, not an error. */
 export function unknownConfigKeys(raw: unknown): string[] {
-  if (!isPlainObject(raw)) return [];
+  if (!isRecord(raw)) return [];
   return Object.keys(raw).filter((key) => !key.startsWith('_') && !(key in configSchema.shape));
 }
 
@@ -249,6 +250,4 @@ function withoutPlatformKeys(raw: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('_')));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+

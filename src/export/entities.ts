@@ -1,3 +1,5 @@
+import { isRecord } from '../utils/is-record.js';
+
 /** The five kinds of entity an export file holds that the connector replicates. */
 export type EntityKind = 'channel' | 'member' | 'message' | 'reaction' | 'user';
 
@@ -36,9 +38,6 @@ const WRAPPED_KINDS = new Map<string, EntityKind>([
 
 const NOT_REPLICATED = new Set(['read', 'device', 'future_channel_ban']);
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Tells what one parsed export line holds: a wrapped `{type, data|item}` entity or a bare one. */
 export function classifyLine(value: unknown, context: LineContext): ExportEntity | SkippedLine {

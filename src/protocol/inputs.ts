@@ -1,5 +1,6 @@
 // The files the platform hands to `read`: the configured catalog and the state. Anything wrong in
 // them is the user's to fix, so every problem becomes one ConfigError naming the file.
+import { isRecord } from '../utils/is-record.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { STREAM_NAMES, isStreamName } from '../streams/index.js';
@@ -66,8 +67,8 @@ export function parseCatalog(raw: unknown, path: string): ConfiguredStream[] {
  */
 export function parseState(raw: unknown, path: string): StreamStates {
   if (raw === undefined || raw === null) return new Map();
-  if (isObject(raw) && !looksLikeStateMessage(raw)) return legacyState(raw, path);
-  const messages = isObject(raw) ? [raw] : raw;
+  if (isRecord(raw) && !looksLikeStateMessage(raw)) return legacyState(raw, path);
+  const messages = isRecord(raw) ? [raw] : raw;
   const result = stateFileSchema.safeParse(messages, { error: issueMessage });
   if (!result.success) {
     throw new ConfigError(`The state file ${path} is not a valid state: ${describeIssues(result.error).join('; ')}`);
@@ -103,7 +104,7 @@ function legacyState(raw: Record<string, unknown>, path: string): StreamStates {
   const states: StreamStates = new Map();
   for (const [name, value] of Object.entries(raw)) {
     if (!isStreamName(name) || value === null || value === undefined) continue;
-    if (!isObject(value)) {
+    if (!isRecord(value)) {
       throw new ConfigError(`The state file ${path} is not a valid state: the state of "${name}" must be an object, got ${describeValue(value)}`);
     }
     states.set(name, value);
@@ -119,6 +120,4 @@ function fieldOf(type: string): string {
   return type === 'STREAM' ? 'stream' : type === 'GLOBAL' ? 'global' : 'data';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+

@@ -1,3 +1,4 @@
+import { chunk } from '../utils/chunk.js';
 import { z } from 'zod';
 import { SystemError } from '../errors.js';
 import type { Log } from './api-transport.js';
@@ -84,11 +85,7 @@ async function* keysetPages(query: QueryChannelsPage, base: Record<string, unkno
   }
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
+
 
 /**
  * The channels the filter names, each once. Cids Stream does not know are not an error here: they are

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SystemError } from '../errors.js';
-import { isRecord as isObject } from '../export/entities.js';
+import { isRecord as isObject } from '../utils/is-record.js';
 
 type JsonSchema = Record<string, unknown>;
 
