@@ -1,17 +1,18 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, TransientError } from '../errors.js';
 import type { MessageWriter } from '../protocol/writer.js';
 import { loadConfig } from './load-config.js';
 
 /**
- * CONNECTION_STATUS FAILED (exit 0) for anything the user must fix: the config, the credentials,
- * channel_ids that do not exist. Anything else is thrown and becomes a TRACE ERROR.
+ * CONNECTION_STATUS FAILED (exit 0) for anything the user must fix — the config, the credentials,
+ * channel_ids that do not exist — and for a Stream that cannot be reached (a mistyped base_url looks
+ * just like an outage). Anything else is thrown and becomes a TRACE ERROR.
  */
 export async function check(options: { config: string }, writer: MessageWriter, signal: AbortSignal): Promise<void> {
   try {
     const problem = await connectionProblem(options.config, writer, signal);
     await writer.connectionStatus(problem === undefined ? 'SUCCEEDED' : 'FAILED', problem);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError || error instanceof TransientError)) throw error;
     await writer.connectionStatus('FAILED', error.message);
   }
 }
@@ -25,6 +26,8 @@ async function connectionProblem(configPath: string, writer: MessageWriter, sign
     apiSecret: config.api_secret,
     baseUrl: config.base_url,
     onLog: (level, message) => void writer.log(level, message),
+    // A check answers within Airbyte's one-minute limit rather than riding out an outage.
+    retry: { limit: 1 },
   });
   try {
     await client.checkAuth(signal);

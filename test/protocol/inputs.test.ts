@@ -37,9 +37,16 @@ describe('readJsonFile', () => {
     await expect(readJsonFile('/nonexistent/config.json', 'config')).rejects.toBeInstanceOf(ConfigError);
   });
 
-  it('names the file and the parse problem when it is not JSON', async () => {
-    const path = tempFile('{"api_key": ');
-    await expect(readJsonFile(path, 'catalog')).rejects.toThrow(new RegExp(`The catalog file ${path} is not valid JSON: .+`));
+  it('names the file and where the JSON breaks when it can', async () => {
+    const path = tempFile('{\n  "api_key": "k",\n}');
+    await expect(readJsonFile(path, 'catalog')).rejects.toThrow(`The catalog file ${path} is not valid JSON at line 3, column 1`);
+  });
+
+  it('never quotes the file around the fault, which may be the secret', async () => {
+    const path = tempFile('{"api_secret": TOPSECRET-abc}');
+    const error = await readJsonFile(path, 'config').catch((caught: unknown) => caught as Error);
+    expect(error.message).toBe(`The config file ${path} is not valid JSON`);
+    expect(error.cause).toBeUndefined();
   });
 
   it('reads an empty or blank file as undefined', async () => {
