@@ -1,13 +1,14 @@
 import type { Config } from './config.js';
-import { ConfigError, ConnectorError, failureTypeOf } from './errors.js';
+import { ConfigError, ConnectorError, TransientError, failureTypeOf } from './errors.js';
 import { parseExport } from './export/parse-export.js';
-import { channelWindow, chunk, explicitChannels, withoutExcluded } from './export/plan.js';
+import { channelWindow, explicitChannels, withoutExcluded } from './export/plan.js';
 import { SyncState, type SyncMode } from './export/sync-state.js';
 import { runPipeline, type JobFailure } from './export/task-pipeline.js';
 import type { MessageWriter } from './protocol/writer.js';
 import type { CompletedTask, RateLimitWait } from './stream/client.js';
-import { StreamClient } from './stream/client.js';
+import { MAX_EXPORT_ITEMS, StreamClient } from './stream/client.js';
 import { toRecords, type StreamName } from './streams/index.js';
+import { chunk } from './utils/chunk.js';
 
 export interface ConfiguredStream {
   name: string;
@@ -26,7 +27,8 @@ export interface SyncInput {
 
 type Job = { kind: 'channels'; number: number; cids: string[] } | { kind: 'users'; number: number; userIds: string[] };
 
-const USERS_PER_EXPORT = 25;
+/** Distinct skip reasons counted per export; past this, the rest are counted together. */
+const MAX_SKIP_REASONS = 50;
 const HEARTBEAT_CHECK_MS = 60_000;
 /** Airbyte fails a sync that prints nothing for long; re-print the states after this much silence. */
 const HEARTBEAT_SILENCE_CHECKS = 4;
@@ -66,12 +68,12 @@ export async function runSync(input: SyncInput): Promise<void> {
     running = true;
     if (selected.has('channels')) await writer.estimate('channels', cids.length);
 
-    const plannedCids = new Set(cids);
+    const listed = explicitChannels(config) === undefined;
     const jobs: Job[] = [
       ...chunk(cids, config.channels_per_export).map((batch, index) => ({ kind: 'channels' as const, number: index + 1, cids: batch })),
-      ...chunk(config.user_ids ?? [], USERS_PER_EXPORT).map((userIds, index) => ({ kind: 'users' as const, number: index + 1, userIds })),
+      ...chunk(config.user_ids, MAX_EXPORT_ITEMS).map((userIds, index) => ({ kind: 'users' as const, number: index + 1, userIds })),
     ];
-    await writer.log('INFO', `Planned ${jobs.length} export(s): ${cids.length} channel(s) in batches of ${config.channels_per_export}, ${config.user_ids?.length ?? 0} user(s); messages until ${startedAt}`);
+    await writer.log('INFO', `Planned ${jobs.length} export(s): ${cids.length} channel(s) in batches of ${config.channels_per_export}, ${config.user_ids.length} user(s); messages until ${startedAt}`);
 
     let done = 0;
     const describe = (job: Job) => (job.kind === 'channels' ? `channel batch ${job.number} (${job.cids.join(', ')})` : `user batch ${job.number} (${job.userIds.join(', ')})`);
@@ -80,21 +82,19 @@ export async function runSync(input: SyncInput): Promise<void> {
       const context = job.kind === 'channels' ? { cids: job.cids } : { userIds: job.userIds };
       const taskId =
         job.kind === 'channels'
-          ? await client.exportChannels(
-              job.cids.map((cid) =>
-                channelWindow(cid, {
-                  since: state.windowStart(cid),
-                  until: startedAt,
-                  lookbackHours: state.needsMessages ? config.lookback_window_hours : 0,
-                }),
-              ),
-              {
-                version: config.export_format,
-                include_truncated_messages: config.include_truncated_messages,
-                include_soft_deleted_channels: config.include_soft_deleted_channels,
-              },
-              jobSignal,
-            )
+          ? await client
+              .exportChannels(
+                job.cids.map((cid) => channelWindow(cid, state.windowStart(cid), startedAt)),
+                {
+                  version: config.export_format,
+                  include_truncated_messages: config.include_truncated_messages,
+                  include_soft_deleted_channels: config.include_soft_deleted_channels,
+                },
+                jobSignal,
+              )
+              .catch((error: unknown) => {
+                throw listed ? deletedSinceListed(error) : error;
+              })
           : await client.exportUsers(job.userIds, jobSignal);
       await writer.log('INFO', `Export task ${taskId} created for ${describe(job)}`);
       return client.waitForTask(taskId, {
@@ -108,20 +108,25 @@ export async function runSync(input: SyncInput): Promise<void> {
     const consume = async (job: Job, task: CompletedTask, jobSignal: AbortSignal): Promise<void> => {
       const format = job.kind === 'users' ? 'v2' : config.export_format;
       const skipped = new Map<string, number>();
+      const note = (reason: string) => {
+        const key = skipped.has(reason) || skipped.size < MAX_SKIP_REASONS ? reason : 'other reasons';
+        skipped.set(key, (skipped.get(key) ?? 0) + 1);
+      };
       const bytes = client.download(task.task_id, task.result.url, jobSignal);
-      const onSkip = (reason: string) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-      for await (const entity of parseExport(bytes, format, onSkip)) {
-        for (const record of toRecords(entity, { reactionsFromLatest: format === 'v1' })) {
+      for await (const entity of parseExport(bytes, format, note)) {
+        for (const record of toRecords(entity, note)) {
           if (!selected.has(record.stream)) continue;
-          // A user export repeats messages of channels the channel exports already cover.
-          if (job.kind === 'users' && record.stream !== 'users' && plannedCids.has(String(record.data.cid))) continue;
+          // User exports give the users' full records; their messages and reactions come with the
+          // channel exports, windowed by cursors (here they would repeat every sync and reach
+          // channels outside the selection).
+          if (job.kind === 'users' && record.stream !== 'users') continue;
           if (!state.admit(record.stream, record.data)) continue;
           const wait = checkpoints.record(record.stream, record.data);
           if (wait) await wait;
         }
       }
-      for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: skipped ${count} line(s): ${reason}`);
-      if (job.kind === 'channels') state.completeWindows(job.cids);
+      for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: ${count} × ${reason}`);
+      if (job.kind === 'channels') state.completeChannels(job.cids);
       await checkpoints.save(false);
       done += 1;
       await writer.log('INFO', `Export ${done}/${jobs.length} written (${describe(job)}); ${checkpoints.total} record(s) so far`);
@@ -157,8 +162,17 @@ async function resolveChannels(client: StreamClient, config: Config, signal: Abo
     return explicit;
   }
   const listed: string[] = [];
-  for await (const channel of client.listChannels({ types: config.channel_types ?? [] }, signal)) listed.push(channel.cid);
+  for await (const channel of client.listChannels({ types: config.channel_types }, signal)) listed.push(channel.cid);
   return withoutExcluded(listed, config);
+}
+
+/**
+ * A listed channel that Stream no longer finds was deleted since the listing: that batch fails,
+ * not the whole sync as a config error, and the next sync will not list it.
+ */
+function deletedSinceListed(error: unknown): unknown {
+  if (!(error instanceof ConfigError) || error.context.channelNotFound !== true) return error;
+  return new TransientError(`A channel was deleted after it was listed: ${error.message}`, { cause: error, context: error.context });
 }
 
 /** One error for the whole sync, of the gravest failure type among the failed exports. */

@@ -58,7 +58,7 @@ async function* parseLines(
       if (!/\S/.test(text)) continue;
       const classified = classifyLine(parseLine(text, lineNumber), context);
       if ('skip' in classified) {
-        onSkip(`line ${lineNumber}: ${classified.skip}`);
+        onSkip(classified.skip);
         continue;
       }
       if (classified.kind === 'channel') context.cid = classified.cid;

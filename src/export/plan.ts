@@ -1,19 +1,11 @@
 import { ConfigError } from '../errors.js';
 import type { ChannelExportRequest } from '../stream/client.js';
-import { earliest, hoursBefore } from './timestamps.js';
+import { earliest } from './timestamps.js';
 
 export interface ChannelSelection {
   channel_ids?: string[] | undefined;
   channel_types?: string[] | undefined;
   exclude_channel_ids?: string[] | undefined;
-}
-
-export interface WindowInput {
-  /** The cursor (or start_date) the window starts from, before the lookback; undefined: the beginning. */
-  since: string | undefined;
-  /** The instant the sync planned: every window of the sync ends here. */
-  until: string;
-  lookbackHours: number;
 }
 
 /** `type:id` → its parts; the id may itself contain colons. */
@@ -24,21 +16,14 @@ export function parseCid(cid: string): { type: string; id: string } {
 }
 
 /**
- * The export request of one channel. A window that would start after it ends (a cursor from the
- * future) becomes the empty window (until, until], so the channel and its members still come.
+ * The export request of one channel: messages created in (since, until]. A window that would start
+ * after it ends (a cursor from the future) becomes the empty window (until, until], so the channel and
+ * its members still come.
  */
-export function channelWindow(cid: string, window: WindowInput): ChannelExportRequest {
-  const since = window.since === undefined ? undefined : hoursBefore(window.since, window.lookbackHours);
-  const request: ChannelExportRequest = { ...parseCid(cid), messages_until: window.until };
-  if (since !== undefined) request.messages_since = earliest(since, window.until);
+export function channelWindow(cid: string, since: string | undefined, until: string): ChannelExportRequest {
+  const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until };
+  if (since !== undefined) request.messages_since = earliest(since, until);
   return request;
-}
-
-/** Consecutive groups of at most `size` items. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const groups: T[][] = [];
-  for (let start = 0; start < items.length; start += size) groups.push(items.slice(start, start + size));
-  return groups;
 }
 
 /** The configured channels minus the excluded ones, or undefined when they must be listed from Stream. */

@@ -7,6 +7,7 @@ type WindowStream = 'messages' | 'reactions';
 type UpdatedAtStream = 'channels' | 'members' | 'users';
 
 const WINDOW_STREAMS: readonly WindowStream[] = ['messages', 'reactions'];
+const PER_CHANNEL_STREAMS: readonly StreamName[] = ['channels', 'members'];
 
 export interface SyncStateOptions {
   selected: ReadonlyMap<StreamName, SyncMode>;
@@ -20,26 +21,35 @@ export interface SyncStateOptions {
 
 /**
  * The cursors of one sync: where each channel's export window starts, which records are new, and
- * the state each stream reports. `messages`/`reactions` keep a cursor per channel that moves to the
- * window's end once a batch is written; `channels`/`members`/`users` keep one `updated_at` that moves
- * only when the whole sync succeeded, because their rows come from every batch in any order.
+ * the state each stream reports.
+ * - `messages`/`reactions` keep a cursor per channel that moves to the window's end once the
+ *   channel's batch is written.
+ * - `channels`/`members`/`users` keep one `updated_at` that moves only when the whole sync
+ *   succeeded, because their rows come from every batch in any order. `channels`/`members` also
+ *   list the channels already synced (`cids`), so a channel that joins the selection later is read
+ *   whole rather than filtered by a cursor it never had.
  */
 export class SyncState {
   private readonly cursors = new Map<WindowStream, Record<string, string>>();
   private readonly inputUpdatedAt = new Map<UpdatedAtStream, string>();
   private readonly seenUpdatedAt = new Map<UpdatedAtStream, string>();
+  /** Channels the previous syncs covered, per stream; absent: unknown (a state from before `cids`). */
+  private readonly knownCids = new Map<StreamName, Set<string>>();
+  private readonly syncedCids = new Set<string>();
   private readonly usersSeen = new Set<unknown>();
 
   constructor(private readonly options: SyncStateOptions) {
     for (const stream of WINDOW_STREAMS) {
       if (!options.selected.has(stream)) continue;
-      const state = options.selected.get(stream) === 'incremental' ? options.input.get(stream) : undefined;
+      const state = this.incrementalInput(stream);
       this.cursors.set(stream, state === undefined ? {} : readCursors(stream, state));
     }
     for (const stream of ['channels', 'members', 'users'] as const) {
-      const state = options.selected.get(stream) === 'incremental' ? options.input.get(stream) : undefined;
-      const cursor = state === undefined ? undefined : readUpdatedAt(stream, state);
+      const state = this.incrementalInput(stream);
+      if (state === undefined) continue;
+      const cursor = readUpdatedAt(stream, state);
       if (cursor !== undefined) this.inputUpdatedAt.set(stream, cursor);
+      if (PER_CHANNEL_STREAMS.includes(stream) && state.cids !== undefined) this.knownCids.set(stream, readCids(stream, state.cids));
     }
   }
 
@@ -48,20 +58,22 @@ export class SyncState {
     return this.cursors.size > 0;
   }
 
-  /** Where the export of `cid` starts, before the lookback: the earliest need of the selected message streams. */
+  /**
+   * Where the export of `cid` starts: the earliest need of the selected message streams — a cursor
+   * less the lookback, else start_date, else the beginning (undefined). Without message streams,
+   * the window is empty (only the channel and its members come).
+   */
   windowStart(cid: string): string | undefined {
-    const streams = WINDOW_STREAMS.filter((stream) => this.cursors.has(stream));
-    if (streams.length === 0) return this.options.startedAt;
-    const starts = streams.map((stream) => this.cursors.get(stream)?.[cid] ?? this.options.startDate);
-    if (starts.includes(undefined)) return undefined;
-    return starts.reduce(earliest);
+    if (!this.needsMessages) return this.options.startedAt;
+    const starts = [...this.cursors.keys()].map((stream) => this.messageFloor(stream, cid));
+    return starts.includes(undefined) ? undefined : starts.reduce(earliest);
   }
 
   /** Whether a record goes out: new for its stream's cursor, and each user once per sync. */
   admit(stream: StreamName, data: Record<string, unknown>): boolean {
     if (stream === 'messages') return this.isNewMessage(data);
     if (stream === 'reactions') return true;
-    if (!isAfter(data.updated_at, this.inputUpdatedAt.get(stream))) return false;
+    if (!this.isNewChannel(stream, data.cid) && !isAfter(data.updated_at, this.inputUpdatedAt.get(stream))) return false;
     if (stream === 'users') {
       if (this.usersSeen.has(data.id)) return false;
       this.usersSeen.add(data.id);
@@ -72,8 +84,9 @@ export class SyncState {
     return true;
   }
 
-  /** Every record of these channels' windows has been written: their cursors move to the window's end. */
-  completeWindows(cids: readonly string[]): void {
+  /** Every record of these channels has been written: window cursors move to the window's end. */
+  completeChannels(cids: readonly string[]): void {
+    for (const cid of cids) this.syncedCids.add(cid);
     for (const cursors of this.cursors.values()) {
       for (const cid of cids) cursors[cid] = latest(cursors[cid], this.options.startedAt) as string;
     }
@@ -89,14 +102,29 @@ export class SyncState {
     const input = this.inputUpdatedAt.get(stream);
     const seen = this.seenUpdatedAt.get(stream);
     const cursor = final && seen !== undefined ? latest(input, earliest(seen, this.options.startedAt)) : input;
-    return cursor === undefined ? {} : { updated_at: cursor };
+    const state: Record<string, unknown> = cursor === undefined ? {} : { updated_at: cursor };
+    if (PER_CHANNEL_STREAMS.includes(stream)) state.cids = [...new Set([...(this.knownCids.get(stream) ?? []), ...this.syncedCids])].sort();
+    return state;
   }
 
+  private incrementalInput(stream: StreamName): Record<string, unknown> | undefined {
+    return this.options.selected.get(stream) === 'incremental' ? this.options.input.get(stream) : undefined;
+  }
+
+  private isNewChannel(stream: StreamName, cid: unknown): boolean {
+    const known = this.knownCids.get(stream);
+    return known !== undefined && !known.has(String(cid));
+  }
+
+  private messageFloor(stream: WindowStream, cid: string): string | undefined {
+    const cursor = this.cursors.get(stream)?.[cid];
+    return cursor === undefined ? this.options.startDate : hoursBefore(cursor, this.options.lookbackHours);
+  }
+
+  /** At or after the floor: whether Stream's window bounds are inclusive is unknown, so keep the edge (a duplicate at worst). */
   private isNewMessage(data: Record<string, unknown>): boolean {
-    const mode = this.options.selected.get('messages');
-    const cursor = mode === 'incremental' ? this.cursors.get('messages')?.[String(data.cid)] : undefined;
-    const floor = cursor ?? this.options.startDate;
-    return floor === undefined || isAfter(data.created_at, hoursBefore(floor, this.options.lookbackHours));
+    const floor = this.messageFloor('messages', String(data.cid));
+    return floor === undefined || !isTimestamp(data.created_at) || !isAfter(floor, data.created_at);
   }
 }
 
@@ -120,4 +148,11 @@ function readUpdatedAt(stream: string, state: Record<string, unknown>): string |
     throw new ConfigError(`The state of stream "${stream}" is invalid: "updated_at" is ${JSON.stringify(value)}, not an RFC3339 timestamp`);
   }
   return value;
+}
+
+function readCids(stream: string, value: unknown): Set<string> {
+  if (!Array.isArray(value) || !value.every((cid) => typeof cid === 'string')) {
+    throw new ConfigError(`The state of stream "${stream}" is invalid: "cids" must be an array of channel cids`);
+  }
+  return new Set(value);
 }

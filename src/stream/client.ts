@@ -146,6 +146,7 @@ export class StreamClient {
 
   /** The cids among `cids` that Stream does not know, in the order given. */
   async missingChannels(cids: string[], signal?: AbortSignal): Promise<string[]> {
+    if (cids.length === 0) return [];
     let missing: string[] = [];
     for await (const _channel of this.listChannels({ cids, onMissing: (unknown) => (missing = unknown) }, signal));
     const unknown = new Set(missing);

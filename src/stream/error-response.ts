@@ -79,7 +79,10 @@ export function errorFromResponse({ endpoint, status, bodyText, context }: Faile
   }
   if (body?.message !== undefined && /can't find channel/i.test(body.message)) {
     const channels = missingChannels(body.message, context?.cids);
-    return new ConfigError(`Stream cannot find channel ${channels}: check channel_ids. Stream said ${said}`, options);
+    return new ConfigError(`Stream cannot find channel ${channels}: check channel_ids. Stream said ${said}`, {
+      ...options,
+      context: { ...options.context, channelNotFound: true },
+    });
   }
   return new SystemError(`Stream refused ${where}. Stream said ${said}`, options);
 }

@@ -7,7 +7,7 @@ import { reactions } from './reactions.js';
 import { users } from './users.js';
 
 export { STREAM_NAMES, isStreamName, type StreamDefinition, type StreamName } from './definition.js';
-export { cursorValue, toRecords, type StreamRecord, type ToRecordsOptions } from './records.js';
+export { toRecords, type InvalidRecordReport, type StreamRecord } from './records.js';
 
 const STREAMS: Readonly<Record<StreamName, StreamDefinition>> = { channels, members, messages, reactions, users };
 

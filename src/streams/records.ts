@@ -1,11 +1,11 @@
-import { SystemError } from '../errors.js';
-import { isRecord, type ExportEntity } from '../export/entities.js';
+import type { ExportEntity } from '../export/entities.js';
+import { isRecord } from '../utils/is-record.js';
 import { channels } from './channels.js';
-import { CURSOR_FIELD, type StreamDefinition, type StreamName } from './definition.js';
+import type { StreamDefinition, StreamName } from './definition.js';
 import { members } from './members.js';
 import { messages } from './messages.js';
 import { reactions } from './reactions.js';
-import { type UserRecord, users } from './users.js';
+import { users } from './users.js';
 
 /**
  * One record for one stream. Records made from the same entity may share nested objects
@@ -16,76 +16,66 @@ export interface StreamRecord {
   data: Record<string, unknown>;
 }
 
-export interface ToRecordsOptions {
-  /**
-   * Also make a reactions record of every entry of each message's `latest_reactions`, for
-   * exports that have no reaction lines. Messages marked `reactionsInline` (v1 exports) get this
-   * regardless. Stream caps `latest_reactions` to the most recent few reactions of a message, so
-   * reactions beyond that cap are not seen this way (`reaction_counts` still has the totals).
-   */
-  reactionsFromLatest: boolean;
-}
+/**
+ * Told of each entity that does not match its stream's schema. Such a record is written as Stream
+ * sent it (the destination types what it can), or skipped when it lacks a primary-key field: one
+ * odd line must not block its channels' exports for good. The text names no record, so callers can
+ * count problems by it.
+ */
+export type InvalidRecordReport = (problem: string) => void;
 
 /**
  * The records one export entity yields, each checked against its stream's schema:
  * - channel → channels;
  * - member → members (with `cid`, and `user_id` from `user.id` when absent) + users (its user);
- * - message → messages (with `cid`, and `user_id` from `user.id` when absent) + reactions (from `latest_reactions`, see options) + users
+ * - message → messages (with `cid`, and `user_id` from `user.id` when absent) + reactions (from
+ *   `latest_reactions` on messages marked `reactionsInline`: v1 exports, which have no reaction lines;
+ *   Stream caps that list to the most recent few, `reaction_counts` still has the totals) + users
  *   (its author, its `mentioned_users`, and the users of the reactions it yields);
  * - reaction → reactions (with `cid` when known, `user_id` from `user.id` when absent) + users;
  * - user → users.
  * A `user` given as a bare id (Stream's import format) becomes `user_id`.
  * Users embedded elsewhere (pinned_by, thread_participants, quoted messages) are not extracted:
  * they are authors or members of the same export and arrive through those.
- * A record that misses a primary-key field or has a wrongly typed field throws a SystemError.
+ * See InvalidRecordReport for entities that do not match their schema.
  */
-export function toRecords(entity: ExportEntity, options: ToRecordsOptions): StreamRecord[] {
+export function toRecords(entity: ExportEntity, report: InvalidRecordReport = () => {}): StreamRecord[] {
+  const out: StreamRecord[] = [];
   switch (entity.kind) {
     case 'channel':
-      return [{ stream: 'channels', data: checked(channels, withCid(entity)) }];
+      add(out, channels, withCid(entity), report);
+      break;
     case 'user':
-      return [{ stream: 'users', data: checked(users, entity.data) }];
-    case 'member': {
-      const member = checked(members, withUserId(withCid(entity)));
-      const out: StreamRecord[] = [{ stream: 'members', data: member }];
-      addUser(out, member.user);
-      return out;
-    }
-    case 'reaction': {
-      const reaction = checked(reactions, withUserId(withCid(entity)));
-      const out: StreamRecord[] = [{ stream: 'reactions', data: reaction }];
-      addUser(out, reaction.user);
-      return out;
-    }
+      add(out, users, entity.data, report);
+      break;
+    case 'member':
+      addUser(out, add(out, members, withUserId(withCid(entity)), report)?.user, report);
+      break;
+    case 'reaction':
+      addUser(out, add(out, reactions, withUserId(withCid(entity)), report)?.user, report);
+      break;
     case 'message':
-      return messageRecords(entity, options.reactionsFromLatest || entity.reactionsInline === true);
+      addMessage(out, entity, report);
   }
-}
-
-/** The cursor value (`updated_at`) of a record, when it has one. */
-export function cursorValue(record: StreamRecord): string | undefined {
-  const value = record.data[CURSOR_FIELD];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function messageRecords(entity: ExportEntity, reactionsFromLatest: boolean): StreamRecord[] {
-  const message = checked(messages, withUserId(withCid(entity)));
-  const out: StreamRecord[] = [{ stream: 'messages', data: message }];
-  if (reactionsFromLatest && message.latest_reactions) {
-    for (const latest of message.latest_reactions) {
-      const data = withUserId({ ...latest, message_id: latest.message_id ?? message.id, cid: message.cid });
-      const reaction = checked(reactions, data);
-      out.push({ stream: 'reactions', data: reaction });
-      addUser(out, reaction.user);
-    }
-  }
-  addUser(out, message.user);
-  if (message.mentioned_users) for (const user of message.mentioned_users) addUser(out, user);
   return out;
 }
 
-function addUser(out: StreamRecord[], user: UserRecord | null | undefined): void {
-  if (user) out.push({ stream: 'users', data: user });
+function addMessage(out: StreamRecord[], entity: ExportEntity, report: InvalidRecordReport): void {
+  const message = add(out, messages, withUserId(withCid(entity)), report);
+  if (!message) return;
+  if (entity.reactionsInline && Array.isArray(message.latest_reactions)) {
+    for (const latest of message.latest_reactions) {
+      if (!isRecord(latest)) continue;
+      const data = withUserId({ ...latest, message_id: latest.message_id ?? message.id, cid: message.cid });
+      addUser(out, add(out, reactions, data, report)?.user, report);
+    }
+  }
+  addUser(out, message.user, report);
+  if (Array.isArray(message.mentioned_users)) for (const user of message.mentioned_users) addUser(out, user, report);
+}
+
+function addUser(out: StreamRecord[], user: unknown, report: InvalidRecordReport): void {
+  if (isRecord(user)) add(out, users, user, report);
 }
 
 // Derived fields go in front of the copy: V8 keeps `{ key, ...data }` a fast object, while
@@ -110,20 +100,25 @@ function withUserId(data: Record<string, unknown>): Record<string, unknown> {
   return data;
 }
 
-function checked<T extends Record<string, unknown>>(
+/** Adds the record when it matches its schema, or has at least its primary key (see InvalidRecordReport). */
+function add<T extends Record<string, unknown>>(
+  out: StreamRecord[],
   stream: StreamDefinition<T>,
   data: Record<string, unknown>,
-): T {
+  report: InvalidRecordReport,
+): T | undefined {
   const result = stream.record.safeParse(data);
-  if (result.success) return result.data;
-  const id = stream.primaryKey.map(([field]) => (field === undefined ? '?' : String(data[field] ?? '?'))).join('/');
-  const cid = typeof data.cid === 'string' ? data.cid : undefined;
+  if (result.success) {
+    out.push({ stream: stream.name, data: result.data });
+    return result.data;
+  }
+  const keyless = stream.primaryKey.some(([field]) => field === undefined || data[field] === undefined || data[field] === null);
   const problems = result.error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
+    .map((issue) => `${issue.path.map((part) => (typeof part === 'number' ? '[]' : String(part))).join('.') || '(record)'}: ${issue.message}`)
     .join('; ');
-  throw new SystemError(`${stream.name} record ${id}${cid ? ` of ${cid}` : ''} does not match its schema: ${problems}`, {
-    cause: result.error,
-    context: { stream: stream.name, cid, id },
-  });
+  report(`${stream.name} record(s) not matching the schema (${problems}): ${keyless ? 'skipped, no primary key' : 'written as sent'}`);
+  if (keyless) return undefined;
+  out.push({ stream: stream.name, data });
+  return data as T;
 }

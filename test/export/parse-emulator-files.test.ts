@@ -20,7 +20,7 @@ async function read(pieces: Iterable<string>, format: 'v1' | 'v2') {
   const records: StreamRecord[] = [];
   for await (const entity of parseExport(bytes(pieces), format, (reason) => skipped.push(reason))) {
     entities.push(entity);
-    records.push(...toRecords(entity, { reactionsFromLatest: false }));
+    records.push(...toRecords(entity));
   }
   return { skipped, entities, records };
 }

@@ -31,7 +31,7 @@ async function measure(format: 'v1' | 'v2', count: number) {
   let messages = 0;
   let peakHeap = 0;
   for await (const entity of parseExport(exportFile(format, count), format)) {
-    for (const record of toRecords(entity, { reactionsFromLatest: false })) {
+    for (const record of toRecords(entity)) {
       records += 1;
       if (record.stream === 'messages') messages += 1;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { channelWindow, chunk, explicitChannels, parseCid, withoutExcluded } from '../../src/export/plan.js';
+import { channelWindow, explicitChannels, parseCid, withoutExcluded } from '../../src/export/plan.js';
+import { chunk } from '../../src/utils/chunk.js';
 
 const until = '2026-01-01T00:00:00.000Z';
 
@@ -11,21 +12,21 @@ describe('plan', () => {
     expect(() => parseCid(':a')).toThrow(ConfigError);
   });
 
-  it('starts a window at the cursor minus the lookback and ends it at the planned instant', () => {
-    expect(channelWindow('team:x', { since: '2025-12-31T12:00:00Z', until, lookbackHours: 2 })).toEqual({
+  it('asks for the messages of the window (since, until]', () => {
+    expect(channelWindow('team:x', '2025-12-31T12:00:00Z', until)).toEqual({
       type: 'team',
       id: 'x',
-      messages_since: '2025-12-31T10:00:00.000Z',
+      messages_since: '2025-12-31T12:00:00Z',
       messages_until: until,
     });
   });
 
   it('leaves the window open at the start when there is no cursor', () => {
-    expect(channelWindow('team:x', { since: undefined, until, lookbackHours: 5 })).toEqual({ type: 'team', id: 'x', messages_until: until });
+    expect(channelWindow('team:x', undefined, until)).toEqual({ type: 'team', id: 'x', messages_until: until });
   });
 
   it('turns a cursor from the future into the empty window ending now', () => {
-    const request = channelWindow('team:x', { since: '2999-01-01T00:00:00Z', until, lookbackHours: 1 });
+    const request = channelWindow('team:x', '2999-01-01T00:00:00Z', until);
     expect(request.messages_since).toBe(until);
     expect(request.messages_until).toBe(until);
   });

@@ -31,6 +31,20 @@ describe('SyncState', () => {
     expect(state.windowStart('a:1')).toBe('2024-01-01T00:00:00Z');
   });
 
+  it('moves a cursor back by the lookback, but never start_date', () => {
+    const state = syncState({ messages: 'incremental' }, { messages: { cursors: { 'a:1': '2025-06-01T12:00:00Z' } } }, { startDate: '2024-01-01T00:00:00Z', lookbackHours: 2 });
+    expect(state.windowStart('a:1')).toBe('2025-06-01T10:00:00.000Z');
+    expect(state.windowStart('a:2')).toBe('2024-01-01T00:00:00Z');
+    expect(state.admit('messages', { id: 'm0', cid: 'a:2', created_at: '2023-12-31T23:59:59Z' })).toBe(false);
+    expect(state.admit('messages', { id: 'm1', cid: 'a:1', created_at: '2025-06-01T10:30:00Z' })).toBe(true);
+  });
+
+  it('keeps a message created exactly at the window start (the bounds may be inclusive)', () => {
+    const state = syncState({ messages: 'incremental' }, { messages: { cursors: { 'a:1': '2025-06-01T00:00:00Z' } } });
+    expect(state.admit('messages', { id: 'm1', cid: 'a:1', created_at: '2025-06-01T00:00:00.000Z' })).toBe(true);
+    expect(state.admit('messages', { id: 'm2', cid: 'a:1', created_at: '2025-05-31T23:59:59.999999Z' })).toBe(false);
+  });
+
   it('starts at the earliest need of messages and reactions', () => {
     const state = syncState(
       { messages: 'incremental', reactions: 'incremental' },
@@ -38,6 +52,7 @@ describe('SyncState', () => {
     );
     expect(state.windowStart('a:1')).toBe('2025-05-01T00:00:00Z');
     expect(state.admit('messages', { id: 'm1', cid: 'a:1', created_at: '2025-05-15T00:00:00Z' })).toBe(false);
+    expect(state.admit('messages', { id: 'm3', cid: 'a:1', created_at: 'not a time' })).toBe(true);
     expect(state.admit('messages', { id: 'm2', cid: 'a:1', created_at: '2025-06-15T00:00:00Z' })).toBe(true);
   });
 
@@ -49,14 +64,14 @@ describe('SyncState', () => {
 
   it('moves message cursors to the window end only for completed channels', () => {
     const state = syncState({ messages: 'incremental', reactions: 'full_refresh' }, { messages: { cursors: { 'z:9': '2025-01-01T00:00:00Z' } } });
-    state.completeWindows(['a:1']);
+    state.completeChannels(['a:1']);
     expect(state.stateOf('messages', false)).toEqual({ cursors: { 'z:9': '2025-01-01T00:00:00Z', 'a:1': startedAt } });
     expect(state.stateOf('reactions', false)).toEqual({ cursors: { 'a:1': startedAt } });
   });
 
   it('never moves a cursor from the future backwards', () => {
     const state = syncState({ messages: 'incremental' }, { messages: { cursors: { 'a:1': '2999-01-01T00:00:00Z' } } });
-    state.completeWindows(['a:1']);
+    state.completeChannels(['a:1']);
     expect(state.stateOf('messages', true)).toEqual({ cursors: { 'a:1': '2999-01-01T00:00:00Z' } });
   });
 
@@ -70,10 +85,27 @@ describe('SyncState', () => {
     const state = syncState({ channels: 'incremental', users: 'incremental' }, { channels: { updated_at: '2025-06-01T00:00:00Z' } });
     state.admit('channels', { cid: 'a:1', updated_at: '2025-07-01T00:00:00Z' });
     state.admit('users', { id: 'u', updated_at: '2027-01-01T00:00:00Z' });
-    expect(state.stateOf('channels', false)).toEqual({ updated_at: '2025-06-01T00:00:00Z' });
-    expect(state.stateOf('channels', true)).toEqual({ updated_at: '2025-07-01T00:00:00Z' });
+    expect(state.stateOf('channels', false)).toEqual({ updated_at: '2025-06-01T00:00:00Z', cids: [] });
+    expect(state.stateOf('channels', true)).toEqual({ updated_at: '2025-07-01T00:00:00Z', cids: [] });
     expect(state.stateOf('users', true)).toEqual({ updated_at: startedAt });
-    expect(state.stateOf('members', true)).toEqual({});
+    expect(state.stateOf('members', true)).toEqual({ cids: [] });
+  });
+
+  it('reads a channel that joined the selection whole, whatever the updated_at cursor', () => {
+    const state = syncState(
+      { channels: 'incremental', members: 'incremental' },
+      { channels: { updated_at: '2025-06-01T00:00:00Z', cids: ['a:1'] }, members: { updated_at: '2025-06-01T00:00:00Z', cids: ['a:1'] } },
+    );
+    expect(state.admit('channels', { cid: 'a:1', updated_at: '2025-01-01T00:00:00Z' })).toBe(false);
+    expect(state.admit('channels', { cid: 'a:2', updated_at: '2025-01-01T00:00:00Z' })).toBe(true);
+    expect(state.admit('members', { cid: 'a:2', user_id: 'u', updated_at: '2025-01-01T00:00:00Z' })).toBe(true);
+    state.completeChannels(['a:2']);
+    expect(state.stateOf('channels', false)).toEqual({ updated_at: '2025-06-01T00:00:00Z', cids: ['a:1', 'a:2'] });
+  });
+
+  it('filters every channel by updated_at when the state predates the cids list', () => {
+    const state = syncState({ channels: 'incremental' }, { channels: { updated_at: '2999-01-01T00:00:00Z' } });
+    expect(state.admit('channels', { cid: 'a:9', updated_at: '2025-01-01T00:00:00Z' })).toBe(false);
   });
 
   it('emits each user once per sync', () => {
@@ -87,5 +119,6 @@ describe('SyncState', () => {
     expect(() => syncState({ messages: 'incremental' }, { messages: { cursors: { 'a:1': 'soon' } } })).toThrow(/stream "messages".*a:1/);
     expect(() => syncState({ messages: 'incremental' }, { messages: { cursors: [] } })).toThrow(ConfigError);
     expect(() => syncState({ users: 'incremental' }, { users: { updated_at: 5 } })).toThrow(/stream "users"/);
+    expect(() => syncState({ channels: 'incremental' }, { channels: { cids: 'a:1' } })).toThrow(/stream "channels".*cids/);
   });
 });

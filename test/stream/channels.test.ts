@@ -122,6 +122,16 @@ describe('listChannels', () => {
     expect(logs.some((line) => line.includes('messaging:ghost'))).toBe(true);
   });
 
+  it('names the missing channels in the order given, and asks nothing for none', async () => {
+    const channels = dataset();
+    const { server, client } = await setup(channels);
+    const known = channels[5]?.cid as string;
+    expect(await client.missingChannels(['team:ghost-b', known, 'messaging:ghost-a'])).toEqual(['team:ghost-b', 'messaging:ghost-a']);
+    const asked = server.requests.length;
+    expect(await client.missingChannels([])).toEqual([]);
+    expect(server.requests.length).toBe(asked);
+  });
+
   it('yields the summary fields of each channel', async () => {
     const { client } = await setup([{ cid: 'messaging:a', type: 'messaging', id: 'a', created_at: '2025-01-23T13:05:35.310709Z' }]);
     expect(await collect(client.listChannels({}))).toEqual([{ cid: 'messaging:a', type: 'messaging', id: 'a', created_at: '2025-01-23T13:05:35.310709Z' }]);

@@ -69,6 +69,7 @@ describe('errorFromResponse', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toMatch(/channel messaging:ghost:/);
     expect(error.message).toContain('channel_ids');
+    expect(error.context.channelNotFound).toBe(true);
   });
 
   it('names every requested channel when the message names none of them', () => {

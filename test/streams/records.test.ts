@@ -1,27 +1,16 @@
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { ConnectorError, SystemError } from '../../src/errors.js';
 import type { ExportEntity } from '../../src/export/entities.js';
-import { type StreamRecord, airbyteStreams, cursorValue, toRecords } from '../../src/streams/index.js';
+import { type StreamRecord, airbyteStreams, toRecords } from '../../src/streams/index.js';
 import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from './sample-entities.js';
 
 const CID = 'messaging:general';
-const plain = { reactionsFromLatest: false };
 
 function streamsOf(records: StreamRecord[]): string[] {
   return records.map((record) => record.stream);
 }
 
-function thrown(run: () => unknown): SystemError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SystemError);
-    return error as SystemError;
-  }
-  throw new Error('expected a SystemError');
-}
 
 // ajv-formats is CommonJS: its default export arrives wrapped or not depending on the loader.
 const addFormats = ((ajvFormats as unknown as { default?: typeof ajvFormats }).default ?? ajvFormats) as unknown as (
@@ -30,19 +19,19 @@ const addFormats = ((ajvFormats as unknown as { default?: typeof ajvFormats }).d
 
 describe('toRecords', () => {
   it('makes a channels record carrying its cid, custom fields included', () => {
-    const records = toRecords({ kind: 'channel', cid: CID, data: sampleChannel('messaging', 'general') }, plain);
+    const records = toRecords({ kind: 'channel', cid: CID, data: sampleChannel('messaging', 'general') });
     expect(streamsOf(records)).toEqual(['channels']);
     expect(records[0]?.data).toMatchObject({ cid: CID, topic: 'custom field', config: { max_message_length: 5000 } });
   });
 
   it('sets the cid of a channel that only carries type and id', () => {
     const { cid: _cid, ...channel } = sampleChannel('team', 'ops');
-    const [record] = toRecords({ kind: 'channel', cid: 'team:ops', data: channel }, plain);
+    const [record] = toRecords({ kind: 'channel', cid: 'team:ops', data: channel });
     expect(record?.data.cid).toBe('team:ops');
   });
 
   it('makes a members record with the cid of its channel, and a users record of its user', () => {
-    const records = toRecords({ kind: 'member', cid: CID, data: sampleMember('u1') }, plain);
+    const records = toRecords({ kind: 'member', cid: CID, data: sampleMember('u1') });
     expect(streamsOf(records)).toEqual(['members', 'users']);
     expect(records[0]?.data).toMatchObject({ cid: CID, user_id: 'u1', channel_role: 'channel_member', archived_at: null });
     expect(records[1]?.data).toMatchObject({ id: 'u1', birthland: 'Tatooine' });
@@ -50,29 +39,29 @@ describe('toRecords', () => {
 
   it('takes a member user_id from its user when absent', () => {
     const { user_id: _id, ...member } = sampleMember('u2');
-    const [record] = toRecords({ kind: 'member', cid: CID, data: member }, plain);
+    const [record] = toRecords({ kind: 'member', cid: CID, data: member });
     expect(record?.data.user_id).toBe('u2');
   });
 
   it('reads a user given as a bare id (import format) as user_id', () => {
     const { user_id: _id, user: _user, ...member } = sampleMember('u3');
-    const records = toRecords({ kind: 'member', cid: CID, data: { ...member, user: 'u3' } }, plain);
+    const records = toRecords({ kind: 'member', cid: CID, data: { ...member, user: 'u3' } });
     expect(streamsOf(records)).toEqual(['members']);
     expect(records[0]?.data.user_id).toBe('u3');
     expect(records[0]?.data).not.toHaveProperty('user');
   });
 
   it('makes a messages record with its cid, and users records of its author and mentioned users', () => {
-    const records = toRecords({ kind: 'message', cid: CID, data: sampleMessage(undefined, 'm1') }, plain);
+    const records = toRecords({ kind: 'message', cid: CID, data: sampleMessage(undefined, 'm1') });
     expect(streamsOf(records)).toEqual(['messages', 'users', 'users']);
     expect(records[0]?.data).toMatchObject({ id: 'm1', cid: CID, user_id: 'author-1', mood: 'cheerful', pinned_at: null });
     expect(records.slice(1).map((record) => record.data.id)).toEqual(['author-1', 'mentioned-1']);
   });
 
-  it('derives reactions from latest_reactions only when asked', () => {
+  it('derives reactions from latest_reactions only for messages marked reactionsInline (v1)', () => {
     const entity: ExportEntity = { kind: 'message', cid: CID, data: sampleMessage(CID, 'm2') };
-    expect(streamsOf(toRecords(entity, plain))).not.toContain('reactions');
-    const records = toRecords(entity, { reactionsFromLatest: true });
+    expect(streamsOf(toRecords(entity))).not.toContain('reactions');
+    const records = toRecords({ ...entity, reactionsInline: true });
     const reactions = records.filter((record) => record.stream === 'reactions').map((record) => record.data);
     expect(reactions).toEqual([
       expect.objectContaining({ message_id: 'm2', user_id: 'fan-1', type: 'like', cid: CID }),
@@ -83,14 +72,14 @@ describe('toRecords', () => {
   });
 
   it('derives reactions for v1 messages, which have no reaction lines', () => {
-    const records = toRecords({ kind: 'message', cid: CID, data: sampleMessage(CID, 'm3'), reactionsInline: true }, plain);
+    const records = toRecords({ kind: 'message', cid: CID, data: sampleMessage(CID, 'm3'), reactionsInline: true });
     expect(records.filter((record) => record.stream === 'reactions')).toHaveLength(2);
   });
 
   it('fills message_id and user_id of latest_reactions entries that lack them', () => {
     const { message_id: _m, user_id: _u, ...reaction } = sampleReaction('m4', 'fan-9', 'wow');
     const data = sampleMessage(CID, 'm4', { latest_reactions: [reaction] });
-    const reactions = toRecords({ kind: 'message', cid: CID, data }, { reactionsFromLatest: true }).filter(
+    const reactions = toRecords({ kind: 'message', cid: CID, data, reactionsInline: true }).filter(
       (record) => record.stream === 'reactions',
     );
     expect(reactions[0]?.data).toMatchObject({ message_id: 'm4', user_id: 'fan-9', type: 'wow', cid: CID });
@@ -98,89 +87,86 @@ describe('toRecords', () => {
 
   it('makes a reactions record with cid and user_id, and a users record of its user', () => {
     const { user_id: _id, ...reaction } = sampleReaction('m5', 'fan-3', 'like');
-    const records = toRecords({ kind: 'reaction', cid: CID, data: reaction }, plain);
+    const records = toRecords({ kind: 'reaction', cid: CID, data: reaction });
     expect(streamsOf(records)).toEqual(['reactions', 'users']);
     expect(records[0]?.data).toMatchObject({ message_id: 'm5', user_id: 'fan-3', cid: CID });
   });
 
   it('keeps a reaction of a users export, which names no channel, without cid', () => {
-    const [record] = toRecords({ kind: 'reaction', data: sampleReaction('m6', 'fan-4', 'like') }, plain);
+    const [record] = toRecords({ kind: 'reaction', data: sampleReaction('m6', 'fan-4', 'like') });
     expect(record?.data).not.toHaveProperty('cid');
   });
 
   it('makes a users record of a user line, custom fields included', () => {
-    const records = toRecords({ kind: 'user', data: sampleUser('u9', { favourite_color: 'teal', teams_role: { red: 'admin' } }) }, plain);
+    const records = toRecords({ kind: 'user', data: sampleUser('u9', { favourite_color: 'teal', teams_role: { red: 'admin' } }) });
     expect(records).toEqual([{ stream: 'users', data: expect.objectContaining({ id: 'u9', favourite_color: 'teal' }) }]);
   });
 
   it('accepts explicit nulls and absent optional fields', () => {
-    const records = toRecords({ kind: 'message', cid: CID, data: { id: 'm7', cid: CID, user: null, own_reactions: null, reaction_counts: null } }, plain);
+    const records = toRecords({ kind: 'message', cid: CID, data: { id: 'm7', cid: CID, user: null, own_reactions: null, reaction_counts: null } });
     expect(streamsOf(records)).toEqual(['messages']);
   });
 
   it('accepts timestamps with 0 to 9 fractional digits and an offset', () => {
     for (const updated_at of ['2025-01-23T13:05:35Z', '2025-01-23T13:05:35.3Z', '2025-01-23T13:05:35.365621247Z', '2025-01-23T15:05:35.5+02:00']) {
-      expect(toRecords({ kind: 'user', data: sampleUser('u', { updated_at }) }, plain)[0]?.data.updated_at).toBe(updated_at);
+      expect(toRecords({ kind: 'user', data: sampleUser('u', { updated_at }) })[0]?.data.updated_at).toBe(updated_at);
     }
   });
 
-  it('fails on a record without a primary-key field, naming the stream and channel', () => {
-    const error = thrown(() => toRecords({ kind: 'message', cid: CID, data: { text: 'no id', cid: CID } }, plain));
-    expect(error.message).toContain('messages record');
-    expect(error.message).toContain('id');
-    expect(error.context).toMatchObject({ stream: 'messages', cid: CID });
+  function withReports(run: (report: (problem: string) => void) => StreamRecord[]): { records: StreamRecord[]; reports: string[] } {
+    const reports: string[] = [];
+    return { records: run((problem) => reports.push(problem)), reports };
+  }
+
+  it('skips a record without a primary-key field and reports it, naming the stream and the field', () => {
+    const { records, reports } = withReports((report) => toRecords({ kind: 'message', cid: CID, data: { text: 'no id', cid: CID } }, report));
+    expect(records).toEqual([]);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/^messages record\(s\) not matching the schema \(id: .*\): skipped, no primary key$/);
   });
 
-  it('fails on a member whose channel is unknown', () => {
-    const error = thrown(() => toRecords({ kind: 'member', data: sampleMember('u1') }, plain));
-    expect(error.context).toMatchObject({ stream: 'members', id: '?/u1' });
-    expect(error.message).toContain('cid');
+  it('skips a member whose channel is unknown', () => {
+    const { records, reports } = withReports((report) => toRecords({ kind: 'member', data: sampleMember('u1') }, report));
+    expect(streamsOf(records)).not.toContain('members');
+    expect(reports[0]).toContain('cid');
   });
 
-  it('fails on a wrongly typed field, naming the field, the record and the cause', () => {
-    const error = thrown(() =>
-      toRecords({ kind: 'message', cid: CID, data: sampleMessage(CID, 'm8', { reply_count: '3' }) }, plain),
-    );
-    expect(error.message).toMatch(/messages record m8 of messaging:general .*reply_count/);
-    expect(error.context).toMatchObject({ stream: 'messages', cid: CID, id: 'm8' });
-    expect(error.cause).toBeDefined();
-    expect(error).toBeInstanceOf(ConnectorError);
+  it('writes a record with a wrongly typed field as sent and reports the field, not the record', () => {
+    const data = sampleMessage(CID, 'm8', { reply_count: '3' });
+    const { records, reports } = withReports((report) => toRecords({ kind: 'message', cid: CID, data }, report));
+    expect(records.find((record) => record.stream === 'messages')?.data.reply_count).toBe('3');
+    expect(reports).toEqual([expect.stringMatching(/^messages record\(s\) not matching the schema \(reply_count: .*\): written as sent$/)]);
+    expect(reports[0]).not.toContain('m8');
   });
 
-  it('fails on a timestamp that is not RFC 3339', () => {
-    const error = thrown(() => toRecords({ kind: 'user', data: sampleUser('u1', { updated_at: '1737637535' }) }, plain));
-    expect(error.message).toContain('updated_at');
+  it('reports a timestamp that is not RFC 3339', () => {
+    const { reports } = withReports((report) => toRecords({ kind: 'user', data: sampleUser('u1', { updated_at: '1737637535' }) }, report));
+    expect(reports[0]).toContain('updated_at');
   });
 
-  it('fails on a bad nested user, a bad derived reaction and a fractional integer', () => {
-    thrown(() => toRecords({ kind: 'message', cid: CID, data: sampleMessage(CID, 'm9', { user: { role: 'user' } }) }, plain));
-    const badReaction = sampleMessage(CID, 'm10', { latest_reactions: [{ type: 'like', score: 1 }] });
-    thrown(() => toRecords({ kind: 'message', cid: CID, data: badReaction }, { reactionsFromLatest: true }));
-    thrown(() => toRecords({ kind: 'reaction', cid: CID, data: sampleReaction('m11', 'u', 'like', { score: 1.5 }) }, plain));
+  it('reports a bad nested user, a bad derived reaction and a fractional integer', () => {
+    const bad = [
+      { kind: 'message' as const, cid: CID, data: sampleMessage(CID, 'm9', { user: { role: 'user' } }) },
+      { kind: 'message' as const, cid: CID, data: sampleMessage(CID, 'm10', { latest_reactions: [{ type: 'like', score: 1 }] }), reactionsInline: true as const },
+      { kind: 'reaction' as const, cid: CID, data: sampleReaction('m11', 'u', 'like', { score: 1.5 }) },
+    ];
+    for (const entity of bad) expect(withReports((report) => toRecords(entity, report)).reports.length, entity.data.id as string).toBeGreaterThan(0);
   });
 
   it('makes records that validate against the discovered JSON schemas', () => {
     const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
     const validators = new Map(airbyteStreams().map((stream) => [stream.name, ajv.compile(stream.json_schema)]));
     const records = [
-      ...toRecords({ kind: 'channel', cid: CID, data: sampleChannel('messaging', 'general') }, plain),
-      ...toRecords({ kind: 'member', cid: CID, data: sampleMember('u1') }, plain),
-      ...toRecords({ kind: 'message', cid: CID, data: sampleMessage(CID, 'm1') }, { reactionsFromLatest: true }),
-      ...toRecords({ kind: 'reaction', cid: CID, data: sampleReaction('m1', 'u2', 'like') }, plain),
-      ...toRecords({ kind: 'user', data: sampleUser('u3') }, plain),
+      ...toRecords({ kind: 'channel', cid: CID, data: sampleChannel('messaging', 'general') }),
+      ...toRecords({ kind: 'member', cid: CID, data: sampleMember('u1') }),
+      ...toRecords({ kind: 'message', cid: CID, data: sampleMessage(CID, 'm1'), reactionsInline: true }),
+      ...toRecords({ kind: 'reaction', cid: CID, data: sampleReaction('m1', 'u2', 'like') }),
+      ...toRecords({ kind: 'user', data: sampleUser('u3') }),
     ];
     expect(new Set(streamsOf(records))).toEqual(new Set(['channels', 'members', 'messages', 'reactions', 'users']));
     for (const record of records) {
       const validate = validators.get(record.stream);
       expect(validate?.(record.data), `${record.stream}: ${JSON.stringify(validate?.errors)}`).toBe(true);
     }
-  });
-});
-
-describe('cursorValue', () => {
-  it('is the updated_at of a record, or undefined without one', () => {
-    expect(cursorValue({ stream: 'users', data: sampleUser('u1') })).toBe('2025-01-23T13:05:03.06666Z');
-    expect(cursorValue({ stream: 'users', data: { id: 'u1' } })).toBeUndefined();
-    expect(cursorValue({ stream: 'users', data: { id: 'u1', updated_at: null } })).toBeUndefined();
   });
 });
