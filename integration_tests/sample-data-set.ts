@@ -80,8 +80,8 @@ export function futureState(cids: readonly string[], at: string = FAR_FUTURE): S
   const stateOf: Record<StreamName, Record<string, unknown>> = {
     channels: { updated_at: at },
     members: { updated_at: at },
-    messages: { cursors },
-    reactions: { cursors },
+    messages: { updated_at: at, cursors },
+    reactions: { updated_at: at, cursors },
     users: { updated_at: at },
   };
   return STREAMS.map((name) => ({ type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: stateOf[name] } }));

@@ -114,13 +114,16 @@ export async function runSync(input: SyncInput): Promise<void> {
       };
       const bytes = client.download(task.task_id, task.result.url, jobSignal);
       for await (const entity of parseExport(bytes, format, note)) {
+        // An entity's own record comes first, then the users embedded in it.
+        let entityIsNew = false;
         for (const record of toRecords(entity, note)) {
-          if (!selected.has(record.stream)) continue;
           // User exports give the users' full records; their messages and reactions come with the
           // channel exports, windowed by cursors (here they would repeat every sync and reach
           // channels outside the selection).
           if (job.kind === 'users' && record.stream !== 'users') continue;
-          if (!state.admit(record.stream, record.data)) continue;
+          const admitted = state.admit(record.stream, record.data, entityIsNew);
+          if (record.stream !== 'users') entityIsNew ||= admitted;
+          if (!admitted || !selected.has(record.stream)) continue;
           const wait = checkpoints.record(record.stream, record.data);
           if (wait) await wait;
         }
@@ -154,6 +157,8 @@ export async function runSync(input: SyncInput): Promise<void> {
 
 async function resolveChannels(client: StreamClient, config: Config, signal: AbortSignal): Promise<string[]> {
   const explicit = explicitChannels(config);
+  // Query channels never lists soft-deleted channels; their export says whether they exist.
+  if (explicit && config.include_soft_deleted_channels) return explicit;
   if (explicit) {
     const missing = await client.missingChannels(explicit, signal);
     if (missing.length > 0) {

@@ -4,7 +4,6 @@ import { earliest, hoursBefore, isAfter, isTimestamp, latest } from './timestamp
 
 export type SyncMode = 'full_refresh' | 'incremental';
 type WindowStream = 'messages' | 'reactions';
-type UpdatedAtStream = 'channels' | 'members' | 'users';
 
 const WINDOW_STREAMS: readonly WindowStream[] = ['messages', 'reactions'];
 const PER_CHANNEL_STREAMS: readonly StreamName[] = ['channels', 'members'];
@@ -23,7 +22,8 @@ export interface SyncStateOptions {
  * The cursors of one sync: where each channel's export window starts, which records are new, and
  * the state each stream reports.
  * - `messages`/`reactions` keep a cursor per channel that moves to the window's end once the
- *   channel's batch is written.
+ *   channel's batch is written, and the newest `updated_at` written (for the record only: Airbyte's
+ *   tests look for the cursor field in every stream's state).
  * - `channels`/`members`/`users` keep one `updated_at` that moves only when the whole sync
  *   succeeded, because their rows come from every batch in any order. `channels`/`members` also
  *   list the channels already synced (`cids`), so a channel that joins the selection later is read
@@ -31,8 +31,8 @@ export interface SyncStateOptions {
  */
 export class SyncState {
   private readonly cursors = new Map<WindowStream, Record<string, string>>();
-  private readonly inputUpdatedAt = new Map<UpdatedAtStream, string>();
-  private readonly seenUpdatedAt = new Map<UpdatedAtStream, string>();
+  private readonly inputUpdatedAt = new Map<StreamName, string>();
+  private readonly seenUpdatedAt = new Map<StreamName, string>();
   /** Channels the previous syncs covered, per stream; absent: unknown (a state from before `cids`). */
   private readonly knownCids = new Map<StreamName, Set<string>>();
   private readonly syncedCids = new Set<string>();
@@ -44,7 +44,7 @@ export class SyncState {
       const state = this.incrementalInput(stream);
       this.cursors.set(stream, state === undefined ? {} : readCursors(stream, state));
     }
-    for (const stream of ['channels', 'members', 'users'] as const) {
+    for (const stream of options.selected.keys()) {
       const state = this.incrementalInput(stream);
       if (state === undefined) continue;
       const cursor = readUpdatedAt(stream, state);
@@ -69,11 +69,16 @@ export class SyncState {
     return starts.includes(undefined) ? undefined : starts.reduce(earliest);
   }
 
-  /** Whether a record goes out: new for its stream's cursor, and each user once per sync. */
-  admit(stream: StreamName, data: Record<string, unknown>): boolean {
-    if (stream === 'messages') return this.isNewMessage(data);
-    if (stream === 'reactions') return true;
-    if (!this.isNewChannel(stream, data.cid) && !isAfter(data.updated_at, this.inputUpdatedAt.get(stream))) return false;
+  /**
+   * Whether a record goes out: new for its stream's cursor, and each user once per sync. A user
+   * embedded in a record that goes out goes out too, however old its profile: it may be the first
+   * time the user shows up (a new member, a first message).
+   */
+  admit(stream: StreamName, data: Record<string, unknown>, embeddedInNew = false): boolean {
+    if (stream === 'messages' && !this.isNewMessage(data)) return false;
+    if (stream === 'channels' || stream === 'members' || (stream === 'users' && !embeddedInNew)) {
+      if (!this.isNewChannel(stream, data.cid) && !isAfter(data.updated_at, this.inputUpdatedAt.get(stream))) return false;
+    }
     if (stream === 'users') {
       if (this.usersSeen.has(data.id)) return false;
       this.usersSeen.add(data.id);
@@ -98,11 +103,12 @@ export class SyncState {
    * (a row changed during the sync may not have been exported yet) and never backwards.
    */
   stateOf(stream: StreamName, final: boolean): Record<string, unknown> {
-    if (stream === 'messages' || stream === 'reactions') return { cursors: { ...this.cursors.get(stream) } };
     const input = this.inputUpdatedAt.get(stream);
     const seen = this.seenUpdatedAt.get(stream);
     const cursor = final && seen !== undefined ? latest(input, earliest(seen, this.options.startedAt)) : input;
     const state: Record<string, unknown> = cursor === undefined ? {} : { updated_at: cursor };
+    const cursors = this.cursors.get(stream as WindowStream);
+    if (cursors) state.cursors = { ...cursors };
     if (PER_CHANNEL_STREAMS.includes(stream)) state.cids = [...new Set([...(this.knownCids.get(stream) ?? []), ...this.syncedCids])].sort();
     return state;
   }

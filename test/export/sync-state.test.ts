@@ -108,6 +108,23 @@ describe('SyncState', () => {
     expect(state.admit('channels', { cid: 'a:9', updated_at: '2025-01-01T00:00:00Z' })).toBe(false);
   });
 
+  it('emits a user embedded in a new record however old the profile, once', () => {
+    const state = syncState({ users: 'incremental' }, { users: { updated_at: '2025-06-01T00:00:00Z' } });
+    const old = { id: 'u1', updated_at: '2024-01-01T00:00:00Z' };
+    expect(state.admit('users', old)).toBe(false);
+    expect(state.admit('users', old, true)).toBe(true);
+    expect(state.admit('users', old, true)).toBe(false);
+  });
+
+  it('reports the newest updated_at written in message and reaction states too', () => {
+    const state = syncState({ messages: 'incremental', reactions: 'full_refresh' }, { messages: { updated_at: '2025-01-01T00:00:00Z', cursors: {} } });
+    state.admit('messages', { id: 'm', cid: 'a:1', created_at: '2025-02-01T00:00:00Z', updated_at: '2025-03-01T00:00:00Z' });
+    state.admit('reactions', { message_id: 'm', user_id: 'u', type: 'like', updated_at: '2025-02-02T00:00:00Z' });
+    expect(state.stateOf('messages', false)).toEqual({ updated_at: '2025-01-01T00:00:00Z', cursors: {} });
+    expect(state.stateOf('messages', true)).toEqual({ updated_at: '2025-03-01T00:00:00Z', cursors: {} });
+    expect(state.stateOf('reactions', true)).toEqual({ updated_at: '2025-02-02T00:00:00Z', cursors: {} });
+  });
+
   it('emits each user once per sync', () => {
     const state = syncState({ users: 'full_refresh' });
     expect(state.admit('users', { id: 'u1', updated_at: '2025-01-01T00:00:00Z' })).toBe(true);
