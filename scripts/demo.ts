@@ -134,7 +134,8 @@ try {
   const cursors = second.states.get('messages')?.stream.stream_state.cursors as Record<string, string> | undefined;
   say(`\nState after the incremental read: messages cursors for ${Object.keys(cursors ?? {}).length} channels, e.g. ${cid} → ${cursors?.[cid]}`);
   for (const stream of ['channels', 'members', 'users']) {
-    say(`  ${stream.padEnd(8)} ${JSON.stringify(second.states.get(stream)?.stream.stream_state)}`);
+    const { updated_at: updatedAt, cids } = second.states.get(stream)?.stream.stream_state ?? {};
+    say(`  ${stream.padEnd(8)} updated_at ${updatedAt}${Array.isArray(cids) ? `, ${cids.length} channels synced` : ''}`);
   }
   say(`\nTimes: first read ${first.seconds.toFixed(1)} s, incremental read ${second.seconds.toFixed(1)} s, whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const out = relative(process.cwd(), OUT);
