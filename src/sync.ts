@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { ConfigError, ConnectorError, TransientError, failureTypeOf } from './errors.js';
 import { parseExport } from './export/parse-export.js';
 import { channelWindow, explicitChannels, withoutExcluded } from './export/plan.js';
+import { Checkpoints } from './export/checkpoints.js';
 import { SyncState, type SyncMode } from './export/sync-state.js';
 import { runPipeline, type JobFailure } from './export/task-pipeline.js';
 import type { MessageWriter } from './protocol/writer.js';
@@ -30,8 +31,6 @@ type Job = { kind: 'channels'; number: number; cids: string[] } | { kind: 'users
 /** Distinct skip reasons counted per export; past this, the rest are counted together. */
 const MAX_SKIP_REASONS = 50;
 const HEARTBEAT_CHECK_MS = 60_000;
-/** Airbyte fails a sync that prints nothing for long; re-print the states after this much silence. */
-const HEARTBEAT_SILENCE_CHECKS = 4;
 
 /** `read`: plan the exports, run them, write records, states and statuses. */
 export async function runSync(input: SyncInput): Promise<void> {
@@ -190,53 +189,4 @@ function failedExports(failures: JobFailure<Job>[], total: number, describe: (jo
     cause: failures[0]?.error,
     context: { cids },
   });
-}
-
-/**
- * Writes records and states: a stream's state goes out when it changed or records came since its
- * last one, so no two identical states follow each other without records between them.
- */
-class Checkpoints {
-  total = 0;
-  private readonly recordsSince = new Map<StreamName, number>();
-  private readonly lastSaved = new Map<StreamName, string>();
-  private silentChecks = 0;
-  private totalAtLastCheck = 0;
-
-  constructor(
-    private readonly writer: MessageWriter,
-    private readonly names: readonly StreamName[],
-    private readonly stateOf: (name: StreamName, final: boolean) => Record<string, unknown>,
-  ) {}
-
-  record(stream: StreamName, data: Record<string, unknown>): Promise<void> | undefined {
-    this.total += 1;
-    this.recordsSince.set(stream, (this.recordsSince.get(stream) ?? 0) + 1);
-    return this.writer.record(stream, data);
-  }
-
-  async save(final: boolean): Promise<void> {
-    for (const name of this.names) {
-      const state = this.stateOf(name, final);
-      const text = JSON.stringify(state);
-      if (this.lastSaved.get(name) === text && !this.recordsSince.get(name)) continue;
-      this.lastSaved.set(name, text);
-      this.recordsSince.set(name, 0);
-      await this.writer.state(name, state);
-    }
-  }
-
-  /**
-   * Called every minute: after a few silent minutes (slow tasks) re-print each stream's current
-   * state, which covers only exports already written.
-   */
-  heartbeat(): void {
-    this.silentChecks = this.total === this.totalAtLastCheck ? this.silentChecks + 1 : 0;
-    this.totalAtLastCheck = this.total;
-    if (this.silentChecks < HEARTBEAT_SILENCE_CHECKS) return;
-    this.silentChecks = 0;
-    for (const name of this.names) {
-      if (!this.recordsSince.get(name)) void this.writer.state(name, this.stateOf(name, false));
-    }
-  }
 }

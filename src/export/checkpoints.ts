@@ -1,0 +1,67 @@
+import type { MessageWriter } from '../protocol/writer.js';
+import type { StreamName } from '../streams/index.js';
+
+/** Airbyte fails a sync that prints nothing for long; re-print the states after this many silent checks. */
+const HEARTBEAT_SILENCE_CHECKS = 4;
+/**
+ * States list every channel, so with thousands of channels each is hundreds of kilobytes: between
+ * batches, a state waits until its size at this rate has passed since the last one (small states go
+ * out after every batch, huge ones every minute or two; the final one always).
+ */
+const STATE_BYTES_PER_MS = 20;
+
+/**
+ * Writes records and states: a stream's state goes out when it changed or records came since its
+ * last one, so no two identical states follow each other without records between them.
+ */
+export class Checkpoints {
+  total = 0;
+  private readonly recordsSince = new Map<StreamName, number>();
+  private readonly lastSaved = new Map<StreamName, string>();
+  private lastSaveAt = Number.NEGATIVE_INFINITY;
+  private silentChecks = 0;
+  private totalAtLastCheck = 0;
+
+  constructor(
+    private readonly writer: MessageWriter,
+    private readonly names: readonly StreamName[],
+    private readonly stateOf: (name: StreamName, final: boolean) => Record<string, unknown>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(stream: StreamName, data: Record<string, unknown>): Promise<void> | undefined {
+    this.total += 1;
+    this.recordsSince.set(stream, (this.recordsSince.get(stream) ?? 0) + 1);
+    return this.writer.record(stream, data);
+  }
+
+  /** Prints the states that changed; between batches (not final) only as often as their size allows. */
+  async save(final: boolean): Promise<void> {
+    const due = this.names
+      .map((name) => ({ name, state: this.stateOf(name, final) }))
+      .map((entry) => ({ ...entry, text: JSON.stringify(entry.state) }))
+      .filter(({ name, text }) => this.lastSaved.get(name) !== text || this.recordsSince.get(name));
+    const bytes = due.reduce((sum, { text }) => sum + text.length, 0);
+    if (!final && this.now() - this.lastSaveAt < bytes / STATE_BYTES_PER_MS) return;
+    this.lastSaveAt = this.now();
+    for (const { name, state, text } of due) {
+      this.lastSaved.set(name, text);
+      this.recordsSince.set(name, 0);
+      await this.writer.state(name, state);
+    }
+  }
+
+  /**
+   * Called every minute: after a few silent minutes (slow tasks) re-print each stream's current
+   * state, which covers only exports already written.
+   */
+  heartbeat(): void {
+    this.silentChecks = this.total === this.totalAtLastCheck ? this.silentChecks + 1 : 0;
+    this.totalAtLastCheck = this.total;
+    if (this.silentChecks < HEARTBEAT_SILENCE_CHECKS) return;
+    this.silentChecks = 0;
+    for (const name of this.names) {
+      if (!this.recordsSince.get(name)) void this.writer.state(name, this.stateOf(name, false));
+    }
+  }
+}

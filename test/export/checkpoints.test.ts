@@ -1,0 +1,77 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { Checkpoints } from '../../src/export/checkpoints.js';
+import { MessageWriter } from '../../src/protocol/writer.js';
+import type { StreamName } from '../../src/streams/index.js';
+
+function setup(stateOf: (name: StreamName, final: boolean) => Record<string, unknown>) {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const writer = new MessageWriter(out);
+  let clock = 0;
+  const checkpoints = new Checkpoints(writer, ['messages', 'users'], stateOf, () => clock);
+  const states = async () => {
+    await writer.flush();
+    return text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; state?: { stream: { stream_descriptor: { name: string }; stream_state: unknown }; sourceStats: { recordCount: number } } })
+      .filter((message) => message.type === 'STATE')
+      .map((message) => ({ name: message.state!.stream.stream_descriptor.name, count: message.state!.sourceStats.recordCount }));
+  };
+  return { checkpoints, states, advance: (ms: number) => (clock += ms) };
+}
+
+describe('Checkpoints', () => {
+  it('prints a state when it changed or records came since, never the same one twice in a row', async () => {
+    let cursor = 'a';
+    const { checkpoints, states, advance } = setup((name) => (name === 'messages' ? { cursor } : {}));
+    await checkpoints.save(false);
+    advance(1_000);
+    await checkpoints.save(false);
+    checkpoints.record('users', { id: 'u1' });
+    advance(1_000);
+    await checkpoints.save(false);
+    cursor = 'b';
+    advance(1_000);
+    await checkpoints.save(true);
+    expect(await states()).toEqual([
+      { name: 'messages', count: 0 },
+      { name: 'users', count: 0 },
+      { name: 'users', count: 1 },
+      { name: 'messages', count: 0 },
+    ]);
+  });
+
+  it('spaces out large states between batches, but always prints the final one', async () => {
+    const big = { cursors: Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`messaging:channel-${i}`, `2026-01-01T00:00:00.000Z#${i}`])) };
+    let version = 0;
+    const { checkpoints, states, advance } = setup((name) => (name === 'messages' ? { ...big, version } : {}));
+    await checkpoints.save(false);
+    version += 1;
+    advance(1_000);
+    await checkpoints.save(false);
+    expect((await states()).filter((state) => state.name === 'messages')).toHaveLength(1);
+    advance(60_000);
+    await checkpoints.save(false);
+    version += 1;
+    await checkpoints.save(true);
+    expect((await states()).filter((state) => state.name === 'messages')).toHaveLength(3);
+  });
+
+  it('re-prints the states after four silent checks, not while records flow', async () => {
+    const { checkpoints, states } = setup(() => ({ cursor: 'x' }));
+    await checkpoints.save(false);
+    for (let check = 0; check < 3; check += 1) checkpoints.heartbeat();
+    expect(await states()).toHaveLength(2);
+    checkpoints.heartbeat();
+    expect(await states()).toHaveLength(4);
+    checkpoints.record('messages', { id: 'm' });
+    checkpoints.heartbeat();
+    expect(await states()).toHaveLength(4);
+    for (let check = 0; check < 4; check += 1) checkpoints.heartbeat();
+    expect((await states()).slice(4)).toEqual([{ name: 'users', count: 0 }]);
+  });
+});
