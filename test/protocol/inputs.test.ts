@@ -44,7 +44,7 @@ describe('readJsonFile', () => {
 
   it('never quotes the file around the fault, which may be the secret', async () => {
     const path = tempFile('{"api_secret": TOPSECRET-abc}');
-    const error = await readJsonFile(path, 'config').catch((caught: unknown) => caught as Error);
+    const error = (await readJsonFile(path, 'config').catch((caught: unknown) => caught)) as Error;
     expect(error.message).toBe(`The config file ${path} is not valid JSON`);
     expect(error.cause).toBeUndefined();
   });
