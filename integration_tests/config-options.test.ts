@@ -146,3 +146,42 @@ describe('lookback_window_hours', () => {
     expect(third.keys('reactions')).toEqual([keyOf('reactions', lateReaction)]);
   });
 });
+
+describe('incremental reads when the selection changes', () => {
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    emulator = await startEmulator(SMALL_DATA_SET);
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  it('a user added to user_ids later arrives, however old the profile', async () => {
+    const [cid] = exportedCids(emulator) as [string];
+    const members = new Set([...emulator.data.members({ cids: [cid] })].map((member) => member.user_id));
+    const outsider = emulator.data.allUsers().find((user) => !members.has(user.id))!.id;
+    const config = configFor(emulator, { channel_ids: [cid] });
+    const catalog = catalogOf(['users']);
+    const first = await read({ config, catalog });
+    expectCompleteRead(first, ['users']);
+    expect(first.keys('users')).not.toContain(keyOf('users', { id: outsider }));
+    const second = await read({ config: { ...config, user_ids: [outsider] }, catalog, state: first.nextState() });
+    expectCompleteRead(second, ['users']);
+    expect(second.keys('users')).toContain(keyOf('users', { id: outsider }));
+  });
+
+  it('a channel that leaves the selection and comes back brings the changes made meanwhile', async () => {
+    const [a, b] = exportedCids(emulator) as [string, string];
+    const catalog = catalogOf(['channels']);
+    const both = configFor(emulator, { channel_ids: [a, b] });
+    const first = await read({ config: both, catalog });
+    emulator.data.updateChannel(b, { topic: 'changed while excluded' });
+    emulator.data.updateChannel(a, { topic: 'changed after b' });
+    const second = await read({ config: { ...both, exclude_channel_ids: [b] }, catalog, state: first.nextState() });
+    expect(second.keys('channels')).toEqual([keyOf('channels', { cid: a })]);
+    const third = await read({ config: both, catalog, state: second.nextState() });
+    expectCompleteRead(third, ['channels']);
+    expect(third.keys('channels')).toEqual([keyOf('channels', { cid: b })]);
+    expect(third.records('channels')[0]).toMatchObject({ topic: 'changed while excluded' });
+  });
+});

@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { ConfigError, ConnectorError, TransientError, failureTypeOf } from './errors.js';
 import { parseExport } from './export/parse-export.js';
-import { channelWindow, explicitChannels, withoutExcluded } from './export/plan.js';
+import { channelWindow, explicitChannels, verifiableChannels, withoutExcluded } from './export/plan.js';
 import { Checkpoints } from './export/checkpoints.js';
 import { SyncState, type SyncMode } from './export/sync-state.js';
 import { runPipeline, type JobFailure } from './export/task-pipeline.js';
@@ -63,6 +63,7 @@ export async function runSync(input: SyncInput): Promise<void> {
   try {
     for (const name of names) await writer.streamStatus(name, 'STARTED');
     const cids = await resolveChannels(client, config, signal);
+    state.retainChannels(cids);
     for (const name of names) await writer.streamStatus(name, 'RUNNING');
     running = true;
     if (selected.has('channels')) await writer.estimate('channels', cids.length);
@@ -120,7 +121,8 @@ export async function runSync(input: SyncInput): Promise<void> {
           // channel exports, windowed by cursors (here they would repeat every sync and reach
           // channels outside the selection).
           if (job.kind === 'users' && record.stream !== 'users') continue;
-          const admitted = state.admit(record.stream, record.data, entityIsNew);
+          // The users named in user_ids go out whatever their profile's age, as embedded users of new records do.
+          const admitted = state.admit(record.stream, record.data, entityIsNew || job.kind === 'users');
           if (record.stream !== 'users') entityIsNew ||= admitted;
           if (!admitted || !selected.has(record.stream)) continue;
           const wait = checkpoints.record(record.stream, record.data);
@@ -129,7 +131,7 @@ export async function runSync(input: SyncInput): Promise<void> {
       }
       for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: ${count} × ${reason}`);
       if (job.kind === 'channels') state.completeChannels(job.cids);
-      await checkpoints.save(false);
+      await checkpoints.save();
       done += 1;
       await writer.log('INFO', `Export ${done}/${jobs.length} written (${describe(job)}); ${checkpoints.total} record(s) so far`);
     };
@@ -142,11 +144,15 @@ export async function runSync(input: SyncInput): Promise<void> {
       isFatal: (error) => error instanceof ConfigError,
     });
 
-    await checkpoints.save(failures.length === 0);
+    await checkpoints.save({ final: failures.length === 0, force: true });
     if (failures.length > 0) throw failedExports(failures, jobs.length, describe);
     for (const name of names) await writer.streamStatus(name, 'COMPLETE');
   } catch (error) {
-    if (!signal.aborted) for (const name of names) await writer.streamStatus(name, 'INCOMPLETE');
+    if (!signal.aborted) {
+      // The batches written before a fatal error keep their states (a signal's interrupt drops them).
+      await checkpoints.save({ force: true });
+      for (const name of names) await writer.streamStatus(name, 'INCOMPLETE');
+    }
     throw error;
   } finally {
     clearInterval(heartbeat);
@@ -156,10 +162,8 @@ export async function runSync(input: SyncInput): Promise<void> {
 
 async function resolveChannels(client: StreamClient, config: Config, signal: AbortSignal): Promise<string[]> {
   const explicit = explicitChannels(config);
-  // Query channels never lists soft-deleted channels; their export says whether they exist.
-  if (explicit && config.include_soft_deleted_channels) return explicit;
   if (explicit) {
-    const missing = await client.missingChannels(explicit, signal);
+    const missing = await client.missingChannels(verifiableChannels(config), signal);
     if (missing.length > 0) {
       throw new ConfigError(`Stream has no channel ${missing.join(', ')}: check channel_ids in the config`, { context: { cids: missing } });
     }

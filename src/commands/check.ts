@@ -1,5 +1,6 @@
 import { ConfigError, TransientError } from '../errors.js';
 import type { MessageWriter } from '../protocol/writer.js';
+import { verifiableChannels } from '../export/plan.js';
 import { loadConfig } from './load-config.js';
 
 /**
@@ -31,8 +32,7 @@ async function connectionProblem(configPath: string, writer: MessageWriter, sign
   });
   try {
     await client.checkAuth(signal);
-    if (config.channel_ids.length === 0) return undefined;
-    const missing = await client.missingChannels(config.channel_ids, signal);
+    const missing = await client.missingChannels(verifiableChannels(config), signal);
     return missing.length === 0 ? undefined : `These channel_ids do not exist in the Stream app: ${missing.join(', ')}`;
   } finally {
     await client.close();

@@ -6,13 +6,23 @@ const HEARTBEAT_SILENCE_CHECKS = 4;
 /**
  * States list every channel, so with thousands of channels each is hundreds of kilobytes: between
  * batches, a state waits until its size at this rate has passed since the last one (small states go
- * out after every batch, huge ones every minute or two; the final one always).
+ * out after every batch, huge ones every minute or two; the last ones of a sync always).
  */
 const STATE_BYTES_PER_MS = 20;
 
+export interface SaveOptions {
+  /** The sync succeeded: updated_at cursors may move. */
+  final?: boolean;
+  /** Print now, whatever the size-based spacing. */
+  force?: boolean;
+  /** Print unchanged states too: the heartbeat of a sync waiting on slow tasks. */
+  repeat?: boolean;
+}
+
 /**
  * Writes records and states: a stream's state goes out when it changed or records came since its
- * last one, so no two identical states follow each other without records between them.
+ * last one, so no two identical states follow each other without records between them (but for
+ * the heartbeat).
  */
 export class Checkpoints {
   total = 0;
@@ -35,14 +45,14 @@ export class Checkpoints {
     return this.writer.record(stream, data);
   }
 
-  /** Prints the states that changed; between batches (not final) only as often as their size allows. */
-  async save(final: boolean): Promise<void> {
+  /** Prints the states that changed; unless forced, only as often as their size allows. */
+  async save({ final = false, force = false, repeat = false }: SaveOptions = {}): Promise<void> {
     const due = this.names
       .map((name) => ({ name, state: this.stateOf(name, final) }))
       .map((entry) => ({ ...entry, text: JSON.stringify(entry.state) }))
-      .filter(({ name, text }) => this.lastSaved.get(name) !== text || this.recordsSince.get(name));
+      .filter(({ name, text }) => repeat || this.lastSaved.get(name) !== text || this.recordsSince.get(name));
     const bytes = due.reduce((sum, { text }) => sum + text.length, 0);
-    if (!final && this.now() - this.lastSaveAt < bytes / STATE_BYTES_PER_MS) return;
+    if (!force && this.now() - this.lastSaveAt < bytes / STATE_BYTES_PER_MS) return;
     this.lastSaveAt = this.now();
     for (const { name, state, text } of due) {
       this.lastSaved.set(name, text);
@@ -52,16 +62,14 @@ export class Checkpoints {
   }
 
   /**
-   * Called every minute: after a few silent minutes (slow tasks) re-print each stream's current
-   * state, which covers only exports already written.
+   * Called every minute: after a few silent minutes (slow tasks) print each stream's current
+   * state, which covers only exports already written, changed or not.
    */
   heartbeat(): void {
     this.silentChecks = this.total === this.totalAtLastCheck ? this.silentChecks + 1 : 0;
     this.totalAtLastCheck = this.total;
     if (this.silentChecks < HEARTBEAT_SILENCE_CHECKS) return;
     this.silentChecks = 0;
-    for (const name of this.names) {
-      if (!this.recordsSince.get(name)) void this.writer.state(name, this.stateOf(name, false));
-    }
+    void this.save({ force: true, repeat: true });
   }
 }

@@ -6,6 +6,7 @@ export interface ChannelSelection {
   channel_ids?: string[] | undefined;
   channel_types?: string[] | undefined;
   exclude_channel_ids?: string[] | undefined;
+  include_soft_deleted_channels?: boolean | undefined;
 }
 
 /** `type:id` → its parts; the id may itself contain colons. */
@@ -30,6 +31,14 @@ export function channelWindow(cid: string, since: string | undefined, until: str
 export function explicitChannels(selection: ChannelSelection): string[] | undefined {
   if (!selection.channel_ids?.length) return undefined;
   return withoutExcluded([...new Set(selection.channel_ids)], selection);
+}
+
+/**
+ * The configured channels whose existence query channels can confirm: none when soft-deleted channels
+ * are wanted, since it never lists them (their export then says whether they exist).
+ */
+export function verifiableChannels(selection: ChannelSelection): string[] {
+  return selection.include_soft_deleted_channels ? [] : (explicitChannels(selection) ?? []);
 }
 
 export function withoutExcluded(cids: string[], selection: ChannelSelection): string[] {

@@ -53,7 +53,16 @@ export class SyncState {
     }
   }
 
-  /** Whether any selected stream needs the messages of the export windows. */
+  /**
+   * Forget the synced channels that left the selection: if one comes back, its changes made
+   * meanwhile are older than the cursor, so it must be read whole again.
+   */
+  retainChannels(planned: readonly string[]): void {
+    const keep = new Set(planned);
+    for (const known of this.knownCids.values()) for (const cid of known) if (!keep.has(cid)) known.delete(cid);
+  }
+
+    /** Whether any selected stream needs the messages of the export windows. */
   get needsMessages(): boolean {
     return this.cursors.size > 0;
   }

@@ -28,15 +28,15 @@ describe('Checkpoints', () => {
   it('prints a state when it changed or records came since, never the same one twice in a row', async () => {
     let cursor = 'a';
     const { checkpoints, states, advance } = setup((name) => (name === 'messages' ? { cursor } : {}));
-    await checkpoints.save(false);
+    await checkpoints.save();
     advance(1_000);
-    await checkpoints.save(false);
+    await checkpoints.save();
     checkpoints.record('users', { id: 'u1' });
     advance(1_000);
-    await checkpoints.save(false);
+    await checkpoints.save();
     cursor = 'b';
     advance(1_000);
-    await checkpoints.save(true);
+    await checkpoints.save({ final: true, force: true });
     expect(await states()).toEqual([
       { name: 'messages', count: 0 },
       { name: 'users', count: 0 },
@@ -45,25 +45,25 @@ describe('Checkpoints', () => {
     ]);
   });
 
-  it('spaces out large states between batches, but always prints the final one', async () => {
+  it('spaces out large states between batches, but always prints a forced save', async () => {
     const big = { cursors: Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`messaging:channel-${i}`, `2026-01-01T00:00:00.000Z#${i}`])) };
     let version = 0;
     const { checkpoints, states, advance } = setup((name) => (name === 'messages' ? { ...big, version } : {}));
-    await checkpoints.save(false);
+    await checkpoints.save();
     version += 1;
     advance(1_000);
-    await checkpoints.save(false);
+    await checkpoints.save();
     expect((await states()).filter((state) => state.name === 'messages')).toHaveLength(1);
     advance(60_000);
-    await checkpoints.save(false);
+    await checkpoints.save();
     version += 1;
-    await checkpoints.save(true);
+    await checkpoints.save({ final: true, force: true });
     expect((await states()).filter((state) => state.name === 'messages')).toHaveLength(3);
   });
 
-  it('re-prints the states after four silent checks, not while records flow', async () => {
+  it('re-prints the states after four silent minutes, changed or not', async () => {
     const { checkpoints, states } = setup(() => ({ cursor: 'x' }));
-    await checkpoints.save(false);
+    await checkpoints.save();
     for (let check = 0; check < 3; check += 1) checkpoints.heartbeat();
     expect(await states()).toHaveLength(2);
     checkpoints.heartbeat();
@@ -72,6 +72,9 @@ describe('Checkpoints', () => {
     checkpoints.heartbeat();
     expect(await states()).toHaveLength(4);
     for (let check = 0; check < 4; check += 1) checkpoints.heartbeat();
-    expect((await states()).slice(4)).toEqual([{ name: 'users', count: 0 }]);
+    expect((await states()).slice(4)).toEqual([
+      { name: 'messages', count: 1 },
+      { name: 'users', count: 0 },
+    ]);
   });
 });

@@ -103,6 +103,12 @@ describe('SyncState', () => {
     expect(state.stateOf('channels', false)).toEqual({ updated_at: '2025-06-01T00:00:00Z', cids: ['a:1', 'a:2'] });
   });
 
+  it('forgets synced channels that left the selection, so they are read whole when they come back', () => {
+    const state = syncState({ channels: 'incremental' }, { channels: { updated_at: '2025-06-01T00:00:00Z', cids: ['a:1', 'a:2'] } });
+    state.retainChannels(['a:1']);
+    expect(state.stateOf('channels', false)).toEqual({ updated_at: '2025-06-01T00:00:00Z', cids: ['a:1'] });
+  });
+
   it('filters every channel by updated_at when the state predates the cids list', () => {
     const state = syncState({ channels: 'incremental' }, { channels: { updated_at: '2999-01-01T00:00:00Z' } });
     expect(state.admit('channels', { cid: 'a:9', updated_at: '2025-01-01T00:00:00Z' })).toBe(false);
