@@ -1,15 +1,15 @@
 import type { Config } from './config.js';
-import { ConfigError, ConnectorError, TransientError, failureTypeOf } from './errors.js';
+import { ConfigError, TransientError } from './errors.js';
+import { describeJob, failedExports, planJobs, type ExportJob } from './export/export-jobs.js';
 import { parseExport } from './export/parse-export.js';
 import { channelWindow, explicitChannels, verifiableChannels, withoutExcluded } from './export/plan.js';
 import { Checkpoints } from './export/checkpoints.js';
 import { SyncState, type SyncMode } from './export/sync-state.js';
-import { runPipeline, type JobFailure } from './export/task-pipeline.js';
+import { runPipeline } from './export/task-pipeline.js';
 import type { MessageWriter } from './protocol/writer.js';
 import type { CompletedTask, RateLimitWait } from './stream/client.js';
-import { MAX_EXPORT_ITEMS, StreamClient } from './stream/client.js';
+import { StreamClient } from './stream/client.js';
 import { toRecords, type StreamName } from './streams/index.js';
-import { chunk } from './utils/chunk.js';
 
 export interface ConfiguredStream {
   name: string;
@@ -25,8 +25,6 @@ export interface SyncInput {
   writer: MessageWriter;
   signal: AbortSignal;
 }
-
-type Job = { kind: 'channels'; number: number; cids: string[] } | { kind: 'users'; number: number; userIds: string[] };
 
 /** Distinct skip reasons counted per export; past this, the rest are counted together. */
 const MAX_SKIP_REASONS = 50;
@@ -69,16 +67,12 @@ export async function runSync(input: SyncInput): Promise<void> {
     if (selected.has('channels')) await writer.estimate('channels', cids.length);
 
     const listed = explicitChannels(config) === undefined;
-    const jobs: Job[] = [
-      ...chunk(cids, config.channels_per_export).map((batch, index) => ({ kind: 'channels' as const, number: index + 1, cids: batch })),
-      ...chunk(config.user_ids, MAX_EXPORT_ITEMS).map((userIds, index) => ({ kind: 'users' as const, number: index + 1, userIds })),
-    ];
+    const jobs = planJobs(cids, config.channels_per_export, config.user_ids);
     await writer.log('INFO', `Planned ${jobs.length} export(s): ${cids.length} channel(s) in batches of ${config.channels_per_export}, ${config.user_ids.length} user(s); messages until ${startedAt}`);
 
     let done = 0;
-    const describe = (job: Job) => (job.kind === 'channels' ? `channel batch ${job.number} (${job.cids.join(', ')})` : `user batch ${job.number} (${job.userIds.join(', ')})`);
 
-    const prepare = async (job: Job, jobSignal: AbortSignal): Promise<CompletedTask> => {
+    const prepare = async (job: ExportJob, jobSignal: AbortSignal): Promise<CompletedTask> => {
       const context = job.kind === 'channels' ? { cids: job.cids } : { userIds: job.userIds };
       const taskId =
         job.kind === 'channels'
@@ -96,7 +90,7 @@ export async function runSync(input: SyncInput): Promise<void> {
                 throw listed ? deletedSinceListed(error) : error;
               })
           : await client.exportUsers(job.userIds, jobSignal);
-      await writer.log('INFO', `Export task ${taskId} created for ${describe(job)}`);
+      await writer.log('INFO', `Export task ${taskId} created for ${describeJob(job)}`);
       return client.waitForTask(taskId, {
         pollIntervalMs: config.poll_interval_seconds * 1000,
         timeoutMs: config.export_timeout_minutes * 60_000,
@@ -105,7 +99,7 @@ export async function runSync(input: SyncInput): Promise<void> {
       });
     };
 
-    const consume = async (job: Job, task: CompletedTask, jobSignal: AbortSignal): Promise<void> => {
+    const consume = async (job: ExportJob, task: CompletedTask, jobSignal: AbortSignal): Promise<void> => {
       const format = job.kind === 'users' ? 'v2' : config.export_format;
       const skipped = new Map<string, number>();
       const note = (reason: string) => {
@@ -133,7 +127,7 @@ export async function runSync(input: SyncInput): Promise<void> {
       if (job.kind === 'channels') state.completeChannels(job.cids);
       await checkpoints.save();
       done += 1;
-      await writer.log('INFO', `Export ${done}/${jobs.length} written (${describe(job)}); ${checkpoints.total} record(s) so far`);
+      await writer.log('INFO', `Export ${done}/${jobs.length} written (${describeJob(job)}); ${checkpoints.total} record(s) so far`);
     };
 
     const failures = await runPipeline(jobs, {
@@ -145,7 +139,7 @@ export async function runSync(input: SyncInput): Promise<void> {
     });
 
     await checkpoints.save({ final: failures.length === 0, force: true });
-    if (failures.length > 0) throw failedExports(failures, jobs.length, describe);
+    if (failures.length > 0) throw failedExports(failures, jobs.length);
     for (const name of names) await writer.streamStatus(name, 'COMPLETE');
   } catch (error) {
     if (!signal.aborted) {
@@ -181,16 +175,4 @@ async function resolveChannels(client: StreamClient, config: Config, signal: Abo
 function deletedSinceListed(error: unknown): unknown {
   if (!(error instanceof ConfigError) || error.context.channelNotFound !== true) return error;
   return new TransientError(`A channel was deleted after it was listed: ${error.message}`, { cause: error, context: error.context });
-}
-
-/** One error for the whole sync, of the gravest failure type among the failed exports. */
-function failedExports(failures: JobFailure<Job>[], total: number, describe: (job: Job) => string): ConnectorError {
-  const types = failures.map((failure) => failureTypeOf(failure.error));
-  const type = types.includes('config_error') ? 'config_error' : types.includes('system_error') ? 'system_error' : 'transient_error';
-  const details = failures.map((failure) => `${describe(failure.job)}: ${failure.error instanceof Error ? failure.error.message : String(failure.error)}`);
-  const cids = failures.flatMap((failure) => (failure.job.kind === 'channels' ? failure.job.cids : []));
-  return new ConnectorError(`${failures.length} of ${total} export(s) failed; the others were written and their state saved. ${details.join('; ')}`, type, {
-    cause: failures[0]?.error,
-    context: { cids },
-  });
 }
