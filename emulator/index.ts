@@ -42,6 +42,8 @@ export interface EmulatorOptions {
   taskLatencyMs?: number;
   /** v2 line shape: `{"type","data"}` (default) or the bare entity. */
   lineFormat?: LineFormat;
+  /** v2 channel exports have reaction lines (default true); false leaves reactions only in latest_reactions. */
+  reactionLines?: boolean;
   /** Gzip channel export files (user exports stay plain). Default false. */
   gzip?: boolean;
   /** Lifetime of signed download URLs, rounded up to whole seconds. Default 24 h. */
@@ -114,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onRequest: options.onRequest,
     settings: {
       lineFormat: options.lineFormat ?? 'wrapped',
+      reactionLines: options.reactionLines ?? true,
       gzip: options.gzip ?? false,
       taskLatencyMs: positiveInteger('taskLatencyMs', options.taskLatencyMs ?? 200),
       maxChannelsPerExport: positiveInteger('maxChannelsPerExport', options.maxChannelsPerExport ?? 25, 1),

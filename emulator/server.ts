@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMess
 import { z } from 'zod';
 import { errorBody, formatDuration, inputError, notFoundError, StreamApiError } from './api-error.js';
 import { authenticate, type AppCredentials } from './auth.js';
-import type { ChannelWindow, DataSet } from './data-set.js';
+import type { ChannelWindow, DataSet, ExportEntity } from './data-set.js';
 import { goJson, jsonLinesFile, v1File, type LineFormat } from './export-file.js';
 import type { Faults } from './faults.js';
 import { listen } from './listen.js';
@@ -15,6 +15,7 @@ import { parseMicros } from './time.js';
 
 export interface ApiSettings {
   lineFormat: LineFormat;
+  reactionLines: boolean;
   gzip: boolean;
   taskLatencyMs: number;
   maxChannelsPerExport: number;
@@ -249,7 +250,7 @@ export class ApiServer {
     const v2 = request.version === 'v2';
     const taskId = tasks.create({
       kind: 'channels',
-      pieces: v2 ? jsonLinesFile(entities, settings.lineFormat) : v1File(entities),
+      pieces: v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities),
       fileName: `channels.${v2 ? 'jsonl' : 'json'}${settings.gzip ? '.gz' : ''}`,
       gzip: settings.gzip,
       latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
@@ -293,4 +294,9 @@ export class ApiServer {
     if (!view) throw notFoundError(`Can't find task with id "${id}"`);
     return { status: 200, body: { ...view } };
   }
+}
+
+/** A v2 file whose reactions are only inside messages (latest_reactions): a shape Stream might use. */
+function* withoutReactions(entities: Iterable<ExportEntity>): Generator<ExportEntity> {
+  for (const entity of entities) if (entity.type !== 'reaction') yield entity;
 }

@@ -27,3 +27,21 @@ describe('export formats: every one reads the same ground truth', () => {
     }, 120_000);
   }
 });
+
+describe('a v2 export without reaction lines', () => {
+  it('reads every other stream and says in a WARN that the reactions inside messages were not written', async () => {
+    await ensureBuilt();
+    const emulator = await startEmulator({ ...SMALL_DATA_SET, channels: 4, reactionLines: false });
+    try {
+      const result = await read({ config: configFor(emulator, { channels_per_export: 2 }), catalog: catalogOf() });
+      expectCompleteRead(result, STREAMS);
+      expect(result.keys('reactions')).toEqual([]);
+      expect(result.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages'));
+      const warnings = result.byType('LOG').filter((message) => message.log.level === 'WARN' && /no reaction lines/.test(message.log.message));
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]?.log.message).toMatch(/\d+ message\(s\) have latest_reactions .* export_format v1/);
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+});

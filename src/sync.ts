@@ -106,8 +106,16 @@ export async function runSync(input: SyncInput): Promise<void> {
         const key = skipped.has(reason) || skipped.size < MAX_SKIP_REASONS ? reason : 'other reasons';
         skipped.set(key, (skipped.get(key) ?? 0) + 1);
       };
+      // v2 reactions come from reaction lines; Stream's v2 line format is undocumented, so say so
+      // loudly if a file has reactions only inside messages.
+      let reactionLines = 0;
+      let messagesWithReactions = 0;
       const bytes = client.download(task.task_id, task.result.url, jobSignal);
       for await (const entity of parseExport(bytes, format, note)) {
+        if (entity.kind === 'reaction') reactionLines += 1;
+        else if (entity.kind === 'message' && !entity.reactionsInline && Array.isArray(entity.data.latest_reactions) && entity.data.latest_reactions.length > 0) {
+          messagesWithReactions += 1;
+        }
         // An entity's own record comes first, then the users embedded in it.
         let entityIsNew = false;
         for (const record of toRecords(entity, note)) {
@@ -124,6 +132,12 @@ export async function runSync(input: SyncInput): Promise<void> {
         }
       }
       for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: ${count} × ${reason}`);
+      if (selected.has('reactions') && job.kind === 'channels' && reactionLines === 0 && messagesWithReactions > 0) {
+        await writer.log(
+          'WARN',
+          `Task ${task.task_id}: ${messagesWithReactions} message(s) have latest_reactions but the export has no reaction lines, so their reactions were not written; export_format v1 takes reactions from latest_reactions`,
+        );
+      }
       if (job.kind === 'channels') state.completeChannels(job.cids);
       await checkpoints.save();
       done += 1;
