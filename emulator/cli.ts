@@ -22,7 +22,7 @@ const argv = yargs(hideBin(process.argv))
     'line-format': { choices: ['wrapped', 'bare'] as const, default: 'wrapped' as const },
     gzip: { type: 'boolean', default: false, describe: 'gzip channel export files' },
     'url-ttl-ms': { type: 'number', default: 86_400_000, describe: 'signed download URL lifetime' },
-    'max-channels-per-export': { type: 'number', default: 25 },
+    'max-channels-per-export': { type: 'number', default: 100 },
     'rate-limit': { type: 'number', default: 0, describe: 'answer the next N API requests with 429' },
     'rate-limit-reset': { type: 'number', default: 1, describe: 'seconds until X-RateLimit-Reset on those 429s' },
     'rate-limit-json': { type: 'boolean', default: false, describe: 'send the 429s as Stream JSON (code 9), not plain text' },

@@ -72,6 +72,8 @@ export interface AddChannelOptions {
 
 export interface DataSetOptions extends GeneratedOptions {
   now: () => Date;
+  /** Whether added thread replies move their channel's last_message_at (default true). */
+  repliesMoveLastMessageAt?: boolean;
 }
 
 // Everything the seed determines, computed once and never changed.
@@ -168,8 +170,9 @@ export class DataView {
   }
 
   lastMessageAt(channel: ChannelModel): Micros | undefined {
-    const added = this.mutations.messages.get(channel.cid);
-    const last = added?.[added.length - 1];
+    const added = this.mutations.messages.get(channel.cid) ?? [];
+    const counted = this.universe.options.repliesMoveLastMessageAt === false ? added.filter((message) => message.parentId === undefined) : added;
+    const last = counted[counted.length - 1];
     if (last) return last.createdAt;
     if (channel.generatedMessages === 0) return undefined;
     return generatedCreatedAt(this.seed, channel, channel.generatedMessages - 1);
@@ -340,6 +343,11 @@ export class DataView {
     return this.ofType('user', options, false);
   }
 
+  /** The messages of a channel, generated and added, whatever their window (query channels' message_count). */
+  messageCount(channel: ChannelModel): number {
+    return channel.generatedMessages + (this.mutations.messages.get(channel.cid)?.length ?? 0);
+  }
+
   /** Walks the whole selection: linear in the number of messages. */
   counts(options: GroundTruthOptions = {}): EntityCounts {
     const counts: EntityCounts = { channels: 0, members: 0, messages: 0, reactions: 0, users: 0 };
@@ -408,7 +416,7 @@ export class DataSet extends DataView {
     const created: Entity[] = [];
     for (let k = 0; k < count; k++) {
       const userId = options.userId ?? (channel.members[k % channel.members.length] as MemberModel).userId;
-      const createdAt = Math.max(this.tick(), (this.lastMessageAt(channel) ?? 0) + 1);
+      const createdAt = Math.max(this.tick(), (list[list.length - 1]?.createdAt ?? this.lastMessageAt(channel) ?? 0) + 1);
       this.mutations.lastInstant = createdAt;
       const message: MessageModel = {
         id: `msg-${channel.index}-a${list.length}`,

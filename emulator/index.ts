@@ -48,8 +48,13 @@ export interface EmulatorOptions {
   gzip?: boolean;
   /** Lifetime of signed download URLs, rounded up to whole seconds. Default 24 h. */
   urlTtlMs?: number;
-  /** Default 25. */
+  /** Default 100 (Stream's OpenAPI maximum; its guides say 25). More in one request → 400 code 4. */
   maxChannelsPerExport?: number;
+  /**
+   * Whether a thread reply moves its channel's `last_message_at` (default true). Stream does not say;
+   * false makes replies invisible to activity, the case a connector's full sweep must catch.
+   */
+  repliesMoveLastMessageAt?: boolean;
   /** The clock for tasks, URL expiry, rate-limit windows, token times and mutations. Default: real time. */
   now?: () => Date;
   /** Called as each API response finishes (e.g. to log it). */
@@ -101,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     messagesPerChannel,
     usersCount: positiveInteger('usersCount', options.usersCount ?? 25, 2),
     channelTypes,
+    repliesMoveLastMessageAt: options.repliesMoveLastMessageAt ?? true,
     now,
   });
   const faults = new Faults();
@@ -119,7 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       reactionLines: options.reactionLines ?? true,
       gzip: options.gzip ?? false,
       taskLatencyMs: positiveInteger('taskLatencyMs', options.taskLatencyMs ?? 200),
-      maxChannelsPerExport: positiveInteger('maxChannelsPerExport', options.maxChannelsPerExport ?? 25, 1),
+      maxChannelsPerExport: positiveInteger('maxChannelsPerExport', options.maxChannelsPerExport ?? 100, 1),
     },
   });
   try {

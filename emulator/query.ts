@@ -155,7 +155,7 @@ export function queryChannels(view: DataView, body: unknown): { channels: Entity
     .sort(order);
   return {
     channels: page(found, request.limit, request.offset, { defaultLimit: 10, maxLimit: 30 }).map((channel) => ({
-      channel: view.channelEntity(channel),
+      channel: { ...view.channelEntity(channel), message_count: view.messageCount(channel) },
       members: [],
       messages: [],
       pinned_messages: [],

@@ -15,6 +15,7 @@ import type { StateMessage, StreamName } from './sample-data-set.js';
 export {
   expectedRecordLines,
   futureState,
+  legacyFutureState,
   integrationFile,
   integrationFilePath,
   keyOf,

@@ -9,6 +9,7 @@ import {
   expectCompleteRead,
   exportedCids,
   futureState,
+  legacyFutureState,
   groundTruthKeys,
   integrationFile,
   keyOf,
@@ -106,8 +107,19 @@ describe('abnormal state and sequential slices (test_state_with_abnormally_large
   }, 120_000);
   afterAll(() => emulator.close());
 
-  it('far-future cursors for every channel read no record, print a state per stream, and keep each cursor as it was given', async () => {
-    const state = futureState(emulator.data.allChannels().map((channel) => channel.cid));
+  it('a 0.1.0 state with far-future cursors for every channel reads no record and is migrated to far-future covers', async () => {
+    const state = legacyFutureState(emulator.data.allChannels().map((channel) => channel.cid));
+    const result = await read({ config, catalog: catalogOf(), state });
+    expectCompleteRead(result, STREAMS);
+    expect(result.byType('RECORD')).toEqual([]);
+    for (const stream of STREAMS) {
+      const last = result.states(stream).at(-1)!.stream.stream_state;
+      expect(last, stream).toMatchObject(futureState().find((entry) => entry.stream.stream_descriptor.name === stream)!.stream.stream_state);
+    }
+  });
+
+  it('far-future instants read no record, print a state per stream, and keep each instant as it was given', async () => {
+    const state = futureState();
     const result = await read({ config, catalog: catalogOf(), state });
     expectCompleteRead(result, STREAMS);
     expect(result.byType('RECORD')).toEqual([]);

@@ -74,12 +74,28 @@ export function expectedRecordLines(records: readonly RecordOf[]): string[] {
   return lines;
 }
 
-/** A STREAM state list with every cursor at `at`: the abnormal state of a data set with these channels. */
-export function futureState(cids: readonly string[], at: string = FAR_FUTURE): StateMessage[] {
+/** The selection of a config without channel_types, channel_ids or exclude_channel_ids, as states record it. */
+export const WHOLE_APP_SELECTION = { channel_types: [], channel_ids: [], exclude_channel_ids: [] } as const;
+
+/** A STREAM state list with every instant at `at`: the abnormal state of a config selecting the whole app. */
+export function futureState(at: string = FAR_FUTURE): StateMessage[] {
+  const selection = WHOLE_APP_SELECTION;
+  const stateOf: Record<StreamName, Record<string, unknown>> = {
+    channels: { updated_at: at, swept: at, lagging: {}, selection },
+    members: { updated_at: at, swept: at, lagging: {}, selection },
+    messages: { cover: at, updated_at: at, swept: at, lagging: {}, selection },
+    reactions: { cover: at, updated_at: at, swept: at, lagging: {}, selection },
+    users: { updated_at: at, swept: at },
+  };
+  return STREAMS.map((name) => ({ type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: stateOf[name] } }));
+}
+
+/** The same in the shape version 0.1.0 wrote: a cursor per channel for messages and reactions. */
+export function legacyFutureState(cids: readonly string[], at: string = FAR_FUTURE): StateMessage[] {
   const cursors = Object.fromEntries(cids.map((cid) => [cid, at]));
   const stateOf: Record<StreamName, Record<string, unknown>> = {
-    channels: { updated_at: at },
-    members: { updated_at: at },
+    channels: { updated_at: at, cids: [...cids] },
+    members: { updated_at: at, cids: [...cids] },
     messages: { updated_at: at, cursors },
     reactions: { updated_at: at, cursors },
     users: { updated_at: at },

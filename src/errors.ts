@@ -52,6 +52,12 @@ export class SystemError extends ConnectorError {
   }
 }
 
+/** Stream does not know a channel the request named (deleted, or a typo in channel_ids). */
+export class ChannelNotFoundError extends ConfigError {}
+
+/** Stream refused an export request for holding more channels than it accepts at once. */
+export class BatchTooLargeError extends SystemError {}
+
 /** The one place where any thrown value becomes a failure type. */
 export function failureTypeOf(error: unknown): FailureType {
   return error instanceof ConnectorError ? error.failureType : 'system_error';

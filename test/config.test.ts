@@ -25,10 +25,12 @@ describe('parseConfig', () => {
       include_truncated_messages: false,
       include_soft_deleted_channels: false,
       export_format: 'v2',
-      channels_per_export: 25,
+      channels_per_export: 100,
       max_concurrent_exports: 3,
       poll_interval_seconds: 5,
       export_timeout_minutes: 120,
+      max_exports_per_minute: 30,
+      full_sweep_interval_hours: 168,
     });
   });
 
@@ -49,6 +51,8 @@ describe('parseConfig', () => {
       max_concurrent_exports: 5,
       poll_interval_seconds: 0.5,
       export_timeout_minutes: 30,
+      max_exports_per_minute: 12,
+      full_sweep_interval_hours: 24,
     };
     expect(parseConfig(full)).toEqual({ ...full, start_date: '2024-03-01T12:30:00.000Z' });
   });
@@ -99,7 +103,9 @@ describe('parseConfig', () => {
   });
 
   it('names numbers out of range', () => {
-    expect(problemsOf({ ...MINIMAL, channels_per_export: 26 })).toContain('channels_per_export must be at most 25, got 26');
+    expect(problemsOf({ ...MINIMAL, channels_per_export: 101 })).toContain('channels_per_export must be at most 100, got 101');
+    expect(problemsOf({ ...MINIMAL, max_exports_per_minute: 0 })).toContain('max_exports_per_minute must be at least 1, got 0');
+    expect(problemsOf({ ...MINIMAL, full_sweep_interval_hours: -1 })).toContain('full_sweep_interval_hours must be at least 0, got -1');
     expect(problemsOf({ ...MINIMAL, channels_per_export: 0 })).toContain('channels_per_export must be at least 1, got 0');
     expect(problemsOf({ ...MINIMAL, max_concurrent_exports: 0 })).toContain('max_concurrent_exports must be at least 1, got 0');
     expect(problemsOf({ ...MINIMAL, lookback_window_hours: -1 })).toContain('lookback_window_hours must be at least 0, got -1');
@@ -109,7 +115,7 @@ describe('parseConfig', () => {
   });
 
   it('names every problem in one message', () => {
-    const message = problemsOf({ api_key: 7, start_date: 'soon', base_url: 'http://example.com', channels_per_export: 99 });
+    const message = problemsOf({ api_key: 7, start_date: 'soon', base_url: 'http://example.com', channels_per_export: 199 });
     expect(message.split('; ')).toHaveLength(5);
     for (const key of ['api_key', 'api_secret', 'start_date', 'base_url', 'channels_per_export']) expect(message).toContain(key);
   });

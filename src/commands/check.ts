@@ -1,6 +1,6 @@
 import { ConfigError, TransientError } from '../errors.js';
 import type { MessageWriter } from '../protocol/writer.js';
-import { verifiableChannels } from '../export/plan.js';
+import { explicitChannels, selectionOf } from '../plan/selection.js';
 import { loadConfig } from './load-config.js';
 
 /**
@@ -32,7 +32,9 @@ async function connectionProblem(configPath: string, writer: MessageWriter, sign
   });
   try {
     await client.checkAuth(signal);
-    const missing = await client.missingChannels(verifiableChannels(config), signal);
+    // Query channels never lists soft-deleted channels: when they are wanted, their export says whether they exist.
+    const configured = config.include_soft_deleted_channels ? [] : (explicitChannels(selectionOf(config)) ?? []);
+    const missing = await client.missingChannels(configured, signal);
     return missing.length === 0 ? undefined : `These channel_ids do not exist in the Stream app: ${missing.join(', ')}`;
   } finally {
     await client.close();

@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import { readCatalogFile, readStateFile } from '../protocol/inputs.js';
 import type { MessageWriter } from '../protocol/writer.js';
 import { loadConfig } from './load-config.js';
@@ -16,6 +17,26 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
   const config = await loadConfig(options.config, writer);
   const streams = await readCatalogFile(options.catalog);
   const state = await readStateFile(options.state);
-  const { runSync } = await import('../sync.js');
-  await runSync({ config, streams, state, writer, signal });
+  const [{ runSync }, client] = await Promise.all([import('../sync/run-sync.js'), streamClient(config, writer, streams.map((stream) => stream.name))]);
+  try {
+    await runSync({ config, streams, state, writer, client, signal });
+  } finally {
+    await client.close();
+  }
+}
+
+/** The Stream client of a read: its retries and rate-limit waits reported as LOG lines and statuses. */
+async function streamClient(config: Config, writer: MessageWriter, names: readonly string[]) {
+  const { StreamClient } = await import('../stream/client.js');
+  return new StreamClient({
+    apiKey: config.api_key,
+    apiSecret: config.api_secret,
+    baseUrl: config.base_url,
+    exportsPerMinute: config.max_exports_per_minute,
+    onLog: (level, message) => void writer.log(level, message),
+    onRateLimit: (wait) => {
+      void writer.log('WARN', `Rate limited by Stream on ${wait.endpoint}: waiting ${Math.ceil(wait.waitMs / 1000)} s, until ${wait.resetAt.toISOString()}`);
+      for (const name of names) void writer.streamStatus(name, 'RUNNING', wait.resetAt);
+    },
+  });
 }

@@ -10,6 +10,8 @@ export interface PipelineOptions<Job, Ready> {
   consume: (job: Job, ready: Ready, signal: AbortSignal) => Promise<void>;
   /** An error that makes every other job pointless (bad credentials): stop them all. */
   isFatal: (error: unknown) => boolean;
+  /** Told of each job that failed (not fatally), as it fails. */
+  onFailed?: (job: Job, error: unknown) => void;
 }
 
 export interface JobFailure<Job> {
@@ -52,7 +54,9 @@ export async function runPipeline<Job, Ready>(
             stop.abort(error);
             return;
           }
-          if (!stop.signal.aborted) failures.push({ job, error });
+          if (stop.signal.aborted) return;
+          failures.push({ job, error });
+          options.onFailed?.(job, error);
         }
       }),
     ),

@@ -3,14 +3,21 @@
 import { isRecord } from '../utils/is-record.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { STREAM_NAMES, isStreamName } from '../streams/index.js';
-import type { ConfiguredStream } from '../sync.js';
+import { STREAM_NAMES, isStreamName, type StreamName } from '../streams/index.js';
 import { readJsonFile } from './json-file.js';
 import { stateFileSchema, syncModeSchema } from './messages.js';
 import type { StateMessage } from './messages.js';
 import { describeIssues, describeValue, issueMessage } from './zod-issues.js';
 
 export type StreamStates = Map<string, Record<string, unknown>>;
+
+export type SyncMode = z.infer<typeof syncModeSchema>;
+
+/** One stream of the configured catalog. */
+export interface ConfiguredStream {
+  name: StreamName;
+  syncMode: SyncMode;
+}
 
 export async function readCatalogFile(path: string): Promise<ConfiguredStream[]> {
   const raw = await readJsonFile(path, 'catalog');
@@ -55,7 +62,7 @@ export function parseCatalog(raw: unknown, path: string): ConfiguredStream[] {
   if (!result.success) {
     throw new ConfigError(`The catalog file ${path} is not a valid configured catalog: ${describeIssues(result.error).join('; ')}`);
   }
-  return result.data.streams.map(({ stream, sync_mode }) => ({ name: stream.name, syncMode: sync_mode }));
+  return result.data.streams.map(({ stream, sync_mode }) => ({ name: stream.name as StreamName, syncMode: sync_mode }));
 }
 
 /**

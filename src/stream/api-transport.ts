@@ -51,6 +51,8 @@ export interface ApiTransportOptions {
   policy: RetryPolicy;
   timeouts: Timeouts;
   onRateLimit?: (wait: RateLimitWait) => void;
+  /** Every reply's headers, e.g. to read the quota left. */
+  onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers']) => void;
   onLog?: Log;
 }
 
@@ -90,6 +92,7 @@ export class ApiTransport {
 
     for (let retry = 1; ; retry++) {
       const outcome = await this.send(request, path, headers, body);
+      if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         return parseSuccess(outcome.text, schema, context, outcome.status);
       }

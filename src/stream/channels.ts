@@ -3,11 +3,16 @@ import { z } from 'zod';
 import { SystemError } from '../errors.js';
 import type { Log } from './api-transport.js';
 
+/** A channel as query channels lists it: enough to place it in the plan. */
 export interface ChannelSummary {
   cid: string;
   type: string;
   id: string;
   created_at: string;
+  updated_at?: string;
+  last_message_at?: string;
+  /** Given by Stream only where the app counts messages. */
+  message_count?: number;
 }
 
 export interface ChannelFilter {
@@ -15,6 +20,8 @@ export interface ChannelFilter {
   types?: string[];
   /** Exactly these channels (wins over types). */
   cids?: string[];
+  /** More conditions, ANDed to the above (e.g. an `$or` on activity). Unknown cids are then not reported. */
+  where?: Record<string, unknown>;
   /** Called once, after the listing, with the cids Stream does not know (also logged as a WARN). */
   onMissing?: (cids: string[]) => void;
 }
@@ -34,7 +41,15 @@ export type QueryChannelsPage = (body: QueryChannelsBody, signal?: AbortSignal) 
 export const queryChannelsResponseSchema = z.looseObject({
   channels: z.array(
     z.looseObject({
-      channel: z.looseObject({ cid: z.string(), type: z.string(), id: z.string(), created_at: z.string() }),
+      channel: z.looseObject({
+        cid: z.string(),
+        type: z.string(),
+        id: z.string(),
+        created_at: z.string(),
+        updated_at: z.string().nullish(),
+        last_message_at: z.string().nullish(),
+        message_count: z.number().nullish(),
+      }),
     }),
   ),
 });
@@ -85,26 +100,25 @@ async function* keysetPages(query: QueryChannelsPage, base: Record<string, unkno
   }
 }
 
-
-
 /**
  * The channels the filter names, each once. Cids Stream does not know are not an error here: they are
  * reported (log + onMissing) and the caller decides; an export of one fails with a ConfigError anyway.
  */
 export async function* listChannels(query: QueryChannelsPage, filter: ChannelFilter, log?: Log, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+  const where = filter.where ?? {};
   if (filter.cids === undefined || filter.cids.length === 0) {
     const base = filter.types !== undefined && filter.types.length > 0 ? { type: { $in: filter.types } } : {};
-    yield* keysetPages(query, base, signal);
+    yield* keysetPages(query, { ...where, ...base }, signal);
     return;
   }
   const missing = new Set(filter.cids);
   for (const cids of chunk([...missing], CHANNELS_PAGE_SIZE)) {
-    for await (const channel of keysetPages(query, { cid: { $in: cids } }, signal)) {
+    for await (const channel of keysetPages(query, { ...where, cid: { $in: cids } }, signal)) {
       if (!missing.delete(channel.cid)) continue;
       yield channel;
     }
   }
-  if (missing.size > 0) {
+  if (missing.size > 0 && filter.where === undefined) {
     log?.('WARN', `Stream does not know these configured channels: ${[...missing].join(', ')}`);
     filter.onMissing?.([...missing]);
   }

@@ -9,6 +9,7 @@ import type { DownloadLimits } from './download.js';
 import { defaultDownloadLimits, downloadExport } from './download.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { defaultRetryPolicy } from './retry-policy.js';
+import { ExportPacer } from './export-pacer.js';
 import type { CompletedTask, Task } from './task.js';
 import { createdTaskSchema, taskSchema } from './task.js';
 import type { WaitForTaskOptions } from './task-poller.js';
@@ -36,6 +37,8 @@ export interface StreamClientOptions {
   timeouts?: Partial<Timeouts>;
   /** Overrides of defaultDownloadLimits (5 attempts in a row without progress, 3 fresh URLs). */
   download?: Partial<DownloadLimits>;
+  /** Export requests (channels and users) created in any one minute; default 30, half of Stream's quota per app. */
+  exportsPerMinute?: number;
 }
 
 export interface ChannelRef {
@@ -54,12 +57,15 @@ export interface ExportChannelsOptions {
   include_soft_deleted_channels: boolean;
 }
 
-/** Stream's documented maximum of channels or users in one export request. */
+/** Stream's documented maximum of users in one export request (and of channels in its prose docs). */
 export const MAX_EXPORT_ITEMS = 25;
+/** The maximum of channels in one export request in Stream's published OpenAPI specification. */
+export const MAX_CHANNELS_PER_EXPORT = 100;
+const EXPORT_ENDPOINTS = new Set(['ExportChannels', 'ExportUsers']);
 
-function checkBatch(what: string, count: number): void {
-  if (count < 1 || count > MAX_EXPORT_ITEMS) {
-    throw new SystemError(`An export request needs 1 to ${MAX_EXPORT_ITEMS} ${what}, got ${count}`);
+function checkBatch(what: string, count: number, max: number): void {
+  if (count < 1 || count > max) {
+    throw new SystemError(`An export request needs 1 to ${max} ${what}, got ${count}`);
   }
 }
 
@@ -68,8 +74,10 @@ export class StreamClient {
   private readonly api: ApiTransport;
   private readonly downloads: Agent;
   private readonly downloadLimits: DownloadLimits;
+  private readonly pacer: ExportPacer;
 
   constructor(readonly options: StreamClientOptions) {
+    this.pacer = new ExportPacer(options.exportsPerMinute ?? 30);
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const timeouts = { ...defaultTimeouts, ...options.timeouts };
     this.api = new ApiTransport({
@@ -79,6 +87,9 @@ export class StreamClient {
       policy: this.policy,
       timeouts,
       onRateLimit: options.onRateLimit,
+      onHeaders: (endpoint, headers) => {
+        if (EXPORT_ENDPOINTS.has(endpoint)) this.pacer.observe(headers);
+      },
       onLog: options.onLog,
     });
     // A separate dispatcher for the pre-signed download hosts: nothing of the API's auth can leak onto it.
@@ -90,9 +101,10 @@ export class StreamClient {
     this.downloadLimits = { ...defaultDownloadLimits, ...options.download };
   }
 
-  /** POST /export_channels; at most 25 channels. Returns the task id. */
+  /** POST /export_channels; at most 100 channels (Stream may accept fewer: BatchTooLargeError). Returns the task id. */
   async exportChannels(channels: ChannelExportRequest[], options: ExportChannelsOptions, signal?: AbortSignal): Promise<string> {
-    checkBatch('channels', channels.length);
+    checkBatch('channels', channels.length, MAX_CHANNELS_PER_EXPORT);
+    await this.pacer.acquire(signal);
     const context = { cids: channels.map((channel) => `${channel.type}:${channel.id}`) };
     const created = await this.api.call(
       {
@@ -115,7 +127,8 @@ export class StreamClient {
 
   /** POST /export/users; at most 25 user ids. Returns the task id. */
   async exportUsers(userIds: string[], signal?: AbortSignal): Promise<string> {
-    checkBatch('users', userIds.length);
+    checkBatch('users', userIds.length, MAX_EXPORT_ITEMS);
+    await this.pacer.acquire(signal);
     const created = await this.api.call(
       { method: 'POST', path: '/export/users', endpoint: 'ExportUsers', body: { user_ids: userIds }, context: { userIds }, signal },
       createdTaskSchema,
@@ -188,7 +201,13 @@ export class StreamClient {
       { method: 'POST', path: '/channels', endpoint: 'QueryChannels', body, signal },
       queryChannelsResponseSchema,
     );
-    return response.channels.map(({ channel }) => ({ cid: channel.cid, type: channel.type, id: channel.id, created_at: channel.created_at }));
+    return response.channels.map(({ channel }) => {
+      const summary: ChannelSummary = { cid: channel.cid, type: channel.type, id: channel.id, created_at: channel.created_at };
+      if (typeof channel.updated_at === 'string') summary.updated_at = channel.updated_at;
+      if (typeof channel.last_message_at === 'string') summary.last_message_at = channel.last_message_at;
+      if (typeof channel.message_count === 'number') summary.message_count = channel.message_count;
+      return summary;
+    });
   }
 
   private async freshUrl(taskId: string, signal?: AbortSignal): Promise<string> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorError, ErrorContext } from '../errors.js';
-import { ConfigError, SystemError, TransientError } from '../errors.js';
+import { BatchTooLargeError, ChannelNotFoundError, ConfigError, SystemError, TransientError } from '../errors.js';
 import { bodySnippet } from './error-text.js';
 
 const errorBodySchema = z.looseObject({
@@ -25,6 +25,8 @@ export function parseErrorBody(text: string): StreamErrorBody | undefined {
 const AUTH_CODES = new Set([2, 5, 17, 40, 41, 42, 43]);
 const TOKEN_CODES = new Set([40, 41, 42, 43]);
 const TRANSIENT_CODES = new Set([9, 23]);
+// Stream's wording is not documented; both orders of "channels … at most/too many/maximum" are taken.
+const TOO_MANY_CHANNELS = /channels?\b.*\b(at most|too many|maximum|max|limit|exceed)|\b(at most|too many|maximum|max|limit|exceed)\w*\b.*\bchannels?/i;
 
 export interface FailedResponse {
   /** Stream's operation name, e.g. ExportChannels. */
@@ -79,10 +81,10 @@ export function errorFromResponse({ endpoint, status, bodyText, context }: Faile
   }
   if (body?.message !== undefined && /can't find channel/i.test(body.message)) {
     const channels = missingChannels(body.message, context?.cids);
-    return new ConfigError(`Stream cannot find channel ${channels}: check channel_ids. Stream said ${said}`, {
-      ...options,
-      context: { ...options.context, channelNotFound: true },
-    });
+    return new ChannelNotFoundError(`Stream cannot find channel ${channels}: check channel_ids. Stream said ${said}`, options);
+  }
+  if (status === 400 && body?.message !== undefined && TOO_MANY_CHANNELS.test(body.message)) {
+    return new BatchTooLargeError(`Stream refused ${where} for its number of channels. Stream said ${said}`, options);
   }
   return new SystemError(`Stream refused ${where}. Stream said ${said}`, options);
 }

@@ -23,8 +23,8 @@ describe.concurrent('check with a bad config: CONNECTION_STATUS FAILED naming th
     ['a non-https base_url', { 'config.json': { ...VALID, base_url: 'http://chat.example.com' } }, ['base_url must use https']],
     [
       'many problems at once',
-      { 'config.json': { api_secret: SECRET, start_date: 'soon', base_url: 'http://10.0.0.1', channels_per_export: 50 } },
-      ['api_key is required', 'start_date must be', 'base_url must use https', 'channels_per_export must be at most 25, got 50'],
+      { 'config.json': { api_secret: SECRET, start_date: 'soon', base_url: 'http://10.0.0.1', channels_per_export: 150 } },
+      ['api_key is required', 'start_date must be', 'base_url must use https', 'channels_per_export must be at most 100, got 150'],
     ],
   ];
   for (const [name, files, problems] of cases) {

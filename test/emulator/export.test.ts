@@ -98,12 +98,19 @@ describe('POST /export_channels (v2)', () => {
     expect(deleted.every((message) => message.text === '')).toBe(true);
   });
 
-  it('rejects more than 25 channels, an empty list and unknown channels', async () => {
+  it('rejects more channels than its limit (configurable, default 100), an empty list and unknown channels', async () => {
+    const strict = await startEmulator({ seed: 3, channels: 30, messagesPerChannel: 1, taskLatencyMs: 20, maxChannelsPerExport: 25 });
     const channels = emulator.data.allChannels().slice(0, 26).map((channel) => ({ cid: channel.cid }));
-    const tooMany = await api(emulator, 'POST', '/export_channels', { body: { channels } });
-    expect(tooMany.status).toBe(400);
-    expect(tooMany.json.code).toBe(4);
-    expect((await api(emulator, 'POST', '/export_channels', { body: { channels: channels.slice(0, 25), version: 'v2' } })).status).toBe(201);
+    try {
+      const tooMany = await api(strict, 'POST', '/export_channels', { body: { channels } });
+      expect(tooMany.status).toBe(400);
+      expect(tooMany.json.code).toBe(4);
+      expect(tooMany.json.message).toContain('at most 25 channels');
+      expect((await api(strict, 'POST', '/export_channels', { body: { channels: channels.slice(0, 25), version: 'v2' } })).status).toBe(201);
+    } finally {
+      await strict.close();
+    }
+    expect((await api(emulator, 'POST', '/export_channels', { body: { channels, version: 'v2' } })).status).toBe(201);
     expect((await api(emulator, 'POST', '/export_channels', { body: { channels: [] } })).json.code).toBe(4);
     const unknown = await api(emulator, 'POST', '/export_channels', { body: { channels: [{ type: 'messaging', id: 'nope' }] } });
     expect(unknown.status).toBe(400);

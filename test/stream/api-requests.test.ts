@@ -91,9 +91,10 @@ describe('API requests', () => {
     expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ user_ids: ['u1', 'u2'] });
   });
 
-  it('refuse export batches over 25 without calling Stream', async () => {
+  it('refuse export batches over 100 channels or 25 users without calling Stream', async () => {
     const { server, client } = await setup((_request, response) => sendJson(response, 201, { task_id: 'x' }));
-    const channels = Array.from({ length: 26 }, (_, index) => ({ type: 'messaging', id: `c${index}` }));
+    await expect(client.exportUsers(Array.from({ length: 26 }, (_, index) => `u${index}`))).rejects.toBeInstanceOf(SystemError);
+    const channels = Array.from({ length: 101 }, (_, index) => ({ type: 'messaging', id: `c${index}` }));
     await expect(client.exportChannels(channels, EXPORT_OPTIONS)).rejects.toBeInstanceOf(SystemError);
     await expect(client.exportUsers([])).rejects.toBeInstanceOf(SystemError);
     expect(server.requests).toHaveLength(0);

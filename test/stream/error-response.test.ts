@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SystemError, TransientError } from '../../src/errors.js';
+import { ConfigError, SystemError, TransientError, BatchTooLargeError, ChannelNotFoundError } from '../../src/errors.js';
 import { errorFromResponse, parseErrorBody } from '../../src/stream/error-response.js';
 
 function body(code: number, message: string, status: number): string {
@@ -69,7 +69,15 @@ describe('errorFromResponse', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toMatch(/channel messaging:ghost:/);
     expect(error.message).toContain('channel_ids');
-    expect(error.context.channelNotFound).toBe(true);
+    expect(error).toBeInstanceOf(ChannelNotFoundError);
+  });
+
+  it('makes a refusal for the number of channels a BatchTooLargeError, whatever the wording', () => {
+    for (const message of ['channels: at most 25 channels can be exported per request, got 100', 'too many channels in one request', 'max 25 channels']) {
+      const error = errorFromResponse({ endpoint: 'ExportChannels', status: 400, bodyText: body(4, message, 400) });
+      expect(error, message).toBeInstanceOf(BatchTooLargeError);
+    }
+    expect(errorFromResponse({ endpoint: 'ExportChannels', status: 400, bodyText: body(4, 'channels[0].messages_since must be a date', 400) })).not.toBeInstanceOf(BatchTooLargeError);
   });
 
   it('names every requested channel when the message names none of them', () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Checkpoints } from '../../src/export/checkpoints.js';
+import { Checkpoints } from '../../src/sync/checkpoints.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import type { StreamName } from '../../src/streams/index.js';
 

@@ -1,0 +1,114 @@
+import { earliest, hoursBefore, isAfter, latest } from '../export/timestamps.js';
+import type { ChannelSummary } from '../stream/channels.js';
+import type { StreamName } from '../streams/index.js';
+import type { Selection } from './selection.js';
+import { covers } from './selection.js';
+import type { CompactState, StateShape } from './stored-state.js';
+import { shapeOf } from './stored-state.js';
+
+/** The instants every stream's plan is measured against. */
+export interface PlanClock {
+  /** The end of every export window; a sync covers up to here. */
+  startedAt: string;
+  startDate?: string | undefined;
+  lookbackHours: number;
+  /** A channel last swept at or before this is swept again (startedAt − full_sweep_interval_hours). */
+  sweepCutoff: string;
+}
+
+/**
+ * What one stream's state says of each channel: how far it is covered, whether this sync must
+ * export it, from where, and which records are new. Pure: the state and the clock decide all.
+ * Without a state (first sync, full refresh) every channel is read whole.
+ */
+export class Coverage {
+  readonly shape: StateShape;
+
+  constructor(
+    readonly stream: StreamName,
+    readonly state: CompactState | undefined,
+    private readonly clock: PlanClock,
+  ) {
+    this.shape = shapeOf(stream);
+  }
+
+  /** Whether this sync is a full sweep for the stream: its last one is older than the interval. */
+  get sweepDue(): boolean {
+    return this.state === undefined || this.state.swept === undefined || !isAfter(this.state.swept, this.clock.sweepCutoff);
+  }
+
+  /** The instant up to which `cid` is written; undefined: nothing (read it whole). */
+  coveredUntil(cid: string): string | undefined {
+    const state = this.state;
+    if (state === undefined) return undefined;
+    if (cid in state.lagging) return state.lagging[cid] ?? undefined;
+    if (state.progress !== undefined && cid <= state.progress.through) return latest(state.covered, state.progress.until);
+    if (state.selection !== undefined && !covers(state.selection, cid)) return undefined;
+    return state.covered;
+  }
+
+  isLagging(cid: string): boolean {
+    return this.state !== undefined && cid in this.state.lagging;
+  }
+
+  /** The newcomers and lagging channels this stream names itself (they may have no activity). */
+  laggingCids(): string[] {
+    return Object.keys(this.state?.lagging ?? {});
+  }
+
+  /**
+   * Whether this sync must export `cid` for this stream, given what query channels says of it. Users
+   * follow the records they are embedded in, so on their own they ask only for sweeps and newcomers.
+   */
+  needs(channel: ChannelSummary): boolean {
+    const from = this.exportFrom(channel.cid);
+    if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel.cid)) return true;
+    if (this.shape === 'users') return false;
+    if (isAfter(channel.created_at, from)) return true;
+    if (this.shape === 'rows') return isAfter(channel.updated_at, from);
+    return channel.last_message_at !== undefined && isAfter(channel.last_message_at, hoursBefore(from, this.clock.lookbackHours));
+  }
+
+  /** Where this stream's need of `cid` starts, before the lookback; undefined: the beginning. */
+  exportFrom(cid: string): string | undefined {
+    const covered = this.coveredUntil(cid);
+    if (covered === undefined || !this.needsSweep(cid)) return covered;
+    return earliest(covered, this.sweptUntil(cid));
+  }
+
+  /**
+   * The records of `cid` this stream takes: messages created after it (lookback and start_date
+   * applied), rows updated after it (the lookback applied on a sweep); undefined: all.
+   */
+  floor(cid: string): string | undefined {
+    const from = this.exportFrom(cid);
+    const { lookbackHours, startDate } = this.clock;
+    if (this.shape === 'window') return from === undefined ? startDate : latest(startDate, hoursBefore(from, lookbackHours));
+    return from !== undefined && this.needsSweep(cid) ? hoursBefore(from, lookbackHours) : from;
+  }
+
+  /** Whether this sync sweeps `cid` for this stream: its last sweep is older than the interval. */
+  needsSweep(cid: string): boolean {
+    const swept = this.sweptUntil(cid);
+    return swept === undefined || !isAfter(swept, this.clock.sweepCutoff);
+  }
+
+  private sweptUntil(cid: string): string | undefined {
+    const state = this.state;
+    if (state === undefined) return undefined;
+    if (cid in state.lagging) return earliest(state.lagging[cid] ?? undefined, state.swept);
+    const progress = state.progress;
+    if (progress?.sweep && cid <= progress.through) return progress.until;
+    return state.swept;
+  }
+}
+
+/** The selection a set of coverages was written for: the one their states name (they are written together). */
+export function coveredSelections(coverages: readonly Coverage[]): Selection[] {
+  const seen = new Map<string, Selection>();
+  for (const coverage of coverages) {
+    const selection = coverage.state?.selection;
+    if (selection !== undefined) seen.set(JSON.stringify(selection), selection);
+  }
+  return [...seen.values()];
+}

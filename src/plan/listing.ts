@@ -1,0 +1,83 @@
+import { earliest, hoursBefore } from '../export/timestamps.js';
+import type { ChannelFilter } from '../stream/channels.js';
+import type { Coverage, PlanClock } from './coverage.js';
+import { coveredSelections } from './coverage.js';
+import type { Selection } from './selection.js';
+import { covers, explicitChannels, selectionDelta } from './selection.js';
+
+/** One query channels listing; `direct`: the cids are taken as they are, without asking Stream. */
+export interface ChannelQuery {
+  filter: ChannelFilter;
+  direct?: boolean;
+  /** Cids that must exist: those Stream does not list are reported. */
+  expected?: 'configured' | 'lagging';
+}
+
+export interface ListingPlan {
+  /** Every selected channel is listed (first sync, full refresh, full sweep, a selection that cannot be narrowed). */
+  full: boolean;
+  /** Why, for the planning LOG line. */
+  why: string;
+  queries: ChannelQuery[];
+}
+
+/**
+ * Which channels to ask query channels for. Over-inclusive by design: each listed channel is then
+ * placed by the coverages (planChannels). An incremental sync asks only for the channels with
+ * activity since the states' instants (one `$or` on last_message_at, updated_at and created_at),
+ * the channels new to the selection and the lagging ones.
+ */
+export function planListing(coverages: readonly Coverage[], selection: Selection, clock: PlanClock, includeSoftDeleted: boolean): ListingPlan {
+  const explicit = explicitChannels(selection);
+  const base: ChannelFilter = explicit ? { cids: explicit } : { types: selection.channel_types };
+  const everything = (why: string): ListingPlan => fullListing(selection, includeSoftDeleted, why);
+  if (coverages.some((coverage) => coverage.state === undefined)) return everything('first sync or full refresh of a stream');
+  if (coverages.some((coverage) => coverage.shape !== 'users' && coverage.state?.covered === undefined)) return everything('resuming a first sync');
+  if (coverages.some((coverage) => coverage.sweepDue)) return everything('full sweep due');
+  const deltas = coveredSelections(coverages).map((before) => selectionDelta(before, selection));
+  if (deltas.some((delta) => delta.everything)) return everything('channel_ids replaced by channel_types');
+
+  const conditions = activityConditions(coverages, clock);
+  const queries: ChannelQuery[] = conditions.length === 0 ? [] : [{ filter: { ...base, where: { $or: conditions } } }];
+  const named = new Set<string>();
+  for (const delta of deltas) {
+    for (const cid of delta.cids) named.add(cid);
+    if (delta.types.length > 0) queries.push({ filter: { types: delta.types } });
+    if (delta.notTypes !== undefined) queries.push({ filter: { where: { type: { $nin: delta.notTypes } } } });
+  }
+  const lagging = new Set(coverages.flatMap((coverage) => coverage.laggingCids()).filter((cid) => covers(selection, cid)));
+  const newcomers = [...named].filter((cid) => !lagging.has(cid));
+  if (newcomers.length > 0) queries.push({ filter: { cids: newcomers }, direct: includeSoftDeleted, expected: 'configured' });
+  if (lagging.size > 0) queries.push({ filter: { cids: [...lagging] }, direct: includeSoftDeleted, expected: 'lagging' });
+  const narrowed = deltas.some((delta) => delta.cids.length > 0 || delta.types.length > 0 || delta.notTypes !== undefined);
+  return { full: false, why: narrowed ? 'by activity; the selection grew' : 'by activity', queries };
+}
+
+/**
+ * Every selected channel. Configured channel_ids are checked to exist, but for soft-deleted channels,
+ * which query channels never lists (their export then says whether they exist).
+ */
+export function fullListing(selection: Selection, includeSoftDeleted: boolean, why: string): ListingPlan {
+  const explicit = explicitChannels(selection);
+  if (explicit === undefined) return { full: true, why, queries: [{ filter: { types: selection.channel_types } }] };
+  return { full: true, why, queries: [{ filter: { cids: explicit }, ...(includeSoftDeleted ? { direct: true } : { expected: 'configured' }) }] };
+}
+
+/** The `$or` of query channels that finds every channel some coverage may need (planChannels decides). */
+function activityConditions(coverages: readonly Coverage[], clock: PlanClock): Record<string, unknown>[] {
+  let messagesAfter: string | undefined;
+  let updatedAfter: string | undefined;
+  let createdAfter: string | undefined;
+  for (const coverage of coverages) {
+    const covered = coverage.state?.covered;
+    if (covered === undefined || coverage.shape === 'users') continue;
+    createdAfter = earliest(createdAfter, covered);
+    if (coverage.shape === 'window') messagesAfter = earliest(messagesAfter, hoursBefore(covered, clock.lookbackHours));
+    else updatedAfter = earliest(updatedAfter, covered);
+  }
+  const conditions: Record<string, unknown>[] = [];
+  if (messagesAfter !== undefined) conditions.push({ last_message_at: { $gt: messagesAfter } });
+  if (updatedAfter !== undefined) conditions.push({ updated_at: { $gt: updatedAfter } });
+  if (createdAfter !== undefined) conditions.push({ created_at: { $gt: createdAfter } });
+  return conditions;
+}

@@ -1,0 +1,171 @@
+import type { Config } from '../config.js';
+import { BatchTooLargeError, ChannelNotFoundError, TransientError } from '../errors.js';
+import type { EntityKind } from '../export/entities.js';
+import { earliest } from '../export/timestamps.js';
+import type { PlannedChannel } from '../plan/plan.js';
+import { parseCid } from '../plan/selection.js';
+import type { LogLevel } from '../stream/api-transport.js';
+import type { ChannelExportRequest, CompletedTask, StreamClient } from '../stream/client.js';
+import { MAX_EXPORT_ITEMS } from '../stream/client.js';
+import type { StreamName } from '../streams/index.js';
+import { chunk } from '../utils/chunk.js';
+
+/** What runSync needs of the Stream client: a fake one tests the orchestration without HTTP. */
+export type SyncClient = Pick<StreamClient, 'listChannels' | 'exportChannels' | 'exportUsers' | 'waitForTask' | 'download'>;
+
+export interface JobContext {
+  client: SyncClient;
+  config: Config;
+  /** The end of every export window. */
+  until: string;
+  batchSize: BatchSize;
+  log: (level: LogLevel, message: string) => unknown;
+}
+
+/** One export to run: create its task(s), wait for them, then its files are read in turn. */
+export interface ExportJob {
+  readonly number: number;
+  readonly description: string;
+  /** The channels it exports (none for users). */
+  readonly cids: readonly string[];
+  readonly format: 'v1' | 'v2';
+  /**
+   * Whether every user of an entity of this kind goes out, whatever its profile's age: the user lines
+   * of a channel read whole or caught up, every user of a user export (the users named in user_ids).
+   */
+  takesUsersOf(kind: EntityKind): boolean;
+  /** Records of this stream from its files are written (user exports feed users only). */
+  writes(stream: StreamName): boolean;
+  start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]>;
+}
+
+/**
+ * The channels per export request for the rest of the sync: Stream's OpenAPI allows 100, its guides
+ * say 25; a refusal for size shrinks it once to 25, then by halves.
+ */
+export class BatchSize {
+  constructor(public current: number) {}
+
+  shrink(refused: number): boolean {
+    if (refused <= 1) return false;
+    const next = refused > MAX_EXPORT_ITEMS ? MAX_EXPORT_ITEMS : Math.ceil(refused / 2);
+    if (next >= this.current) return true;
+    this.current = next;
+    return true;
+  }
+}
+
+export class ChannelBatchJob implements ExportJob {
+  readonly cids: readonly string[];
+  readonly description: string;
+  private readonly catchUp: boolean;
+
+  constructor(
+    readonly number: number,
+    private readonly channels: readonly PlannedChannel[],
+    readonly format: 'v1' | 'v2',
+  ) {
+    this.cids = channels.map((channel) => channel.cid);
+    this.catchUp = channels.some((channel) => channel.catchUp);
+    const shown = this.cids.length <= 5 ? this.cids.join(', ') : `${this.cids.slice(0, 5).join(', ')}, … ${this.cids.length} in all`;
+    this.description = `channel batch ${number} (${shown})`;
+  }
+
+  writes(): boolean {
+    return true;
+  }
+
+  takesUsersOf(kind: EntityKind): boolean {
+    return this.catchUp && kind === 'user';
+  }
+
+  async start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]> {
+    const taskIds: string[] = [];
+    let pending = [...this.channels];
+    while (pending.length > 0) {
+      const size = context.batchSize.current;
+      const batch = pending.slice(0, size);
+      try {
+        taskIds.push(await this.create(context, batch, signal));
+        pending = pending.slice(batch.length);
+      } catch (error) {
+        if (!(error instanceof BatchTooLargeError) || !context.batchSize.shrink(batch.length)) throw deletedSinceListed(error);
+        if (context.batchSize.current < size) {
+          context.log('WARN', `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`);
+        }
+      }
+    }
+    return Promise.all(taskIds.map((taskId) => waitFor(context, taskId, { cids: [...this.cids] }, signal)));
+  }
+
+  private async create(context: JobContext, batch: readonly PlannedChannel[], signal: AbortSignal): Promise<string> {
+    const { config, client, until } = context;
+    const requests = batch.map(({ cid, since }): ChannelExportRequest => {
+      const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until };
+      // A window that would start after it ends (a cursor from the future) is the empty window (until, until].
+      if (since !== undefined) request.messages_since = earliest(since, until) ?? until;
+      return request;
+    });
+    const taskId = await client.exportChannels(
+      requests,
+      { version: config.export_format, include_truncated_messages: config.include_truncated_messages, include_soft_deleted_channels: config.include_soft_deleted_channels },
+      signal,
+    );
+    context.log('INFO', `Export task ${taskId} created for ${this.description}${batch.length < this.cids.length ? ` (${batch.length} of its channels)` : ''}`);
+    return taskId;
+  }
+}
+
+/** Users named in user_ids: their full profiles (their messages and reactions come with the channel exports, windowed). */
+export class UserBatchJob implements ExportJob {
+  readonly cids: readonly string[] = [];
+  readonly format = 'v2';
+  readonly description: string;
+
+  constructor(
+    readonly number: number,
+    private readonly userIds: readonly string[],
+  ) {
+    this.description = `user batch ${number} (${userIds.join(', ')})`;
+  }
+
+  writes(stream: StreamName): boolean {
+    return stream === 'users';
+  }
+
+  takesUsersOf(): boolean {
+    return true;
+  }
+
+  async start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]> {
+    const taskId = await context.client.exportUsers([...this.userIds], signal);
+    context.log('INFO', `Export task ${taskId} created for ${this.description}`);
+    return [await waitFor(context, taskId, { userIds: [...this.userIds] }, signal)];
+  }
+}
+
+/** The channel batches (in cid order), then the user batches. */
+export function planJobs(channels: readonly PlannedChannel[], config: Config): ExportJob[] {
+  return [
+    ...chunk(channels, config.channels_per_export).map((batch, index) => new ChannelBatchJob(index + 1, batch, config.export_format)),
+    ...chunk(config.user_ids, MAX_EXPORT_ITEMS).map((batch, index) => new UserBatchJob(index + 1, batch)),
+  ];
+}
+
+function waitFor(context: JobContext, taskId: string, errorContext: Record<string, unknown>, signal: AbortSignal): Promise<CompletedTask> {
+  return context.client.waitForTask(taskId, {
+    pollIntervalMs: context.config.poll_interval_seconds * 1000,
+    timeoutMs: context.config.export_timeout_minutes * 60_000,
+    signal,
+    context: { ...errorContext, taskId },
+  });
+}
+
+/**
+ * A listed channel that Stream no longer finds was deleted since the listing: that batch fails (its
+ * channels lag), not the whole sync as a config error.
+ */
+function deletedSinceListed(error: unknown): unknown {
+  if (!(error instanceof ChannelNotFoundError)) return error;
+  return new TransientError(`A channel was deleted after it was listed: ${error.message}`, { cause: error, context: error.context });
+}

@@ -1,0 +1,36 @@
+import { ConfigError } from '../errors.js';
+import type { ListingPlan } from '../plan/listing.js';
+import type { Selection } from '../plan/selection.js';
+import { covers, parseCid } from '../plan/selection.js';
+import type { ChannelSummary } from '../stream/channels.js';
+import type { SyncClient } from './export-job.js';
+
+/**
+ * Runs the listing plan's queries: each selected channel once. Configured channels Stream does not
+ * know fail the sync (check channel_ids); lagging ones it no longer knows are dropped with a WARN.
+ */
+export async function listChannels(
+  client: SyncClient,
+  listing: ListingPlan,
+  selection: Selection,
+  warn: (message: string) => unknown,
+  signal: AbortSignal,
+): Promise<ChannelSummary[]> {
+  const found = new Map<string, ChannelSummary>();
+  for (const query of listing.queries) {
+    if (query.direct) {
+      for (const cid of query.filter.cids ?? []) if (!found.has(cid)) found.set(cid, { cid, ...parseCid(cid), created_at: '' });
+      continue;
+    }
+    let missing: string[] = [];
+    for await (const channel of client.listChannels({ ...query.filter, onMissing: (cids) => (missing = cids) }, signal)) {
+      if (covers(selection, channel.cid)) found.set(channel.cid, channel);
+    }
+    if (missing.length === 0) continue;
+    if (query.expected === 'configured') {
+      throw new ConfigError(`Stream has no channel ${missing.join(', ')}: check channel_ids in the config`, { context: { cids: missing } });
+    }
+    await warn(`Lagging channel(s) Stream no longer lists, dropped: ${missing.join(', ')}`);
+  }
+  return [...found.values()];
+}

@@ -1,0 +1,179 @@
+import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { parseExport } from '../export/parse-export.js';
+import { runPipeline } from '../export/task-pipeline.js';
+import { hoursBefore } from '../export/timestamps.js';
+import type { ConfiguredStream } from '../protocol/inputs.js';
+import type { MessageWriter } from '../protocol/writer.js';
+import type { PlanClock } from '../plan/coverage.js';
+import { Coverage } from '../plan/coverage.js';
+import type { ListingPlan } from '../plan/listing.js';
+import { fullListing, planListing } from '../plan/listing.js';
+import { nextState } from '../plan/next-state.js';
+import type { ChannelPlan } from '../plan/plan.js';
+import { planChannels } from '../plan/plan.js';
+import type { Selection } from '../plan/selection.js';
+import { selectionOf } from '../plan/selection.js';
+import type { StoredState } from '../plan/stored-state.js';
+import { legacySweptAt, migrateLegacy, readStoredState, writeStoredState } from '../plan/stored-state.js';
+import type { CompletedTask } from '../stream/client.js';
+import { toRecords, type StreamName } from '../streams/index.js';
+import { Admission } from './admission.js';
+import { Checkpoints } from './checkpoints.js';
+import type { ExportJob, JobContext, SyncClient } from './export-job.js';
+import { BatchSize, planJobs } from './export-job.js';
+import { failedExports } from './failed-exports.js';
+import { listChannels } from './list-channels.js';
+import { ChannelProgress } from './progress.js';
+
+export interface SyncInput {
+  config: Config;
+  /** The streams of the configured catalog, in catalog order. */
+  streams: ConfiguredStream[];
+  /** stream name → its stream_state from the state file (absent: no state). */
+  state: ReadonlyMap<string, Record<string, unknown>>;
+  writer: MessageWriter;
+  client: SyncClient;
+  signal: AbortSignal;
+  /** The sync's start; default now. */
+  now?: Date;
+}
+
+/** Distinct skip reasons counted per export; past this, the rest are counted together. */
+const MAX_SKIP_REASONS = 50;
+const HEARTBEAT_CHECK_MS = 60_000;
+
+/**
+ * `read`: plan (states + listing → channels to export) → export jobs in flight → entities → records
+ * (admission) → checkpoints → writer. Statuses around it; a failed export lags, the others go on.
+ */
+export async function runSync(input: SyncInput): Promise<void> {
+  const { config, writer, signal, client } = input;
+  const names = input.streams.map((stream) => stream.name);
+  const clock = clockOf(config, input.now ?? new Date());
+  const selection = selectionOf(config);
+  const stored = new Map(input.streams.map(({ name, syncMode }) => [name, syncMode === 'incremental' ? readStoredState(name, input.state.get(name)) : none]));
+  let coverages = coveragesOf(stored, clock);
+  let progress = new ChannelProgress([]);
+  let admission = new Admission(coverages, config.lookback_window_hours);
+  const checkpoints = new Checkpoints(writer, names, (name) => {
+    const coverage = coverages.get(name) as Coverage;
+    return writeStoredState(name, nextState(coverage, progress.outcome(admission.newestOf(name)), clock, selection));
+  });
+  const heartbeat = setInterval(() => checkpoints.heartbeat(), HEARTBEAT_CHECK_MS);
+  heartbeat.unref();
+
+  try {
+    for (const name of names) await writer.streamStatus(name, 'STARTED');
+    const legacy = [...stored.values()].some((state) => state.kind === 'legacy');
+    const listing = legacy ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0') : planListing([...coverages.values()], selection, clock, config.include_soft_deleted_channels);
+    const listed = await listChannels(client, listing, selection, (message) => writer.log('WARN', message), signal);
+    if (legacy) {
+      coverages = coveragesOf(migrated(stored, listed.map((channel) => channel.cid), selection), clock);
+      admission = new Admission(coverages, config.lookback_window_hours);
+    }
+    const plan = planChannels(listed, [...coverages.values()], clock);
+    progress = new ChannelProgress(plan.channels.map((channel) => channel.cid));
+    const jobs = planJobs(plan.channels, config);
+
+    for (const name of names) await writer.streamStatus(name, 'RUNNING');
+    if (coverages.has('channels')) await writer.estimate('channels', plan.channels.length);
+    if (coverages.has('messages') && plan.messageEstimate !== undefined) await writer.estimate('messages', plan.messageEstimate);
+    await writer.log('INFO', describePlan(listing, plan, jobs.length, [...coverages.values()], clock, config));
+
+    const context: JobContext = { client, config, until: clock.startedAt, batchSize: new BatchSize(config.channels_per_export), log: (level, message) => writer.log(level, message) };
+    let done = 0;
+    const failures = await runPipeline(jobs, {
+      concurrency: config.max_concurrent_exports,
+      signal,
+      prepare: (job, jobSignal) => job.start(context, jobSignal),
+      consume: async (job, tasks, jobSignal) => {
+        for (const task of tasks) await writeExport(job, task, jobSignal);
+        progress.settle(job.cids, true);
+        await checkpoints.save();
+        done += 1;
+        await writer.log('INFO', `Export ${done}/${jobs.length} written (${job.description}); ${checkpoints.total} record(s) so far`);
+      },
+      onFailed: (job) => progress.settle(job.cids, false),
+      isFatal: (error) => error instanceof ConfigError,
+    });
+
+    progress.finished = true;
+    await checkpoints.save({ final: true, force: true });
+    if (failures.length > 0) throw failedExports(failures, jobs.length);
+    for (const name of names) await writer.streamStatus(name, 'COMPLETE');
+  } catch (error) {
+    if (!signal.aborted) {
+      // The batches written before a fatal error keep their states (a signal's interrupt drops them).
+      await checkpoints.save({ force: true });
+      for (const name of names) await writer.streamStatus(name, 'INCOMPLETE');
+    }
+    throw error;
+  } finally {
+    clearInterval(heartbeat);
+  }
+
+  async function writeExport(job: ExportJob, task: CompletedTask, jobSignal: AbortSignal): Promise<void> {
+    const skipped = new Map<string, number>();
+    const note = (reason: string) => {
+      const key = skipped.has(reason) || skipped.size < MAX_SKIP_REASONS ? reason : 'other reasons';
+      skipped.set(key, (skipped.get(key) ?? 0) + 1);
+    };
+    // v2 reactions come from reaction lines; Stream's v2 line format is undocumented, so say so
+    // loudly if a file has reactions only inside messages.
+    let reactionLines = 0;
+    let messagesWithReactions = 0;
+    for await (const entity of parseExport(client.download(task.task_id, task.result.url, jobSignal), job.format, note)) {
+      if (entity.kind === 'reaction') reactionLines += 1;
+      else if (entity.kind === 'message' && !entity.reactionsInline && Array.isArray(entity.data.latest_reactions) && entity.data.latest_reactions.length > 0) {
+        messagesWithReactions += 1;
+      }
+      // An entity's own record comes first, then the users embedded in it.
+      let entityIsNew = false;
+      for (const record of toRecords(entity, note)) {
+        if (!job.writes(record.stream)) continue;
+        const admitted = admission.admit(record.stream, record.data, { embeddedInNew: entityIsNew, catchUp: job.takesUsersOf(entity.kind) });
+        if (record.stream !== 'users') entityIsNew ||= admitted;
+        if (!admitted || !coverages.has(record.stream)) continue;
+        const wait = checkpoints.record(record.stream, record.data);
+        if (wait) await wait;
+      }
+    }
+    for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: ${count} × ${reason}`);
+    if (coverages.has('reactions') && job.cids.length > 0 && reactionLines === 0 && messagesWithReactions > 0) {
+      await writer.log(
+        'WARN',
+        `Task ${task.task_id}: ${messagesWithReactions} message(s) have latest_reactions but the export has no reaction lines, so their reactions were not written; export_format v1 takes reactions from latest_reactions`,
+      );
+    }
+  }
+}
+
+const none: StoredState = { kind: 'none' };
+
+function clockOf(config: Config, now: Date): PlanClock {
+  const startedAt = now.toISOString();
+  return { startedAt, startDate: config.start_date, lookbackHours: config.lookback_window_hours, sweepCutoff: hoursBefore(startedAt, config.full_sweep_interval_hours) };
+}
+
+function coveragesOf(stored: ReadonlyMap<StreamName, StoredState>, clock: PlanClock): Map<StreamName, Coverage> {
+  return new Map([...stored].map(([name, state]) => [name, new Coverage(name, state.kind === 'compact' ? state.state : undefined, clock)]));
+}
+
+function migrated(stored: ReadonlyMap<StreamName, StoredState>, listed: readonly string[], selection: Selection): Map<StreamName, StoredState> {
+  const sweptAt = legacySweptAt(stored.values());
+  return new Map([...stored].map(([name, state]) => [name, state.kind === 'legacy' ? migrateLegacy(name, state.state, listed, selection, sweptAt) : state]));
+}
+
+function describePlan(listing: ListingPlan, plan: ChannelPlan, jobs: number, coverages: readonly Coverage[], clock: PlanClock, config: Config): string {
+  const { counts } = plan;
+  const swept = coverages.map((coverage) => coverage.state?.swept).find((at) => at !== undefined);
+  const sweep = coverages.some((coverage) => coverage.sweepDue)
+    ? `full sweep: yes (${swept === undefined ? 'none before' : `last ${swept}`}, every ${config.full_sweep_interval_hours} h)`
+    : `full sweep: no (last ${swept ?? 'never'}, every ${config.full_sweep_interval_hours} h)`;
+  return (
+    `Planned ${jobs} export(s) for ${plan.channels.length} channel(s), listed ${listing.full ? 'in full' : 'by activity'} (${listing.why}): ` +
+    `${counts.listed} listed, ${counts.active} with activity, ${counts.lagging} lagging, ${counts.newcomers} read whole (new to the selection or first sync), ` +
+    `${counts.swept} swept; ${sweep}; ${config.user_ids.length} user(s); messages until ${clock.startedAt}`
+  );
+}
