@@ -81,8 +81,8 @@ export const WHOLE_APP_SELECTION = { channel_types: [], channel_ids: [], exclude
 export function futureState(at: string = FAR_FUTURE): StateMessage[] {
   const selection = WHOLE_APP_SELECTION;
   const stateOf: Record<StreamName, Record<string, unknown>> = {
-    channels: { updated_at: at, swept: at, lagging: {}, selection },
-    members: { updated_at: at, swept: at, lagging: {}, selection },
+    channels: { updated_at: at, cover: at, swept: at, lagging: {}, selection },
+    members: { updated_at: at, cover: at, swept: at, lagging: {}, selection },
     messages: { cover: at, updated_at: at, swept: at, lagging: {}, selection },
     reactions: { cover: at, updated_at: at, swept: at, lagging: {}, selection },
     users: { updated_at: at, swept: at },

@@ -64,9 +64,20 @@ export class Coverage {
     const from = this.exportFrom(channel.cid);
     if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel.cid)) return true;
     if (this.shape === 'users') return false;
+    if (this.shape === 'rows') {
+      const since = this.activeSince(channel.cid) ?? from;
+      return isAfter(channel.created_at, since) || isAfter(channel.updated_at, since);
+    }
     if (isAfter(channel.created_at, from)) return true;
-    if (this.shape === 'rows') return isAfter(channel.updated_at, from);
     return channel.last_message_at !== undefined && isAfter(channel.last_message_at, hoursBefore(from, this.clock.lookbackHours));
+  }
+
+  /** channels/members: after when a channel's own timestamps are activity (the last sync's start). */
+  activeSince(cid: string): string | undefined {
+    const state = this.state;
+    if (state === undefined) return undefined;
+    if (state.progress !== undefined && cid <= state.progress.through) return latest(state.activeSince, state.progress.until);
+    return state.activeSince;
   }
 
   /** Where this stream's need of `cid` starts, before the lookback; undefined: the beginning. */

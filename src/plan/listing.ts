@@ -69,11 +69,16 @@ function activityConditions(coverages: readonly Coverage[], clock: PlanClock): R
   let updatedAfter: string | undefined;
   let createdAfter: string | undefined;
   for (const coverage of coverages) {
-    const covered = coverage.state?.covered;
-    if (covered === undefined || coverage.shape === 'users') continue;
-    createdAfter = earliest(createdAfter, covered);
-    if (coverage.shape === 'window') messagesAfter = earliest(messagesAfter, hoursBefore(covered, clock.lookbackHours));
-    else updatedAfter = earliest(updatedAfter, covered);
+    const state = coverage.state;
+    if (state?.covered === undefined || coverage.shape === 'users') continue;
+    if (coverage.shape === 'window') {
+      createdAfter = earliest(createdAfter, state.covered);
+      messagesAfter = earliest(messagesAfter, hoursBefore(state.covered, clock.lookbackHours));
+    } else {
+      const since = state.activeSince ?? state.covered;
+      createdAfter = earliest(createdAfter, since);
+      updatedAfter = earliest(updatedAfter, since);
+    }
   }
   const conditions: Record<string, unknown>[] = [];
   if (messagesAfter !== undefined) conditions.push({ last_message_at: { $gt: messagesAfter } });

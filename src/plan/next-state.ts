@@ -38,6 +38,7 @@ export function nextState(coverage: Coverage, outcome: SyncOutcome, clock: PlanC
   const state: CompactState = { lagging };
   if (!outcome.finished) {
     if (input?.covered !== undefined) state.covered = input.covered;
+    if (input?.activeSince !== undefined) state.activeSince = input.activeSince;
     if (input?.swept !== undefined) state.swept = input.swept;
     state.selection = input?.selection ?? selection;
     const progress = outcome.through === undefined ? input?.progress : { until: clock.startedAt, through: outcome.through, sweep: coverage.sweepDue };
@@ -49,6 +50,7 @@ export function nextState(coverage: Coverage, outcome: SyncOutcome, clock: PlanC
         ? latest(input?.covered, clock.startedAt)
         : latest(input?.covered, outcome.newest === undefined ? undefined : earliest(outcome.newest, clock.startedAt));
     if (covered !== undefined) state.covered = covered;
+    if (coverage.shape === 'rows') state.activeSince = latest(input?.activeSince, clock.startedAt) as string;
     const swept = coverage.sweepDue ? clock.startedAt : input?.swept;
     if (swept !== undefined) state.swept = swept;
     state.selection = selection;

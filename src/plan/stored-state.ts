@@ -17,6 +17,11 @@ import type { Selection } from './selection.js';
  */
 export interface CompactState {
   covered?: string;
+  /**
+   * channels/members only: the start of the last sync, after which a channel's updated_at or
+   * created_at is activity (their `covered` is a row's updated_at, which can lag far behind).
+   */
+  activeSince?: string;
   swept?: string;
   lagging: Record<string, string | null>;
   selection?: Selection;
@@ -62,7 +67,7 @@ const common = {
   progress: z.object({ until: instant, through: z.string(), sweep: z.boolean() }).optional(),
 };
 const windowSchema = z.looseObject({ cover: instant.optional(), updated_at: instant.nullish(), ...common });
-const rowsSchema = z.looseObject({ updated_at: instant.nullish(), ...common });
+const rowsSchema = z.looseObject({ updated_at: instant.nullish(), cover: instant.optional(), ...common });
 const legacySchema = z.looseObject({
   cursors: z.record(z.string(), instant).optional(),
   updated_at: instant.nullish(),
@@ -85,9 +90,10 @@ export function readStoredState(stream: StreamName, raw: Record<string, unknown>
     };
   }
   const parsed = parse(stream, shape === 'window' ? windowSchema : rowsSchema, raw);
-  const covered = 'cover' in parsed ? (parsed.cover as string | undefined) : shape === 'window' ? undefined : (parsed.updated_at ?? undefined);
+  const covered = shape === 'window' ? parsed.cover : (parsed.updated_at ?? undefined);
   const state: CompactState = { lagging: parsed.lagging };
   if (covered !== undefined) state.covered = covered;
+  if (shape === 'rows' && parsed.cover !== undefined) state.activeSince = parsed.cover;
   if (parsed.swept !== undefined) state.swept = parsed.swept;
   if (parsed.selection !== undefined) state.selection = parsed.selection;
   if (parsed.progress !== undefined) state.progress = parsed.progress;
@@ -102,8 +108,9 @@ export function writeStoredState(stream: StreamName, state: CompactState): Recor
   if (shape === 'window') {
     if (state.covered !== undefined) out.cover = state.covered;
     if (state.newest !== undefined) out.updated_at = state.newest;
-  } else if (state.covered !== undefined) {
-    out.updated_at = state.covered;
+  } else {
+    if (state.covered !== undefined) out.updated_at = state.covered;
+    if (shape === 'rows' && state.activeSince !== undefined) out.cover = state.activeSince;
   }
   if (state.swept !== undefined) out.swept = state.swept;
   if (shape !== 'users') {
@@ -160,10 +167,9 @@ export function migrateLegacy(
     const known = new Set(legacy.cids);
     for (const cid of listed) if (!known.has(cid)) lagging[cid] = null;
   }
-  const state: CompactState = { covered: legacy.updatedAt, lagging };
-  if (shapeOf(stream) === 'rows') state.selection = selection;
   const swept = sweptAt ?? legacy.updatedAt;
-  state.swept = swept;
+  const state: CompactState = { covered: legacy.updatedAt, lagging, swept };
+  if (shapeOf(stream) === 'rows') Object.assign(state, { selection, activeSince: swept });
   return { kind: 'compact', state };
 }
 
