@@ -42,9 +42,17 @@ export class Coverage {
     const state = this.state;
     if (state === undefined) return undefined;
     if (cid in state.lagging) return state.lagging[cid] ?? undefined;
-    if (state.progress !== undefined && cid <= state.progress.through) return latest(state.covered, state.progress.until);
+    if (this.inProgress(cid)) return latest(state.covered, state.progress?.until);
     if (state.selection !== undefined && !covers(state.selection, cid)) return undefined;
     return state.covered;
+  }
+
+  /** Whether a sync that stopped midway wrote `cid`: up to its `through`, in the selection it ran with. */
+  private inProgress(cid: string): boolean {
+    const progress = this.state?.progress;
+    if (progress === undefined || cid > progress.through) return false;
+    const selection = progress.selection ?? this.state?.selection;
+    return selection === undefined || covers(selection, cid);
   }
 
   isLagging(cid: string): boolean {
@@ -76,8 +84,7 @@ export class Coverage {
   activeSince(cid: string): string | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
-    if (state.progress !== undefined && cid <= state.progress.through) return latest(state.activeSince, state.progress.until);
-    return state.activeSince;
+    return this.inProgress(cid) ? latest(state.activeSince, state.progress?.until) : state.activeSince;
   }
 
   /** Where this stream's need of `cid` starts, before the lookback; undefined: the beginning. */
@@ -108,8 +115,7 @@ export class Coverage {
     const state = this.state;
     if (state === undefined) return undefined;
     if (cid in state.lagging) return earliest(state.lagging[cid] ?? undefined, state.swept);
-    const progress = state.progress;
-    if (progress?.sweep && cid <= progress.through) return progress.until;
+    if (state.progress?.sweep && this.inProgress(cid)) return state.progress.until;
     return state.swept;
   }
 }

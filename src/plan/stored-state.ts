@@ -12,8 +12,8 @@ import type { Selection } from './selection.js';
  * - `lagging`: channels behind that, each with its own instant (null: nothing yet, read whole);
  * - `swept`: when every selected channel was last exported whatever its activity;
  * - `selection`: the channel selection `covered` is about (a channel outside it is new: read whole);
- * - `progress`: a sync that stopped midway had written every channel up to `through` (in cid order)
- *   up to `until` (and swept them, when `sweep`).
+ * - `progress`: a sync that stopped midway had written every channel of its selection up to
+ *   `through` (in cid order) up to `until` (and swept them, when `sweep`).
  */
 export interface CompactState {
   covered?: string;
@@ -34,6 +34,8 @@ export interface Progress {
   until: string;
   through: string;
   sweep: boolean;
+  /** The selection that sync ran with, when it differs from the state's. */
+  selection?: Selection;
 }
 
 /** A state of version 0.1.0: a cursor per channel, or an updated_at with the list of channels synced. */
@@ -64,7 +66,7 @@ const common = {
   swept: instant.optional(),
   lagging: z.record(z.string(), instant.nullable()).default({}),
   selection: selectionSchema.optional(),
-  progress: z.object({ until: instant, through: z.string(), sweep: z.boolean() }).optional(),
+  progress: z.object({ until: instant, through: z.string(), sweep: z.boolean(), selection: selectionSchema.optional() }).optional(),
 };
 const windowSchema = z.looseObject({ cover: instant.optional(), updated_at: instant.nullish(), ...common });
 const rowsSchema = z.looseObject({ updated_at: instant.nullish(), cover: instant.optional(), ...common });

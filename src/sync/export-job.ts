@@ -44,7 +44,16 @@ export interface ExportJob {
  * say 25; a refusal for size shrinks it once to 25, then by halves.
  */
 export class BatchSize {
+  private warned = false;
+
   constructor(public current: number) {}
+
+  /** WARN the first time, INFO after: one odd limit is worth one warning per sync. */
+  level(): LogLevel {
+    const level = this.warned ? 'INFO' : 'WARN';
+    this.warned = true;
+    return level;
+  }
 
   shrink(refused: number): boolean {
     if (refused <= 1) return false;
@@ -91,7 +100,7 @@ export class ChannelBatchJob implements ExportJob {
       } catch (error) {
         if (!(error instanceof BatchTooLargeError) || !context.batchSize.shrink(batch.length)) throw deletedSinceListed(error);
         if (context.batchSize.current < size) {
-          context.log('WARN', `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`);
+          context.log(context.batchSize.level(), `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`);
         }
       }
     }

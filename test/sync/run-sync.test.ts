@@ -1,0 +1,118 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { BatchTooLargeError, ConfigError, TransientError } from '../../src/errors.js';
+import type { ConfiguredStream } from '../../src/protocol/inputs.js';
+import { MessageWriter } from '../../src/protocol/writer.js';
+import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask } from '../../src/stream/client.js';
+import type { SyncClient } from '../../src/sync/export-job.js';
+import { runSync } from '../../src/sync/run-sync.js';
+
+const NOW = new Date('2026-06-10T00:00:00.000Z');
+const OLD = '2025-01-01T00:00:00.000Z';
+
+/** A Stream without HTTP: channels with one message each, export files built from the requests. */
+class FakeStream implements SyncClient {
+  readonly exports: ChannelExportRequest[][] = [];
+  readonly filters: ChannelFilter[] = [];
+  failing = new Set<string>();
+  maxChannels = 100;
+
+  constructor(readonly channels: ChannelSummary[]) {}
+
+  async *listChannels(filter: ChannelFilter): AsyncGenerator<ChannelSummary> {
+    this.filters.push(filter);
+    for (const channel of this.channels) if (filter.cids === undefined || filter.cids.includes(channel.cid)) yield channel;
+  }
+
+  async exportChannels(channels: ChannelExportRequest[]): Promise<string> {
+    if (channels.length > this.maxChannels) throw new BatchTooLargeError(`at most ${this.maxChannels} channels`);
+    if (channels.some((channel) => this.failing.has(`${channel.type}:${channel.id}`))) throw new TransientError('task failed');
+    this.exports.push(channels);
+    return `task-${this.exports.length}`;
+  }
+
+  async exportUsers(): Promise<string> {
+    throw new ConfigError('no user exports here');
+  }
+
+  async waitForTask(taskId: string): Promise<CompletedTask> {
+    return { task_id: taskId, status: 'completed', result: { url: `fake://${taskId}` } };
+  }
+
+  async *download(taskId: string): AsyncGenerator<Buffer> {
+    const requests = this.exports[Number(taskId.slice(5)) - 1] ?? [];
+    const lines = requests.flatMap(({ type, id }) => [
+      { type: 'channel', data: { cid: `${type}:${id}`, type, id, created_at: OLD, updated_at: OLD, member_count: 0 } },
+      { type: 'message', data: { id: `m-${id}`, cid: `${type}:${id}`, text: 'hi', type: 'regular', created_at: '2026-06-09T12:00:00Z', updated_at: '2026-06-09T12:00:00Z', user: { id: 'u1', created_at: OLD, updated_at: OLD } } },
+    ]);
+    yield Buffer.from(lines.map((line) => JSON.stringify(line)).join('\n'));
+  }
+}
+
+function channel(n: number, lastMessageAt = '2026-06-09T12:00:00Z'): ChannelSummary {
+  return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: OLD, updated_at: OLD, last_message_at: lastMessageAt, message_count: 1 };
+}
+
+async function sync(client: FakeStream, options: { config?: Record<string, unknown>; state?: Map<string, Record<string, unknown>>; streams?: ConfiguredStream[]; now?: Date } = {}) {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const writer = new MessageWriter(out);
+  const config = parseConfig({ api_key: 'k', api_secret: 's', poll_interval_seconds: 0.01, ...options.config });
+  const streams = options.streams ?? [{ name: 'messages', syncMode: 'incremental' }];
+  let error: unknown;
+  await runSync({ config, streams, state: options.state ?? new Map(), writer, client, signal: new AbortController().signal, now: options.now ?? NOW }).catch((caught: unknown) => (error = caught));
+  await writer.flush();
+  const messages = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+  const states = messages.filter((message) => message.type === 'STATE').map((message) => message.state.stream.stream_state as Record<string, any>);
+  return { error, messages, states, last: states.at(-1), logs: messages.filter((m) => m.type === 'LOG').map((m) => String(m.log.message)), warnings: messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => String(m.log.message)) };
+}
+
+describe('runSync, with a fake Stream', () => {
+  it('a first sync exports every channel in cid order, batches of channels_per_export, and estimates messages', async () => {
+    const client = new FakeStream([channel(3), channel(1), channel(2)]);
+    const result = await sync(client, { config: { channels_per_export: 2 } });
+    expect(result.error).toBeUndefined();
+    expect(client.exports.map((batch) => batch.map((request) => request.id))).toEqual([['c1', 'c2'], ['c3']]);
+    expect(result.messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ESTIMATE')?.trace.estimate).toMatchObject({ name: 'messages', row_estimate: 3 });
+    expect(result.last).toMatchObject({ cover: NOW.toISOString(), swept: NOW.toISOString(), lagging: {} });
+    expect(result.logs.some((line) => /Planned 2 export\(s\) for 3 channel\(s\), listed in full/.test(line))).toBe(true);
+  });
+
+  it('the next sync asks only for activity and exports only the active channel', async () => {
+    const first = await sync(new FakeStream([channel(1), channel(2)]));
+    const client = new FakeStream([channel(1, '2026-06-10T00:00:01Z')]);
+    const next = await sync(client, { state: new Map([['messages', first.last!]]), now: new Date('2026-06-11T00:00:00.000Z') });
+    expect(next.error).toBeUndefined();
+    expect(client.filters).toEqual([{ types: [], where: { $or: [{ last_message_at: { $gt: NOW.toISOString() } }, { created_at: { $gt: NOW.toISOString() } }] }, onMissing: expect.any(Function) }]);
+    expect(client.exports.map((batch) => batch.map((request) => [request.id, request.messages_since]))).toEqual([[['c1', NOW.toISOString()]]]);
+    expect(next.last).toMatchObject({ cover: '2026-06-11T00:00:00.000Z', swept: NOW.toISOString() });
+  });
+
+  it('a failed batch leaves its channels lagging with what they had, the others are written, the error sums up', async () => {
+    const client = new FakeStream([channel(1), channel(2), channel(3)]);
+    client.failing.add('t:c2');
+    const result = await sync(client, { config: { channels_per_export: 1, max_concurrent_exports: 1 } });
+    expect(result.error).toBeInstanceOf(Error);
+    expect(String((result.error as Error).message)).toMatch(/^1 of 3 export\(s\) failed/);
+    expect(result.last).toMatchObject({ lagging: { 't:c2': null } });
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id).sort()).toEqual(['m-c1', 'm-c3']);
+  });
+
+  it('a batch Stream refuses as too large is split, the smaller size kept, one WARN', async () => {
+    const client = new FakeStream([1, 2, 3, 4, 5, 6].map((n) => channel(n)));
+    client.maxChannels = 2;
+    const result = await sync(client, { config: { channels_per_export: 6 } });
+    expect(result.error).toBeUndefined();
+    expect(client.exports.map((batch) => batch.length)).toEqual([2, 2, 2]);
+    expect(result.warnings.filter((line) => line.includes('refused'))).toHaveLength(1);
+  });
+
+  it('a config error stops the sync and keeps the states of the batches written', async () => {
+    const client = new FakeStream([channel(1)]);
+    const result = await sync(client, { config: { user_ids: ['u1'] } });
+    expect(result.error).toBeInstanceOf(ConfigError);
+    expect(result.messages.filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS').map((m) => m.trace.stream_status.status).at(-1)).toBe('INCOMPLETE');
+  });
+});
