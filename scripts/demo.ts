@@ -75,16 +75,14 @@ say('source-stream-chat demo: the connector against a local Stream Chat emulator
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'incremental'), { recursive: true });
 
-say('› starting the emulator (seed 7: 20 channels × 200 messages, 3 channel types)');
-const emulator = await startEmulator({ seed: 7, channels: 20, messagesPerChannel: 200, taskLatencyMs: 300 });
+say('› starting the emulator (seed 7: 200 channels × 30 messages, 3 channel types)');
+const emulator = await startEmulator({ seed: 7, channels: 200, messagesPerChannel: 30, taskLatencyMs: 300 });
 try {
   say(`  API ${emulator.url}, downloads ${emulator.downloadUrl}`);
   const config = {
     api_key: emulator.apiKey,
     api_secret: emulator.apiSecret,
     base_url: emulator.url,
-    channels_per_export: 5,
-    max_concurrent_exports: 3,
     poll_interval_seconds: 0.2,
   };
   const configPath = join(OUT, 'config.json');
@@ -113,7 +111,9 @@ try {
   writeFileSync(catalogPath, `${JSON.stringify(configured, null, 2)}\n`);
 
   say('\n› read: every stream, no state yet');
+  const exportsBefore = emulator.stats().exportsCreated;
   const first = await connector(['read', '--config', configPath, '--catalog', catalogPath], OUT);
+  const firstExports = emulator.stats().exportsCreated - exportsBefore;
   expectSuccess('the first read', first);
   const statePath = join(OUT, 'state.json');
   writeFileSync(statePath, `${JSON.stringify(stateFile(first.states), null, 2)}\n`);
@@ -125,18 +125,24 @@ try {
   say(`\n› meanwhile, 7 new messages (and a reaction) arrive in ${cid}`);
 
   say('\n› read: incremental, from the saved state');
+  const before = emulator.stats();
   const second = await connector(['read', '--config', configPath, '--catalog', catalogPath, '--state', statePath], join(OUT, 'incremental'));
+  const after = emulator.stats();
   expectSuccess('the incremental read', second);
   writeFileSync(join(OUT, 'state-after-incremental.json'), `${JSON.stringify(stateFile(second.states), null, 2)}\n`);
 
   say('\nRecords per stream');
   say(table(first, second));
-  const cursors = second.states.get('messages')?.stream.stream_state.cursors as Record<string, string> | undefined;
-  say(`\nState after the incremental read: messages cursors for ${Object.keys(cursors ?? {}).length} channels, e.g. ${cid} → ${cursors?.[cid]}`);
-  for (const stream of ['channels', 'members', 'users']) {
-    const { updated_at: updatedAt, cids } = second.states.get(stream)?.stream.stream_state ?? {};
-    say(`  ${stream.padEnd(8)} updated_at ${updatedAt}${Array.isArray(cids) ? `, ${cids.length} channels synced` : ''}`);
-  }
+  const exported = new Set(
+    emulator
+      .requests()
+      .filter((request) => request.endpoint === 'ExportChannels' && request.at.getTime() >= started)
+      .slice(-(after.exportsCreated - before.exportsCreated))
+      .flatMap((request) => (request.body as { channels: Array<{ type: string; id: string }> }).channels.map((channel) => `${channel.type}:${channel.id}`)),
+  );
+  say(`\nExport requests: first read ${firstExports} (every channel, 100 a request); incremental read ${after.exportsCreated - before.exportsCreated}, for ${[...exported].join(', ') || 'no channel'}; ${after.requests - before.requests} API calls in all`);
+  const state = JSON.stringify(stateFile(second.states));
+  say(`State after the incremental read: ${state.length} bytes for ${emulator.data.allChannels().length} channels; messages → ${JSON.stringify(second.states.get('messages')?.stream.stream_state)}`);
   say(`\nTimes: first read ${first.seconds.toFixed(1)} s, incremental read ${second.seconds.toFixed(1)} s, whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const out = relative(process.cwd(), OUT);
   say(`Files: ${out}/<stream>.jsonl (first read), ${out}/incremental/<stream>.jsonl, ${out}/state.json, ${out}/config.json, ${out}/configured_catalog.json`);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 
 export interface PipelineOptions<Job, Ready> {
@@ -29,6 +30,8 @@ export async function runPipeline<Job, Ready>(
 ): Promise<JobFailure<Job>[]> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
+  // Every job in flight listens on it (sleeps, requests): a few listeners each, not a leak.
+  setMaxListeners(Math.max(10, options.concurrency * 8), signal);
   const limit = pLimit(options.concurrency);
   const failures: JobFailure<Job>[] = [];
   let fatal: { error: unknown } | undefined;

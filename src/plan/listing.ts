@@ -16,7 +16,7 @@ export interface ChannelQuery {
 export interface ListingPlan {
   /** Every selected channel is listed (first sync, full refresh, full sweep, a selection that cannot be narrowed). */
   full: boolean;
-  /** Why, for the planning LOG line. */
+  /** Why, for the planning LOG line (empty for a plain listing by activity). */
   why: string;
   queries: ChannelQuery[];
 }
@@ -50,7 +50,7 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
   if (newcomers.length > 0) queries.push({ filter: { cids: newcomers }, direct: includeSoftDeleted, expected: 'configured' });
   if (lagging.size > 0) queries.push({ filter: { cids: [...lagging] }, direct: includeSoftDeleted, expected: 'lagging' });
   const narrowed = deltas.some((delta) => delta.cids.length > 0 || delta.types.length > 0 || delta.notTypes !== undefined);
-  return { full: false, why: narrowed ? 'by activity; the selection grew' : 'by activity', queries };
+  return { full: false, why: narrowed ? 'the selection grew' : '', queries };
 }
 
 /**

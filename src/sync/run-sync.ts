@@ -172,7 +172,7 @@ function describePlan(listing: ListingPlan, plan: ChannelPlan, jobs: number, cov
     ? `full sweep: yes (${swept === undefined ? 'none before' : `last ${swept}`}, every ${config.full_sweep_interval_hours} h)`
     : `full sweep: no (last ${swept ?? 'never'}, every ${config.full_sweep_interval_hours} h)`;
   return (
-    `Planned ${jobs} export(s) for ${plan.channels.length} channel(s), listed ${listing.full ? 'in full' : 'by activity'} (${listing.why}): ` +
+    `Planned ${jobs} export(s) for ${plan.channels.length} channel(s), listed ${listing.full ? 'in full' : 'by activity'}${listing.why === '' ? '' : ` (${listing.why})`}: ` +
     `${counts.listed} listed, ${counts.active} with activity, ${counts.lagging} lagging, ${counts.newcomers} read whole (new to the selection or first sync), ` +
     `${counts.swept} swept; ${sweep}; ${config.user_ids.length} user(s); messages until ${clock.startedAt}`
   );
