@@ -1,4 +1,4 @@
-import type { MessageWriter } from '../protocol/writer.js';
+import type { SyncWriter } from './sync-writer.js';
 import type { StreamName } from '../streams/index.js';
 
 /** Airbyte fails a sync that prints nothing for long; re-print the states after this many silent checks. */
@@ -33,7 +33,7 @@ export class Checkpoints {
   private totalAtLastCheck = 0;
 
   constructor(
-    private readonly writer: MessageWriter,
+    private readonly writer: SyncWriter,
     private readonly names: readonly StreamName[],
     private readonly stateOf: (name: StreamName, final: boolean) => Record<string, unknown>,
     private readonly now: () => number = Date.now,

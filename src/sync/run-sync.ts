@@ -4,7 +4,6 @@ import { parseExport } from '../export/parse-export.js';
 import { runPipeline } from '../export/task-pipeline.js';
 import { hoursBefore } from '../export/timestamps.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
-import type { MessageWriter } from '../protocol/writer.js';
 import type { PlanClock } from '../plan/coverage.js';
 import { Coverage } from '../plan/coverage.js';
 import type { ListingPlan } from '../plan/listing.js';
@@ -25,6 +24,7 @@ import { BatchSize, planJobs } from './export-job.js';
 import { failedExports } from './failed-exports.js';
 import { listChannels } from './list-channels.js';
 import { ChannelProgress } from './progress.js';
+import type { SyncWriter } from './sync-writer.js';
 
 export interface SyncInput {
   config: Config;
@@ -32,7 +32,7 @@ export interface SyncInput {
   streams: ConfiguredStream[];
   /** stream name → its stream_state from the state file (absent: no state). */
   state: ReadonlyMap<string, Record<string, unknown>>;
-  writer: MessageWriter;
+  writer: SyncWriter;
   client: SyncClient;
   signal: AbortSignal;
   /** The sync's start; default now. */
@@ -88,8 +88,13 @@ export async function runSync(input: SyncInput): Promise<void> {
       signal,
       prepare: (job, jobSignal) => job.start(context, jobSignal),
       consume: async (job, tasks, jobSignal) => {
-        for (const task of tasks) await writeExport(job, task, jobSignal);
-        progress.settle(job.cids, true);
+        const arrived = new Set<string>();
+        for (const task of tasks) await writeExport(job, task, arrived, jobSignal);
+        // A channel's instants move only when something of it arrived: a file that leaves one out says nothing of it.
+        const absent = job.cids.filter((cid) => !arrived.has(cid));
+        if (absent.length > 0) await writer.log('WARN', `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`);
+        progress.settle(absent, false);
+        progress.settle(job.cids.filter((cid) => arrived.has(cid)), true);
         await checkpoints.save();
         done += 1;
         await writer.log('INFO', `Export ${done}/${jobs.length} written (${job.description}); ${checkpoints.total} record(s) so far`);
@@ -113,7 +118,7 @@ export async function runSync(input: SyncInput): Promise<void> {
     clearInterval(heartbeat);
   }
 
-  async function writeExport(job: ExportJob, task: CompletedTask, jobSignal: AbortSignal): Promise<void> {
+  async function writeExport(job: ExportJob, task: CompletedTask, arrived: Set<string>, jobSignal: AbortSignal): Promise<void> {
     const skipped = new Map<string, number>();
     const note = (reason: string) => {
       const key = skipped.has(reason) || skipped.size < MAX_SKIP_REASONS ? reason : 'other reasons';
@@ -124,6 +129,7 @@ export async function runSync(input: SyncInput): Promise<void> {
     let reactionLines = 0;
     let messagesWithReactions = 0;
     for await (const entity of parseExport(client.download(task.task_id, task.result.url, jobSignal), job.format, note)) {
+      if (entity.cid !== undefined && entity.kind !== 'reaction') arrived.add(entity.cid);
       if (entity.kind === 'reaction') reactionLines += 1;
       else if (entity.kind === 'message' && !entity.reactionsInline && Array.isArray(entity.data.latest_reactions) && entity.data.latest_reactions.length > 0) {
         messagesWithReactions += 1;

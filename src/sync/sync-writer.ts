@@ -1,0 +1,8 @@
+import type { MessageWriter } from '../protocol/writer.js';
+
+/**
+ * Where a sync's output goes: stdout as Airbyte messages (MessageWriter), or another sink such as a
+ * local database. A returned promise means "full: await me before writing more". A state covers
+ * every record written before it.
+ */
+export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'streamStatus' | 'estimate'>;
