@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Faults } from './faults.js';
 import { listen } from './listen.js';
@@ -110,6 +110,16 @@ export class DownloadServer {
     this.serveFile(req, res, file);
   }
 
+  /** The start of the file up to a line break, with neither a length nor chunks: the close ends the body. */
+  private serveUnframed(res: ServerResponse, file: StoredFile, afterBytes: number, headers: Record<string, string | number>): void {
+    const head = readFileSync(file.localPath).subarray(0, Math.min(file.size, afterBytes + 64 * 1024));
+    const lineEnd = head.indexOf(0x0a, Math.min(afterBytes, head.length));
+    res.useChunkedEncodingByDefault = false;
+    res.shouldKeepAlive = false;
+    res.writeHead(200, { ...headers, Connection: 'close' });
+    res.end(head.subarray(0, lineEnd < 0 ? head.length : lineEnd + 1));
+  }
+
   private serveFile(req: IncomingMessage, res: ServerResponse, file: StoredFile): void {
     const range = parseRange(req.headers.range, file.size);
     const headers: Record<string, string | number> = {
@@ -123,6 +133,8 @@ export class DownloadServer {
     }
     const start = range?.start ?? 0;
     const end = range?.end ?? file.size - 1;
+    const unframed = range === undefined ? this.options.faults.takeUnframedDownload() : undefined;
+    if (unframed) return this.serveUnframed(res, file, unframed.afterBytes, headers);
     if (range) headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
     res.writeHead(range ? 206 : 200, { ...headers, 'Content-Length': end - start + 1 });
     if (req.method === 'HEAD' || end < start) return void res.end();

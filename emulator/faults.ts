@@ -24,7 +24,13 @@ export interface CutDownloadFault {
   count?: number;
 }
 
-export type FaultName = 'rateLimit' | 'serverErrors' | 'cutDownload' | 'expireUrls' | 'failTasks';
+export interface UnframedDownloadFault {
+  /** The body ends (the connection closes) at the first line break after this many bytes; no length, no chunks. */
+  afterBytes: number;
+  count?: number;
+}
+
+export type FaultName = 'rateLimit' | 'serverErrors' | 'cutDownload' | 'expireUrls' | 'failTasks' | 'unframedDownload' | 'emptyExports' | 'dropChannel';
 
 interface Armed<T> {
   remaining: number;
@@ -46,9 +52,21 @@ export class Faults {
   private cutDownloadFault?: Armed<CutDownloadFault>;
   private expireUrlsFault?: Armed<{ count: number }>;
   private failTasksFault?: Armed<{ count: number }>;
+  private unframedDownloadFault?: Armed<UnframedDownloadFault>;
+  private emptyExportsFault?: Armed<{ count: number }>;
+  private dropChannelFault?: Armed<{ count: number }>;
   private extraTaskLatencyMs = 0;
   /** How many times each fault has fired since the emulator started. */
-  readonly fired: Record<FaultName, number> = { rateLimit: 0, serverErrors: 0, cutDownload: 0, expireUrls: 0, failTasks: 0 };
+  readonly fired: Record<FaultName, number> = {
+    rateLimit: 0,
+    serverErrors: 0,
+    cutDownload: 0,
+    expireUrls: 0,
+    failTasks: 0,
+    unframedDownload: 0,
+    emptyExports: 0,
+    dropChannel: 0,
+  };
 
   rateLimit(options: RateLimitFault): void {
     this.rateLimitFault = arm(options);
@@ -72,6 +90,21 @@ export class Faults {
     this.failTasksFault = arm(options);
   }
 
+  /** The next downloads send no Content-Length nor chunks and close at a line break: a cut that looks complete. */
+  unframedDownload(options: UnframedDownloadFault): void {
+    this.unframedDownloadFault = arm(options);
+  }
+
+  /** The next `count` channel export files are empty (0 bytes). */
+  emptyExports(options: { count: number }): void {
+    this.emptyExportsFault = arm(options);
+  }
+
+  /** The next `count` channel export files leave out the first channel requested, all its lines. */
+  dropChannel(options: { count: number }): void {
+    this.dropChannelFault = arm(options);
+  }
+
   /** Tasks created from now on take this much longer to complete (0 switches it off). */
   slowTasks(ms: number): void {
     this.extraTaskLatencyMs = Math.max(0, ms);
@@ -83,6 +116,9 @@ export class Faults {
     this.cutDownloadFault = undefined;
     this.expireUrlsFault = undefined;
     this.failTasksFault = undefined;
+    this.unframedDownloadFault = undefined;
+    this.emptyExportsFault = undefined;
+    this.dropChannelFault = undefined;
     this.extraTaskLatencyMs = 0;
   }
 
@@ -111,6 +147,18 @@ export class Faults {
 
   takeTaskFailure(): boolean {
     return this.take(this.failTasksFault, 'failTasks') !== undefined;
+  }
+
+  takeUnframedDownload(): UnframedDownloadFault | undefined {
+    return this.take(this.unframedDownloadFault, 'unframedDownload');
+  }
+
+  takeEmptyExport(): boolean {
+    return this.take(this.emptyExportsFault, 'emptyExports') !== undefined;
+  }
+
+  takeDroppedChannel(): boolean {
+    return this.take(this.dropChannelFault, 'dropChannel') !== undefined;
   }
 
   get taskLatencyExtraMs(): number {

@@ -241,8 +241,9 @@ export class ApiServer {
       if (!data.channelModel(cid)) throw inputError(`Can't find channel with cid "${cid}"`);
       return { cid, since: instant(item.messages_since, `channels[${i}].messages_since`), until: instant(item.messages_until, `channels[${i}].messages_until`) };
     });
+    const empty = faults.takeEmptyExport();
     const entities = data.snapshot().exportEntities({
-      channels: windows,
+      channels: faults.takeDroppedChannel() ? windows.slice(1) : windows,
       includeTruncated: request.include_truncated_messages,
       includeSoftDeleted: request.include_soft_deleted_channels,
       clearDeletedText: request.clear_deleted_message_text,
@@ -250,7 +251,7 @@ export class ApiServer {
     const v2 = request.version === 'v2';
     const taskId = tasks.create({
       kind: 'channels',
-      pieces: v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities),
+      pieces: empty ? [] : v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities),
       fileName: `channels.${v2 ? 'jsonl' : 'json'}${settings.gzip ? '.gz' : ''}`,
       gzip: settings.gzip,
       latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,

@@ -1,4 +1,5 @@
 import { isRecord } from './utils/is-record.js';
+import { isLoopback, withoutUserInfo } from './utils/url.js';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { describeIssues, describeValue, issueMessage } from './protocol/zod-issues.js';
@@ -15,6 +16,8 @@ export const PROTOCOL_VERSION = '0.2.0';
  * more (a bare date, offsets), so a config written for a laptop run keeps working.
  */
 const START_DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$';
+/** Ten years: a longer lookback or sweep interval is no window a person means. */
+const MAX_HOURS = 87_600;
 const CID_PATTERN = /^[^\s:]+:[^\s:]+$/;
 const CHANNEL_TYPE_PATTERN = /^[^\s:]+$/;
 
@@ -92,7 +95,7 @@ export const configSchema = z
         examples: [['alice', 'bob']],
         order: 6,
       }),
-    lookback_window_hours: z.int().min(0).default(0).meta({
+    lookback_window_hours: z.int().min(0).max(MAX_HOURS).default(0).meta({
       title: 'Lookback Window (Hours)',
       description: 'Re-export this much history before each cursor, to catch edited messages and late reactions.',
       examples: [0, 24],
@@ -154,7 +157,7 @@ export const configSchema = z
         "Export requests created in any one minute. Stream's quota is 60 a minute for the whole app, shared with its other exports; the connector also slows down when Stream says the quota runs low.",
       order: 16,
     }),
-    full_sweep_interval_hours: z.int().min(0).default(168).meta({
+    full_sweep_interval_hours: z.int().min(0).max(MAX_HOURS).default(168).meta({
       title: 'Full Sweep Interval (Hours)',
       description:
         'Incremental syncs export only the channels with activity since the last sync. This often, every selected channel is exported anyway (from the last sweep), to catch what the activity of a channel does not show (such as thread replies or membership changes). 0: every sync.',
@@ -243,22 +246,21 @@ function daysInMonth(year: number, month: number): number {
 }
 
 function baseUrlProblem(value: string): string | undefined {
+  const shown = describeValue(withoutUserInfo(value));
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `must be an absolute URL such as ${DEFAULT_BASE_URL}, got ${describeValue(value)}`;
+    return `must be an absolute URL such as ${DEFAULT_BASE_URL}, got ${shown}`;
   }
+  if (url.username !== '' || url.password !== '') return `must not carry a user name or password (Stream authenticates with api_key and api_secret), got ${shown}`;
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
-    return isLoopback(url.hostname) ? undefined : `must use https (plain http only for loopback hosts), got ${describeValue(value)}`;
+    return isLoopback(url.hostname) ? undefined : `must use https (plain http only for loopback hosts), got ${shown}`;
   }
-  return `must be an https URL, got ${describeValue(value)}`;
+  return `must be an https URL, got ${shown}`;
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 function withoutPlatformKeys(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('_')));

@@ -8,6 +8,8 @@ import { Interruption } from './interruption.js';
 export const USAGE_EXIT_CODE = 2;
 /** After a signal, stdout may have no reader left: do not wait for it longer than this. */
 const FLUSH_AFTER_SIGNAL_MS = 1000;
+/** Exit code when stdout's reader went away (128 + SIGPIPE, as a shell reports it). */
+export const BROKEN_STDOUT_EXIT_CODE = 141;
 
 /**
  * Runs one command line and resolves with the exit code once stdout is flushed. Whatever goes
@@ -33,21 +35,32 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const interruption = new Interruption({ writer, exit: (code) => process.exit(code) }).start();
+  // When stdout's reader goes away (`read … | head -1`), nothing more can be delivered: stop creating work.
+  const stdoutGone = new AbortController();
+  const onStdoutError = (error: Error) => stdoutGone.abort(error);
+  process.stdout.on('error', onStdoutError);
   let failure: { error: unknown } | undefined;
   try {
-    await Promise.race([dispatch(parsed.command, writer, interruption.signal), interruption.deadline]);
+    const signal = AbortSignal.any([interruption.signal, stdoutGone.signal]);
+    await Promise.race([dispatch(parsed.command, writer, signal), interruption.deadline]);
   } catch (error) {
     failure = { error };
   } finally {
     interruption.stop();
+    process.stdout.off('error', onStdoutError);
+  }
+  if (stdoutGone.signal.aborted) {
+    const reason = stdoutGone.signal.reason as { code?: string; message?: string };
+    process.stderr.write(`source-stream-chat: stdout was closed (${reason.code ?? reason.message ?? 'error'}); stopped without finishing\n`);
+    return BROKEN_STDOUT_EXIT_CODE;
   }
 
   let exitCode = 0;
   if (interruption.error !== undefined) {
-    await writer.error(interruption.error);
+    await writer.error(interruption.error)?.catch(() => undefined);
     exitCode = interruption.exitCode ?? 1;
   } else if (failure !== undefined) {
-    await writer.error(failure.error);
+    await writer.error(failure.error)?.catch(() => undefined);
     exitCode = 1;
   }
   const flushed = writer.flush().catch(() => undefined);

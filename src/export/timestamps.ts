@@ -47,11 +47,15 @@ export function earliest(a: string | undefined, b: string | undefined): string |
   return (instantKey(b) ?? '') < (instantKey(a) ?? '') ? b : a;
 }
 
-/** `value` moved back by `hours`, in milliseconds precision rounded down (a wider window, never a narrower one). */
+/**
+ * `value` moved back by `hours`, in milliseconds precision rounded down (a wider window, never a
+ * narrower one), never before the Unix epoch (Stream has nothing older; no date parser chokes).
+ */
 export function hoursBefore(value: string, hours: number): string {
   if (hours === 0) return value;
   const key = instantKey(value);
   if (key === undefined) return value;
   const millis = Math.floor((Number(key.slice(0, 12)) - EPOCH_SHIFT_SECONDS) * 1000 + Number(key.slice(13, 16)));
-  return new Date(millis - hours * 3_600_000).toISOString();
+  const moved = millis - hours * 3_600_000;
+  return new Date(moved < 0 ? Math.min(millis, 0) : moved).toISOString();
 }

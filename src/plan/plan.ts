@@ -21,12 +21,13 @@ export interface ChannelPlan {
 /**
  * The pure heart of planning: each listed channel that some stream needs, with the window that
  * serves them all (the earliest need of the message streams; empty when none needs messages).
+ * Channels are taken as they are listed; only the planned ones are kept.
  */
-export function planChannels(listed: Iterable<ChannelSummary>, coverages: readonly Coverage[], clock: PlanClock): ChannelPlan {
+export async function planChannels(listed: Iterable<ChannelSummary> | AsyncIterable<ChannelSummary>, coverages: readonly Coverage[], clock: PlanClock): Promise<ChannelPlan> {
   const channels: PlannedChannel[] = [];
   const counts = { listed: 0, newcomers: 0, lagging: 0, swept: 0, active: 0 };
   let messageEstimate: number | undefined;
-  for (const channel of listed) {
+  for await (const channel of listed) {
     counts.listed += 1;
     const needing = coverages.filter((coverage) => coverage.needs(channel));
     if (needing.length === 0) continue;

@@ -4,11 +4,14 @@ import type { z } from 'zod';
 import type { ErrorContext } from '../errors.js';
 import { SystemError, TransientError } from '../errors.js';
 import { apiHeaders, createServerToken } from './auth.js';
-import { errorFromResponse } from './error-response.js';
+import { describeIssues } from '../protocol/zod-issues.js';
+import { errorFromResponse, parseErrorBody } from './error-response.js';
 import { describeError } from './error-text.js';
 import { rateLimitResetAt } from './rate-limit-headers.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs, rateLimitDelayMs } from './retry-policy.js';
+import type { Attempt } from './retry-decision.js';
+import { decide } from './retry-decision.js';
 import { sleep } from './sleep.js';
 
 export type LogLevel = 'INFO' | 'WARN' | 'DEBUG';
@@ -20,7 +23,7 @@ export interface RateLimitWait {
   resetAt: Date;
 }
 
-/** Socket timeouts, for the API host and the download hosts alike. */
+/** Socket timeouts, for the API host and the download hosts alike, and the API's whole-attempt deadline. */
 export interface Timeouts {
   /** Establishing a connection (TCP + TLS). Default 10 s. */
   connectMs: number;
@@ -28,9 +31,14 @@ export interface Timeouts {
   headersMs: number;
   /** Between two pieces of a response body (a paused, back-pressured body never times out). Default 60 s. */
   bodyMs: number;
+  /** One API attempt from start to the last byte of its answer, however it trickles. Default 120 s. */
+  requestMs: number;
 }
 
-export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ connectMs: 10_000, headersMs: 60_000, bodyMs: 60_000 });
+export const defaultTimeouts: Readonly<Timeouts> = Object.freeze({ connectMs: 10_000, headersMs: 60_000, bodyMs: 60_000, requestMs: 120_000 });
+
+/** Stream's API answers are kilobytes; a larger one is not Stream's and is not read further. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export interface ApiRequest {
   method: 'GET' | 'POST';
@@ -89,19 +97,31 @@ export class ApiTransport {
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers = apiHeaders(token, body !== undefined);
     const context = { ...request.context, endpoint: request.endpoint };
+    let retries = 0;
+    let quotaWaitedMs = 0;
 
-    for (let retry = 1; ; retry++) {
+    for (;;) {
       const outcome = await this.send(request, path, headers, body);
       if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         return parseSuccess(outcome.text, schema, context, outcome.status);
       }
-      const retryable =
-        retry <= policy.limit &&
-        policy.methods.includes(request.method) &&
-        (outcome.kind === 'network' || policy.statusCodes.includes(outcome.status));
-      if (!retryable) throw this.failure(request, outcome, retry);
-      await this.waitBeforeRetry(request, outcome, retry);
+      const decision = decide(attemptOf(outcome));
+      const attempts = retries + 1;
+      if (decision.action === 'fail' || !policy.methods.includes(request.method)) throw this.failure(request, outcome, attempts);
+      if (decision.action === 'wait-for-quota' && outcome.kind === 'response') {
+        const waitMs = this.rateLimitWait(request, outcome, quotaWaitedMs);
+        if (waitMs === undefined) throw this.failure(request, outcome, attempts);
+        quotaWaitedMs += waitMs;
+        await sleep(waitMs, request.signal);
+        continue;
+      }
+      retries += 1;
+      if (retries > policy.limit) throw this.failure(request, outcome, attempts);
+      const waitMs = backoffDelayMs(policy, retries);
+      const reason = outcome.kind === 'network' ? describeError(outcome.error) : `HTTP ${outcome.status}`;
+      this.options.onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${retries}/${policy.limit} in ${seconds(waitMs)}`);
+      await sleep(waitMs, request.signal);
     }
   }
 
@@ -109,13 +129,18 @@ export class ApiTransport {
     await this.pool.close();
   }
 
+  /** One attempt, bounded as a whole by requestMs and in size by MAX_RESPONSE_BYTES. */
   private async send(request: ApiRequest, path: string, headers: Record<string, string>, body: string | undefined): Promise<Outcome> {
+    const deadline = AbortSignal.timeout(this.options.timeouts.requestMs);
+    const signal = request.signal === undefined ? deadline : AbortSignal.any([request.signal, deadline]);
     try {
-      const response = await this.pool.request({ method: request.method, path, headers, body, signal: request.signal });
-      return { kind: 'response', status: response.statusCode, headers: response.headers, text: await response.body.text() };
+      const response = await this.pool.request({ method: request.method, path, headers, body, signal });
+      return { kind: 'response', status: response.statusCode, headers: response.headers, text: await readCapped(response.body, request.endpoint) };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
-      return { kind: 'network', error };
+      if (error instanceof SystemError) throw error;
+      const reason = deadline.aborted ? new Error(`no complete answer within ${seconds(this.options.timeouts.requestMs)}`) : error;
+      return { kind: 'network', error: reason };
     }
   }
 
@@ -130,23 +155,41 @@ export class ApiTransport {
     return errorFromResponse({ endpoint: request.endpoint, status: outcome.status, bodyText: outcome.text, context });
   }
 
-  private async waitBeforeRetry(request: ApiRequest, outcome: Outcome, retry: number): Promise<void> {
+  /** How long to wait out a rate limit, or undefined when the request's budget for such waits is spent. */
+  private rateLimitWait(request: ApiRequest, outcome: Extract<Outcome, { kind: 'response' }>, waitedMs: number): number | undefined {
     const { policy, onRateLimit, onLog } = this.options;
     const now = Date.now();
-    if (outcome.kind === 'response' && outcome.status === 429) {
-      const headerReset = rateLimitResetAt(outcome.headers, now);
-      const waitMs = headerReset === undefined ? backoffDelayMs(policy, retry) : rateLimitDelayMs(policy, headerReset, now);
-      const resetAt = headerReset ?? new Date(now + waitMs);
-      onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
-      onLog?.('INFO', `${request.endpoint} is rate limited by Stream until ${resetAt.toISOString()}; waiting ${seconds(waitMs)} (retry ${retry}/${policy.limit})`);
-      await sleep(waitMs, request.signal);
-      return;
-    }
-    const waitMs = backoffDelayMs(policy, retry);
-    const reason = outcome.kind === 'network' ? describeError(outcome.error) : `HTTP ${outcome.status}`;
-    onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${retry}/${policy.limit} in ${seconds(waitMs)}`);
-    await sleep(waitMs, request.signal);
+    const headerReset = rateLimitResetAt(outcome.headers, now);
+    const waitMs = headerReset === undefined ? backoffDelayMs(policy, 1 + Math.floor(waitedMs / policy.baseDelayMs)) : rateLimitDelayMs(policy, headerReset, now);
+    if (waitedMs + waitMs > policy.rateLimitBudgetMs) return undefined;
+    const resetAt = new Date(now + waitMs);
+    onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
+    onLog?.('INFO', `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(waitedMs + waitMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`);
+    return waitMs;
   }
+}
+
+function attemptOf(outcome: Outcome): Attempt {
+  if (outcome.kind === 'network') return { kind: 'no-answer' };
+  const body = parseErrorBody(outcome.text);
+  return { kind: 'answer', status: outcome.status, code: body?.code, message: body?.message };
+}
+
+/** The body as text, or a SystemError once it passes MAX_RESPONSE_BYTES (the rest is not read). */
+async function readCapped(body: Dispatcher.ResponseData['body'], endpoint: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      throw new SystemError(`${endpoint} answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, which no Stream API answer is: not read further`, {
+        context: { endpoint },
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseSuccess<T>(text: string, schema: z.ZodType<T>, context: ErrorContext, status: number): T {
@@ -158,7 +201,7 @@ function parseSuccess<T>(text: string, schema: z.ZodType<T>, context: ErrorConte
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new SystemError(`${context.endpoint} answered with an unexpected body: ${parsed.error.message}`, {
+    throw new SystemError(`${context.endpoint} answered with an unexpected body: ${describeIssues(parsed.error).join('; ')}`, {
       cause: parsed.error,
       context: { ...context, status },
     });

@@ -22,6 +22,8 @@ export interface ChannelFilter {
   cids?: string[];
   /** More conditions, ANDed to the above (e.g. an `$or` on activity). Unknown cids are then not reported. */
   where?: Record<string, unknown>;
+  /** Past this many channels in one listing it fails (default MAX_LISTED_CHANNELS). */
+  maxListed?: number;
   /** Called once, after the listing, with the cids Stream does not know (also logged as a WARN). */
   onMissing?: (cids: string[]) => void;
 }
@@ -56,6 +58,11 @@ export const queryChannelsResponseSchema = z.looseObject({
 
 export const CHANNELS_PAGE_SIZE = 30;
 const MAX_OFFSET = 1000;
+/**
+ * More channels than one listing may return: far past the apps Stream serves (10⁷ channels), and a
+ * bound on a query channels that would page forever.
+ */
+export const MAX_LISTED_CHANNELS = 10_000_000;
 const SORT: QueryChannelsBody['sort'] = [
   { field: 'created_at', direction: 1 },
   { field: 'cid', direction: 1 },
@@ -65,11 +72,17 @@ const SORT: QueryChannelsBody['sort'] = [
  * Keyset paging, because Stream caps offset at 1000: each page asks for created_at ≥ the last one seen and
  * skips, by offset, the channels already returned at exactly that timestamp (a prefix in cid order).
  */
-async function* keysetPages(query: QueryChannelsPage, base: Record<string, unknown>, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+async function* keysetPages(query: QueryChannelsPage, base: Record<string, unknown>, maxListed: number, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
   let lastCreatedAt: string | undefined;
   let seenAtLast = new Set<string>();
+  let listed = 0;
   for (;;) {
     const offset = seenAtLast.size;
+    if (listed >= maxListed) {
+      throw new SystemError(`QueryChannels listed ${listed} channels and still has more, past the ${maxListed} any app holds: stopped, this listing does not end`, {
+        context: { endpoint: 'QueryChannels', listed },
+      });
+    }
     if (offset > MAX_OFFSET) {
       throw new SystemError(`More than ${MAX_OFFSET} channels share created_at ${lastCreatedAt}: Stream cannot page past them`, {
         context: { endpoint: 'QueryChannels' },
@@ -89,6 +102,7 @@ async function* keysetPages(query: QueryChannelsPage, base: Record<string, unkno
       }
       seenAtLast.add(channel.cid);
       fresh += 1;
+      listed += 1;
       yield channel;
     }
     if (page.length < CHANNELS_PAGE_SIZE) return;
@@ -108,12 +122,12 @@ export async function* listChannels(query: QueryChannelsPage, filter: ChannelFil
   const where = filter.where ?? {};
   if (filter.cids === undefined || filter.cids.length === 0) {
     const base = filter.types !== undefined && filter.types.length > 0 ? { type: { $in: filter.types } } : {};
-    yield* keysetPages(query, { ...where, ...base }, signal);
+    yield* keysetPages(query, { ...where, ...base }, filter.maxListed ?? MAX_LISTED_CHANNELS, signal);
     return;
   }
   const missing = new Set(filter.cids);
   for (const cids of chunk([...missing], CHANNELS_PAGE_SIZE)) {
-    for await (const channel of keysetPages(query, { ...where, cid: { $in: cids } }, signal)) {
+    for await (const channel of keysetPages(query, { ...where, cid: { $in: cids } }, filter.maxListed ?? MAX_LISTED_CHANNELS, signal)) {
       if (!missing.delete(channel.cid)) continue;
       yield channel;
     }

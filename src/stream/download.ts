@@ -7,16 +7,27 @@ import type { Log } from './api-transport.js';
 import { bodySnippet, describeError } from './error-text.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs } from './retry-policy.js';
+import { decide } from './retry-decision.js';
 import { sleep } from './sleep.js';
+import { isAllowedUrl } from '../utils/url.js';
 
 export interface DownloadLimits {
-  /** Attempts in a row that bring no new byte before the download fails. Default 5. */
+  /** Attempts in a row that bring no new byte (or crawl) before the download fails. Default 5. */
   maxAttemptsWithoutProgress: number;
   /** Fresh URLs fetched (GET /tasks/{id}) after the download host refused one. Default 3. */
   maxUrlRefreshes: number;
+  /** An attempt bringing fewer bytes than this per second, over a whole window, is dropped and resumed. Default 1 KiB/s. */
+  minBytesPerSecond: number;
+  /** The window of that rate. Default 60 s. */
+  rateWindowMs: number;
 }
 
-export const defaultDownloadLimits: Readonly<DownloadLimits> = Object.freeze({ maxAttemptsWithoutProgress: 5, maxUrlRefreshes: 3 });
+export const defaultDownloadLimits: Readonly<DownloadLimits> = Object.freeze({
+  maxAttemptsWithoutProgress: 5,
+  maxUrlRefreshes: 3,
+  minBytesPerSecond: 1024,
+  rateWindowMs: 60_000,
+});
 
 export interface DownloadRequest {
   taskId: string;
@@ -81,12 +92,15 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
 
   for (;;) {
     const before = offset;
+    const attempt = new AbortController();
+    const crawl = crawlWatch(limits, () => offset, attempt);
     let fault: string;
     let cause: unknown;
+    checkDownloadUrl(url, taskId);
     try {
       const headers: Record<string, string> = { 'accept-encoding': 'identity' };
       if (offset > 0) headers.range = `bytes=${offset}-`;
-      const { statusCode, headers: responseHeaders, body } = await request(url, { dispatcher, method: 'GET', headers, signal });
+      const { statusCode, headers: responseHeaders, body } = await request(url, { dispatcher, method: 'GET', headers, signal: AbortSignal.any([signal, attempt.signal]) });
       const host = new URL(url).host;
       if (REFRESH_STATUSES.has(statusCode)) {
         const said = bodySnippet(await body.text());
@@ -108,15 +122,18 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
         });
       }
       if (statusCode !== 200 && statusCode !== 206) {
-        const said = bodySnippet(await body.text());
-        if (!policy.statusCodes.includes(statusCode)) {
-          throw new SystemError(`The download host ${host} answered HTTP ${statusCode} for the export of task ${taskId}: ${said}`, {
+        const said = bodySnippet(await body.text()) || 'an empty body';
+        const location = headerText(responseHeaders.location);
+        const redirect = location === '' ? '' : ` to ${hostOf(location, url)} (redirects are not followed)`;
+        if (decide({ kind: 'answer', status: statusCode }).action === 'fail') {
+          throw new SystemError(`The download host ${host} answered HTTP ${statusCode}${redirect} for the export of task ${taskId}: ${said}`, {
             context: { taskId, endpoint: 'download', status: statusCode, host },
           });
         }
         fault = `HTTP ${statusCode}`;
       } else {
         let { skip, end } = bodyRange(statusCode, responseHeaders, offset, taskId);
+        const framed = end !== undefined || /chunked/i.test(headerText(responseHeaders['transfer-encoding']));
         for await (const chunk of body as AsyncIterable<Buffer>) {
           if (chunk.length <= skip) {
             skip -= chunk.length;
@@ -127,18 +144,31 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
           offset += piece.length;
           yield piece;
         }
-        if (end === undefined || offset >= end) return;
+        if (end !== undefined && offset >= end) return;
         // A range answer may be shorter than asked: its end is no fault, the rest is just another request.
-        if (statusCode === 206 && offset > before) continue;
-        fault = `the body ended at byte ${offset} of ${end}`;
+        if (end !== undefined && statusCode === 206 && offset > before) continue;
+        // Without a length or chunked framing the end of a body cannot be told from a cut: ask for
+        // what follows; only the host saying there is nothing more (416) ends it.
+        fault = framed ? `the body ended at byte ${offset} of ${end}` : `the body ended at byte ${offset} without a length to check it against`;
+        if (!framed) {
+          stalled += offset > before ? 0 : 1;
+          if (stalled >= limits.maxAttemptsWithoutProgress) {
+            throw new TransientError(`The download of task ${taskId} ends at byte ${offset} with no length to check it against, ${stalled} times: its end cannot be verified`, {
+              context: { taskId, endpoint: 'download', offset },
+            });
+          }
+          continue;
+        }
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof ConnectorError) throw error;
-      fault = describeError(error);
+      fault = crawl.tripped ? crawl.reason : describeError(error);
       cause = error;
+    } finally {
+      crawl.stop();
     }
-    stalled = offset > before ? 0 : stalled + 1;
+    stalled = offset > before && !crawl.tripped ? 0 : stalled + 1;
     if (stalled >= limits.maxAttemptsWithoutProgress) {
       throw new TransientError(`The download of task ${taskId} made no progress ${stalled} times in a row at byte ${offset}: ${fault}`, {
         cause,
@@ -149,6 +179,56 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
     log?.('WARN', `Download of task ${taskId} interrupted at byte ${offset} (${fault}); resuming in ${(waitMs / 1000).toFixed(1)} s`);
     await sleep(waitMs, signal);
   }
+}
+
+/**
+ * Drops an attempt that brings fewer than minBytesPerSecond over a whole window: a body that
+ * trickles never trips the socket's idle timeout.
+ */
+function crawlWatch(limits: DownloadLimits, offset: () => number, attempt: AbortController): { tripped: boolean; reason: string; stop: () => void } {
+  const minBytes = (limits.minBytesPerSecond * limits.rateWindowMs) / 1000;
+  let last = offset();
+  const watch = {
+    tripped: false,
+    reason: `slower than ${limits.minBytesPerSecond} bytes/s for ${limits.rateWindowMs / 1000} s`,
+    stop: () => clearInterval(timer),
+  };
+  const timer = setInterval(() => {
+    const now = offset();
+    if (now - last < minBytes) {
+      watch.tripped = true;
+      attempt.abort(new Error(watch.reason));
+    }
+    last = now;
+  }, limits.rateWindowMs);
+  timer.unref();
+  return watch;
+}
+
+function hostOf(location: string, base: string): string {
+  try {
+    return new URL(location, base).host || 'an unnamed host';
+  } catch {
+    return 'an invalid location';
+  }
+}
+
+/**
+ * The rule base_url follows applies to downloads: https, or plain http on a loopback host. Anything
+ * else (another scheme, a relative URL) fails at once; no retry can make it right.
+ */
+function checkDownloadUrl(text: string, taskId: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url !== undefined && isAllowedUrl(url)) return;
+  const shown = url === undefined ? 'not an absolute URL' : `${url.protocol}//${url.host}`;
+  throw new SystemError(`The download URL of task ${taskId} is not https (plain http only on loopback): ${shown}`, {
+    context: { taskId, endpoint: 'download' },
+  });
 }
 
 async function readHead(source: AsyncIterator<Buffer>, size: number): Promise<Buffer> {

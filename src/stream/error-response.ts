@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConnectorError, ErrorContext } from '../errors.js';
 import { BatchTooLargeError, ChannelNotFoundError, ConfigError, SystemError, TransientError } from '../errors.js';
 import { bodySnippet } from './error-text.js';
+import { decide } from './retry-decision.js';
 
 const errorBodySchema = z.looseObject({
   code: z.number().optional(),
@@ -22,9 +23,7 @@ export function parseErrorBody(text: string): StreamErrorBody | undefined {
   }
 }
 
-const AUTH_CODES = new Set([2, 5, 17, 40, 41, 42, 43]);
 const TOKEN_CODES = new Set([40, 41, 42, 43]);
-const TRANSIENT_CODES = new Set([9, 23]);
 // Stream's wording is not documented; both orders of "channels … at most/too many/maximum" are taken.
 const TOO_MANY_CHANNELS = /channels?\b.*\b(at most|too many|maximum|max|limit|exceed)|\b(at most|too many|maximum|max|limit|exceed)\w*\b.*\bchannels?/i;
 
@@ -58,11 +57,6 @@ function missingChannels(message: string, cids: string[] | undefined): string {
   return cids?.join(', ') ?? 'of this request';
 }
 
-/** Whether a failed response is worth retrying at all (the policy still decides whether it will be). */
-export function isTransientResponse(status: number, body: StreamErrorBody | undefined): boolean {
-  return status === 408 || status === 429 || status >= 500 || (body?.code !== undefined && TRANSIENT_CODES.has(body.code));
-}
-
 /** The connector error for a non-2xx answer of the Stream API. */
 export function errorFromResponse({ endpoint, status, bodyText, context }: FailedResponse): ConnectorError {
   const body = parseErrorBody(bodyText);
@@ -73,18 +67,18 @@ export function errorFromResponse({ endpoint, status, bodyText, context }: Faile
     cause: body ?? (bodyText === '' ? undefined : bodySnippet(bodyText)),
   };
   const where = `${endpoint} (HTTP ${status}${code === undefined ? '' : `, code ${code}`})`;
-  if (status === 401 || status === 403 || (code !== undefined && AUTH_CODES.has(code))) {
-    return new ConfigError(`Stream rejected the credentials on ${where}: ${credentialToCheck(code, status)}. Stream said ${said}`, options);
+  switch (decide({ kind: 'answer', status, code, message: body?.message }).rule) {
+    case 'credentials':
+      return new ConfigError(`Stream rejected the credentials on ${where}: ${credentialToCheck(code, status)}. Stream said ${said}`, options);
+    case 'rate-limited':
+    case 'server-error':
+      return new TransientError(`Stream could not answer ${where} for now. Stream said ${said}`, options);
+    case 'channel-not-found':
+      return new ChannelNotFoundError(`Stream cannot find channel ${missingChannels(body?.message ?? '', context?.cids)}: check channel_ids. Stream said ${said}`, options);
+    default:
+      if (status === 400 && body?.message !== undefined && TOO_MANY_CHANNELS.test(body.message)) {
+        return new BatchTooLargeError(`Stream refused ${where} for its number of channels. Stream said ${said}`, options);
+      }
+      return new SystemError(`Stream refused ${where}. Stream said ${said}`, options);
   }
-  if (isTransientResponse(status, body)) {
-    return new TransientError(`Stream could not answer ${where} for now. Stream said ${said}`, options);
-  }
-  if (body?.message !== undefined && /can't find channel/i.test(body.message)) {
-    const channels = missingChannels(body.message, context?.cids);
-    return new ChannelNotFoundError(`Stream cannot find channel ${channels}: check channel_ids. Stream said ${said}`, options);
-  }
-  if (status === 400 && body?.message !== undefined && TOO_MANY_CHANNELS.test(body.message)) {
-    return new BatchTooLargeError(`Stream refused ${where} for its number of channels. Stream said ${said}`, options);
-  }
-  return new SystemError(`Stream refused ${where}. Stream said ${said}`, options);
 }

@@ -1,11 +1,12 @@
-/** How the client retries API requests. Plain data, so a caller can override any part of it. */
+/**
+ * The budgets of retrying: what to retry is decided by RETRY_TABLE (retry-decision.ts), how often and
+ * how long by this. Plain data, so a caller can override any part of it.
+ */
 export interface RetryPolicy {
-  /** Retries after the first attempt. */
+  /** Retries after the first attempt, for outcomes the table retries (rate-limit waits do not count). */
   limit: number;
   /** Methods that may be retried. */
   methods: readonly string[];
-  /** HTTP statuses that may be retried; network errors always may (for the methods above). */
-  statusCodes: readonly number[];
   /** The first backoff delay; it doubles on every retry... */
   baseDelayMs: number;
   /** ...up to this. */
@@ -14,6 +15,8 @@ export interface RetryPolicy {
   jitter: number;
   /** The longest wait for a rate limit to reset; Stream's windows are one minute long. */
   maxRateLimitWaitMs: number;
+  /** All rate-limit waits of one request together: past this the request fails (transient). */
+  rateLimitBudgetMs: number;
 }
 
 /*
@@ -28,11 +31,11 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
   limit: 5,
   methods: ['GET', 'POST'],
-  statusCodes: [408, 429, 500, 502, 503, 504],
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   jitter: 0.5,
   maxRateLimitWaitMs: 90_000,
+  rateLimitBudgetMs: 15 * 60_000,
 });
 
 /** The wait before retry number `retry` (1-based): exponential, capped, with the policy's jitter taken off. */

@@ -47,18 +47,22 @@ export async function pollTask(
   let interval = Math.min(options.pollIntervalMs, maxInterval);
   let last: Task | undefined;
 
+  const timedOut = () =>
+    new TransientError(
+      `Export task ${taskId}${describeContext(context)} did not finish within ${(options.timeoutMs / 60_000).toFixed(1)} min (last status: ${last?.status ?? 'none'})`,
+      { context: { ...errorContext, taskStatus: last?.status } },
+    );
+
   for (;;) {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      const minutes = (options.timeoutMs / 60_000).toFixed(1);
-      throw new TransientError(
-        `Export task ${taskId}${describeContext(context)} did not finish within ${minutes} min (last status: ${last?.status ?? 'none'})`,
-        { context: { ...errorContext, taskStatus: last?.status } },
-      );
-    }
+    if (remaining <= 0) throw timedOut();
     await sleep(Math.min(interval, remaining), signal);
     interval = Math.min(interval * BACKOFF_FACTOR, maxInterval);
-    const task = await getTask(signal);
+    // The timeout bounds the task's whole life, polls included: a poll that trickles is cut at the deadline.
+    const pollDeadline = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+    const task = await getTask(signal === undefined ? pollDeadline : AbortSignal.any([signal, pollDeadline])).catch((error: unknown) => {
+      throw pollDeadline.aborted && !signal?.aborted ? timedOut() : error;
+    });
     last = task;
     options.onPoll?.(task);
 

@@ -6,25 +6,33 @@ import type { ChannelSummary } from '../stream/channels.js';
 import type { SyncClient } from './export-job.js';
 
 /**
- * Runs the listing plan's queries: each selected channel once. Configured channels Stream does not
- * know fail the sync (check channel_ids); lagging ones it no longer knows are dropped with a WARN.
+ * Runs the listing plan's queries: each selected channel once, as it comes (nothing is held but the
+ * cids already seen when several queries may list the same channel). Configured channels Stream
+ * does not know fail the sync (check channel_ids); lagging ones it no longer knows are dropped with
+ * a WARN.
  */
-export async function listChannels(
+export async function* listChannels(
   client: SyncClient,
   listing: ListingPlan,
   selection: Selection,
   warn: (message: string) => unknown,
   signal: AbortSignal,
-): Promise<ChannelSummary[]> {
-  const found = new Map<string, ChannelSummary>();
+): AsyncGenerator<ChannelSummary> {
+  const seen = listing.queries.length > 1 ? new Set<string>() : undefined;
+  const fresh = (cid: string) => {
+    if (seen === undefined) return true;
+    if (seen.has(cid)) return false;
+    seen.add(cid);
+    return true;
+  };
   for (const query of listing.queries) {
     if (query.direct) {
-      for (const cid of query.filter.cids ?? []) if (!found.has(cid)) found.set(cid, { cid, ...parseCid(cid), created_at: '' });
+      for (const cid of query.filter.cids ?? []) if (fresh(cid)) yield { cid, ...parseCid(cid), created_at: '' };
       continue;
     }
     let missing: string[] = [];
     for await (const channel of client.listChannels({ ...query.filter, onMissing: (cids) => (missing = cids) }, signal)) {
-      if (covers(selection, channel.cid)) found.set(channel.cid, channel);
+      if (covers(selection, channel.cid) && fresh(channel.cid)) yield channel;
     }
     if (missing.length === 0) continue;
     if (query.expected === 'configured') {
@@ -32,5 +40,4 @@ export async function listChannels(
     }
     await warn(`Lagging channel(s) Stream no longer lists, dropped: ${missing.join(', ')}`);
   }
-  return [...found.values()];
 }

@@ -15,7 +15,7 @@ import type { Selection } from '../plan/selection.js';
 import { selectionOf } from '../plan/selection.js';
 import type { StoredState } from '../plan/stored-state.js';
 import { legacySweptAt, migrateLegacy, readStoredState, writeStoredState } from '../plan/stored-state.js';
-import type { CompletedTask } from '../stream/client.js';
+import type { ChannelSummary, CompletedTask } from '../stream/client.js';
 import { toRecords, type StreamName } from '../streams/index.js';
 import { Admission } from './admission.js';
 import { Checkpoints } from './checkpoints.js';
@@ -67,12 +67,16 @@ export async function runSync(input: SyncInput): Promise<void> {
     for (const name of names) await writer.streamStatus(name, 'STARTED');
     const legacy = [...stored.values()].some((state) => state.kind === 'legacy');
     const listing = legacy ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0') : planListing([...coverages.values()], selection, clock, config.include_soft_deleted_channels);
-    const listed = await listChannels(client, listing, selection, (message) => writer.log('WARN', message), signal);
+    let listed: AsyncIterable<ChannelSummary> | ChannelSummary[] = listChannels(client, listing, selection, (message) => writer.log('WARN', message), signal);
     if (legacy) {
-      coverages = coveragesOf(migrated(stored, listed.map((channel) => channel.cid), selection), clock);
+      // Once, after an upgrade: the old state is read against every selected channel.
+      const all: ChannelSummary[] = [];
+      for await (const channel of listed) all.push(channel);
+      coverages = coveragesOf(migrated(stored, all.map((channel) => channel.cid), selection), clock);
       admission = new Admission(coverages, config.lookback_window_hours);
+      listed = all;
     }
-    const plan = planChannels(listed, [...coverages.values()], clock);
+    const plan = await planChannels(listed, [...coverages.values()], clock);
     progress = new ChannelProgress(plan.channels.map((channel) => channel.cid));
     const jobs = planJobs(plan.channels, config);
 

@@ -99,10 +99,10 @@ describe('planning', () => {
     expect(listing.queries.slice(1)).toEqual([{ filter: { types: ['b'] } }, { filter: { cids: ['a:7'] }, direct: false, expected: 'configured' }]);
   });
 
-  it('plans the needed channels in cid order, each window at the earliest need of the message streams', () => {
+  it('plans the needed channels in cid order, each window at the earliest need of the message streams', async () => {
     const messages = new Coverage('messages', windowState({ lagging: { 'b:1': OLD } }), clock);
     const reactions = new Coverage('reactions', windowState(), clock);
-    const plan = planChannels(
+    const plan = await planChannels(
       [channel('c:1', { last_message_at: NOW, message_count: 4 }), channel('b:1', { message_count: 10 }), channel('a:1')],
       [messages, reactions],
       clock,
@@ -115,10 +115,10 @@ describe('planning', () => {
     expect(plan.messageEstimate).toBe(14);
   });
 
-  it('gives a channel only the channels stream needs an empty window', () => {
+  it('gives a channel only the channels stream needs an empty window', async () => {
     const channels = new Coverage('channels', { covered: OLD, activeSince: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const messages = new Coverage('messages', windowState(), clock);
-    expect(planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock).channels).toEqual([{ cid: 'a:1', since: NOW, catchUp: false }]);
+    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([{ cid: 'a:1', since: NOW, catchUp: false }]);
   });
 });
 

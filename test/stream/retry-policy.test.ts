@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { errorFromResponse } from '../../src/stream/error-response.js';
+import { decide } from '../../src/stream/retry-decision.js';
 import { backoffDelayMs, defaultRetryPolicy, rateLimitDelayMs } from '../../src/stream/retry-policy.js';
 
 const policy = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1_000, jitter: 0.5, maxRateLimitWaitMs: 60_000 };
@@ -40,8 +42,39 @@ describe('defaultRetryPolicy', () => {
     expect(defaultRetryPolicy.methods).toContain('POST');
   });
 
-  it('retries 408, 429 and 5xx but no other 4xx', () => {
-    expect(defaultRetryPolicy.statusCodes).toEqual(expect.arrayContaining([408, 429, 500, 502, 503, 504]));
-    expect(defaultRetryPolicy.statusCodes.filter((status) => status < 500 && status !== 408 && status !== 429)).toEqual([]);
+  it('gives rate-limit waits a budget of time of their own', () => {
+    expect(defaultRetryPolicy.rateLimitBudgetMs).toBeGreaterThan(defaultRetryPolicy.maxRateLimitWaitMs);
+  });
+});
+
+describe('the retry table', () => {
+  const answer = (status: number, code?: number, message?: string) => decide({ kind: 'answer', status, code, message });
+
+  it('retries no answer, 408 and 5xx, with a transient failure type once the budget is spent', () => {
+    for (const decision of [decide({ kind: 'no-answer' }), answer(408), answer(500), answer(502), answer(503), answer(504), answer(400, 23)]) {
+      expect(decision).toMatchObject({ action: 'retry', failureType: 'transient_error' });
+    }
+  });
+
+  it('waits out rate limits (429, code 9) without using up retries', () => {
+    expect(answer(429)).toMatchObject({ action: 'wait-for-quota', failureType: 'transient_error' });
+    expect(answer(400, 9)).toMatchObject({ action: 'wait-for-quota' });
+  });
+
+  it('never retries what no retry can fix, and says whose it is', () => {
+    expect(answer(401)).toMatchObject({ action: 'fail', failureType: 'config_error', rule: 'credentials' });
+    expect(answer(400, 43)).toMatchObject({ action: 'fail', failureType: 'config_error' });
+    expect(answer(501)).toMatchObject({ action: 'fail', failureType: 'system_error' });
+    expect(answer(505)).toMatchObject({ action: 'fail', failureType: 'system_error' });
+    expect(answer(400, 4, "Can't find channel with cid x")).toMatchObject({ action: 'fail', failureType: 'config_error', rule: 'channel-not-found' });
+    expect(answer(400, 4, 'bad request')).toMatchObject({ action: 'fail', failureType: 'system_error' });
+    expect(answer(302)).toMatchObject({ action: 'fail', failureType: 'system_error' });
+  });
+
+  it('classifies every error the client builds as the table says', () => {
+    for (const [status, code, type] of [[503, undefined, 'transient_error'], [501, undefined, 'system_error'], [400, 9, 'transient_error'], [403, undefined, 'config_error']] as const) {
+      const bodyText = code === undefined ? '' : JSON.stringify({ code, message: 'x' });
+      expect(errorFromResponse({ endpoint: 'GetTask', status, bodyText }).failureType, `${status}`).toBe(type);
+    }
   });
 });
