@@ -56,7 +56,10 @@ export async function runSync(input: SyncInput): Promise<void> {
   let coverages = coveragesOf(stored, clock);
   let progress = new ChannelProgress([]);
   let admission = new Admission(coverages, config.lookback_window_hours);
+  let legacyPending = [...stored.values()].some((state) => state.kind === 'legacy');
   const checkpoints = new Checkpoints(writer, names, (name) => {
+    // Until a 0.1.0 state is migrated (after the listing), a checkpoint hands it back as it came.
+    if (legacyPending && stored.get(name)?.kind === 'legacy') return input.state.get(name) ?? {};
     const coverage = coverages.get(name) as Coverage;
     return writeStoredState(name, nextState(coverage, progress.outcome(admission.newestOf(name)), clock, selection));
   });
@@ -65,7 +68,7 @@ export async function runSync(input: SyncInput): Promise<void> {
 
   try {
     for (const name of names) await writer.streamStatus(name, 'STARTED');
-    const legacy = [...stored.values()].some((state) => state.kind === 'legacy');
+    const legacy = legacyPending;
     const listing = legacy ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0') : planListing([...coverages.values()], selection, clock, config.include_soft_deleted_channels);
     let listed: AsyncIterable<ChannelSummary> | ChannelSummary[] = listChannels(client, listing, selection, (message) => writer.log('WARN', message), signal);
     if (legacy) {
@@ -74,6 +77,7 @@ export async function runSync(input: SyncInput): Promise<void> {
       for await (const channel of listed) all.push(channel);
       coverages = coveragesOf(migrated(stored, all.map((channel) => channel.cid), selection), clock);
       admission = new Admission(coverages, config.lookback_window_hours);
+      legacyPending = false;
       listed = all;
     }
     const plan = await planChannels(listed, [...coverages.values()], clock);

@@ -17,11 +17,13 @@ class FakeStream implements SyncClient {
   readonly filters: ChannelFilter[] = [];
   failing = new Set<string>();
   maxChannels = 100;
+  listingFails = false;
 
   constructor(readonly channels: ChannelSummary[]) {}
 
   async *listChannels(filter: ChannelFilter): AsyncGenerator<ChannelSummary> {
     this.filters.push(filter);
+    if (this.listingFails) throw new TransientError('query channels is down');
     for (const channel of this.channels) if (filter.cids === undefined || filter.cids.includes(channel.cid)) yield channel;
   }
 
@@ -107,6 +109,15 @@ describe('runSync, with a fake Stream', () => {
     expect(result.error).toBeUndefined();
     expect(client.exports.map((batch) => batch.length)).toEqual([2, 2, 2]);
     expect(result.warnings.filter((line) => line.includes('refused'))).toHaveLength(1);
+  });
+
+  it('a 0.1.0 state is handed back as it came when the sync fails before it could be migrated', async () => {
+    const legacy = { updated_at: OLD, cursors: { 't:c1': OLD } };
+    const client = new FakeStream([channel(1)]);
+    client.listingFails = true;
+    const result = await sync(client, { state: new Map([['messages', legacy]]) });
+    expect(result.error).toBeInstanceOf(TransientError);
+    expect(result.last).toEqual(legacy);
   });
 
   it('a config error stops the sync and keeps the states of the batches written', async () => {
