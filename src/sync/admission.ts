@@ -1,4 +1,4 @@
-import { hoursBefore, isAfter, isTimestamp, latest, earliest } from '../export/timestamps.js';
+import { earliest, hoursBefore, instantKey, isAfter, isTimestamp } from '../export/timestamps.js';
 import type { Coverage } from '../plan/coverage.js';
 import type { StreamName } from '../streams/index.js';
 
@@ -16,7 +16,8 @@ export interface AdmitOptions {
  * a coverage (not selected) takes everything, so the users embedded in its records are judged.
  */
 export class Admission {
-  private readonly newest = new Map<StreamName, string>();
+  /** Per stream, the newest updated_at admitted and its instant key (computed once, not at every record). */
+  private readonly newest = new Map<StreamName, { at: string; key: string }>();
   private readonly usersSeen = new Set<unknown>();
 
   constructor(
@@ -30,13 +31,15 @@ export class Admission {
       if (this.usersSeen.has(data.id)) return false;
       this.usersSeen.add(data.id);
     }
-    if (isTimestamp(data.updated_at)) this.newest.set(stream, latest(this.newest.get(stream), data.updated_at) ?? data.updated_at);
+    const at = data.updated_at;
+    const key = typeof at === 'string' ? instantKey(at) : undefined;
+    if (typeof at === 'string' && key !== undefined && key > (this.newest.get(stream)?.key ?? '')) this.newest.set(stream, { at, key });
     return true;
   }
 
   /** The newest updated_at written for the stream. */
   newestOf(stream: StreamName): string | undefined {
-    return this.newest.get(stream);
+    return this.newest.get(stream)?.at;
   }
 
   private isNew(stream: StreamName, data: Record<string, unknown>, options: AdmitOptions): boolean {
