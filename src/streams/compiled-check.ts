@@ -90,13 +90,19 @@ function objectCheck(def: Definition): Check {
   const catchall = def.catchall && (def.catchall as unknown as { _zod: { def: Definition } })._zod.def.type;
   // Only loose objects: a stripping or strict object would make the output differ from the input.
   if (catchall !== 'unknown') throw unsupported(def);
-  const entries = Object.entries(def.shape ?? {});
-  const keys = entries.map(([key]) => key);
-  const checks = entries.map(([, field]) => compileCheck(field));
+  const fields = new Map(Object.entries(def.shape ?? {}).map(([key, field]): [string, Check] => [key, compileCheck(field)]));
+  // An absent key is read as undefined: only the fields that refuse it must be looked up when absent.
+  const required = [...fields].filter(([, check]) => !check(undefined));
+  // Objects are walked by their own keys: looking up the many absent optional fields one by one
+  // would cost a trip down the prototype chain each.
   return (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const object = value as Record<string, unknown>;
-    for (let i = 0; i < keys.length; i += 1) if (!(checks[i] as Check)(object[keys[i] as string])) return false;
+    for (const key in object) {
+      const check = fields.get(key);
+      if (check !== undefined && !check(object[key])) return false;
+    }
+    for (const [key, check] of required) if (!check(object[key])) return false;
     return true;
   };
 }
