@@ -28,7 +28,7 @@ export class LineSplitter {
     let start = 0;
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
       const tail = chunk.subarray(start, at);
-      lines.push(this.pendingBytes > 0 ? this.take(tail) : this.checked(tail));
+      lines.push(this.pendingBytes > 0 ? this.take(tail, true) : this.checked(tail, true));
       start = at + 1;
     }
     if (start < chunk.length) {
@@ -43,21 +43,21 @@ export class LineSplitter {
 
   /** The last line, when the input does not end with a line break. */
   end(): Buffer[] {
-    return this.pendingBytes > 0 ? [this.take(Buffer.alloc(0))] : [];
+    return this.pendingBytes > 0 ? [this.take(Buffer.alloc(0), false)] : [];
   }
 
-  private take(tail: Buffer): Buffer {
+  private take(tail: Buffer, atBreak: boolean): Buffer {
     this.pending.push(tail);
     const line = Buffer.concat(this.pending, this.pendingBytes + tail.length);
     this.pending = [];
     this.pendingBytes = 0;
-    return this.checked(line);
+    return this.checked(line, atBreak);
   }
 
-  /** The line without its `\r`, counted and checked against the cap. */
-  private checked(line: Buffer): Buffer {
+  /** The line, less the `\r` of its CRLF when it ended at a line break, counted and checked against the cap. */
+  private checked(line: Buffer, atBreak: boolean): Buffer {
     this.ended += 1;
-    const bytes = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.subarray(0, -1) : line;
+    const bytes = atBreak && line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.subarray(0, -1) : line;
     if (bytes.length > this.options.maxLineBytes) throw this.options.tooLong(this.ended);
     return bytes;
   }
