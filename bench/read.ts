@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startBenchEmulator } from './emulator-process-client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -114,16 +114,9 @@ const median = (numbers: number[]) => {
 };
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
-const emulatorArgs = ['--import', 'tsx', join(ROOT, 'bench', 'emulator-process.ts'), '--seed', '3', '--channels', String(channels),
-  '--messages-per-channel', String(messagesPerChannel), '--task-latency-ms', '100', ...(values.gzip ? ['--gzip'] : [])];
-const emulator = spawn(process.execPath, emulatorArgs, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-const answers = createInterface({ input: emulator.stdout! })[Symbol.asyncIterator]();
-const next = async () => JSON.parse((await answers.next()).value as string) as unknown;
-const ask = async (command: unknown) => {
-  emulator.stdin!.write(`${JSON.stringify(command)}\n`);
-  return next();
-};
-const { url, api_key, api_secret } = (await next()) as { url: string; api_key: string; api_secret: string };
+const emulator = await startBenchEmulator(['--seed', '3', '--channels', String(channels), '--messages-per-channel', String(messagesPerChannel),
+  '--task-latency-ms', '100', ...(values.gzip ? ['--gzip'] : [])]);
+const { url, api_key, api_secret, ask } = emulator;
 
 const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-bench-'));
 const streams = ['channels', 'members', 'messages', 'reactions', 'users'];
@@ -154,7 +147,7 @@ for (let round = 1; round <= rounds; round += 1) {
           `peak RSS ${baseline.peakRssMiB.toFixed(0)} MiB, exit ${baseline.exitCode}; ratio ${(rate(connector) / rate(baseline)).toFixed(2)}×`),
   );
 }
-emulator.kill('SIGTERM');
+emulator.stop();
 rmSync(work, { recursive: true, force: true });
 
 const connectorRate = median(results.map(({ connector }) => rate(connector)));
