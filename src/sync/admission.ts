@@ -54,10 +54,11 @@ export class Admission {
     if (stream === 'users') return options.embeddedInNew === true || options.catchUp === true || isAfterInstant(data.updated_at, this.usersFloor(coverage));
     const floor = this.floor(stream, coverage, String(data.cid));
     if (stream !== 'messages') return isAfterInstant(data.updated_at, floor);
+    if (floor === undefined) return true;
     // At or after the floor: whether Stream's window bounds are inclusive is unknown, so keep the edge (a duplicate at worst).
     // A created_at that is not a timestamp goes out, as does any message when the floor is not one.
     const created = typeof data.created_at === 'string' ? instantKey(data.created_at) : undefined;
-    return floor === undefined || created === undefined || (floor.key !== undefined && floor.key <= created);
+    return created === undefined || (floor.key !== undefined && floor.key <= created);
   }
 
   private floor(stream: StreamName, coverage: Coverage, cid: string): Instant | undefined {
