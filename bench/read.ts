@@ -1,7 +1,8 @@
 // `npm run bench -- [--messages N] [--channels N] [--rounds N] [--format v2|v1] [--gzip]`: full reads of every
 // stream against the emulator (in its own process), each followed by the plain pipeline of bench/baseline.ts
 // over the very export files that read downloaded; both write into the same counting sink (this process).
-// Prints, per round and as medians, records/s of both from their first record on, their ratio, and peak RSS.
+// Prints, per round and as medians, records/s of both from their first record on and their ratio, the same per
+// CPU-second of each process (steadier when other work shares the cores), and peak RSS.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '100000' },
     channels: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     format: { type: 'string', default: 'v2' },
     gzip: { type: 'boolean', default: false },
   },
@@ -36,14 +37,22 @@ interface Run {
   seconds: number;
   /** From its first RECORD line to its end: the download, parse and write, not the export tasks. */
   streamingSeconds: number;
+  /** CPU time (user + system) it used over the same span. */
+  streamingCpuSeconds: number;
   peakRssMiB: number;
 }
 
-/** VmHWM: the highest resident set size the process has had, in MiB (Linux). */
-function peakRssMiB(pid: number): number | undefined {
+/** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** What /proc says of a running process (Linux): its highest resident set size (VmHWM) and the CPU time it used. */
+function processStats(pid: number): { peakRssMiB: number; cpuSeconds: number } | undefined {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
+    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    // The fields after the command name (which may hold spaces) start with the 3rd; utime and stime are the 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { peakRssMiB: peak ? Number(peak[1]) / 1024 : 0, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
@@ -56,6 +65,9 @@ function peakRssMiB(pid: number): number | undefined {
 class CountingSink {
   readonly counts: Record<string, number> = {};
   firstRecordAt: bigint | undefined;
+
+  constructor(private readonly onFirstRecord: () => void) {}
+
   /** The start of the current line, up to HEAD_BYTES. */
   private head: Buffer = Buffer.alloc(0);
 
@@ -77,21 +89,37 @@ class CountingSink {
 
   private line(head: Buffer): void {
     if (head.length < RECORD_HEAD.length || !head.subarray(0, RECORD_HEAD.length).equals(RECORD_HEAD)) return;
-    this.firstRecordAt ??= process.hrtime.bigint();
+    if (this.firstRecordAt === undefined) {
+      this.firstRecordAt = process.hrtime.bigint();
+      this.onFirstRecord();
+    }
     const nameEnd = head.indexOf(34, RECORD_HEAD.length);
     const stream = head.toString('latin1', RECORD_HEAD.length, nameEnd === -1 ? head.length : nameEnd);
     this.counts[stream] = (this.counts[stream] ?? 0) + 1;
   }
 }
 
-/** Runs a command whose stdout goes into a fresh CountingSink, sampling its peak RSS. */
+/** Runs a command whose stdout goes into a fresh CountingSink, sampling its peak RSS and CPU time. */
 async function run(args: string[]): Promise<Run> {
   const begin = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid!) ?? 0)), 50);
-  const sink = new CountingSink();
+  let cpu = 0;
+  const sample = () => {
+    const stats = processStats(child.pid!);
+    if (stats === undefined) return;
+    peak = Math.max(peak, stats.peakRssMiB);
+    cpu = stats.cpuSeconds;
+  };
+  const sampler = setInterval(sample, 50);
+  let cpuAtFirstRecord = 0;
+  const sink = new CountingSink(() => {
+    sample();
+    cpuAtFirstRecord = cpu;
+  });
   for await (const chunk of child.stdout as Readable) sink.write(chunk as Buffer);
+  // Its stdout is closed: the process is at its very end, still there to be read.
+  sample();
   const exitCode = await new Promise<number | null>((resolve) => (child.exitCode === null ? child.on('close', resolve) : resolve(child.exitCode)));
   clearInterval(sampler);
   const end = process.hrtime.bigint();
@@ -102,11 +130,13 @@ async function run(args: string[]): Promise<Run> {
     counts: sink.counts,
     seconds: Number(end - begin) / 1e9,
     streamingSeconds: Number(end - (sink.firstRecordAt ?? begin)) / 1e9,
+    streamingCpuSeconds: cpu - cpuAtFirstRecord,
     peakRssMiB: peak,
   };
 }
 
 const rate = (run: Run) => run.records / run.streamingSeconds;
+const cpuRate = (run: Run) => run.records / run.streamingCpuSeconds;
 const median = (numbers: number[]) => {
   const sorted = [...numbers].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -140,23 +170,31 @@ for (let round = 1; round <= rounds; round += 1) {
   results.push({ connector, baseline });
   console.log(
     `round ${round}: connector ${thousands(connector.records)} records (${JSON.stringify(connector.counts)}) in ${connector.seconds.toFixed(1)} s, ` +
-      `${thousands(rate(connector))} records/s from the first record, peak RSS ${connector.peakRssMiB.toFixed(0)} MiB, exit ${connector.exitCode}` +
+      `${thousands(rate(connector))} records/s from the first record (${thousands(cpuRate(connector))} per CPU-second), ` +
+      `peak RSS ${connector.peakRssMiB.toFixed(0)} MiB, exit ${connector.exitCode}` +
       (baseline === undefined
         ? ''
-        : `; baseline ${thousands(baseline.records)} records over the same ${files.length} file(s), ${thousands(rate(baseline))} records/s, ` +
-          `peak RSS ${baseline.peakRssMiB.toFixed(0)} MiB, exit ${baseline.exitCode}; ratio ${(rate(connector) / rate(baseline)).toFixed(2)}×`),
+        : `; baseline ${thousands(baseline.records)} records over the same ${files.length} file(s), ${thousands(rate(baseline))} records/s ` +
+          `(${thousands(cpuRate(baseline))} per CPU-second), peak RSS ${baseline.peakRssMiB.toFixed(0)} MiB, exit ${baseline.exitCode}; ` +
+          `ratio ${(rate(connector) / rate(baseline)).toFixed(2)}× (per CPU-second ${(cpuRate(connector) / cpuRate(baseline)).toFixed(2)}×)`),
   );
 }
 emulator.stop();
 rmSync(work, { recursive: true, force: true });
 
 const connectorRate = median(results.map(({ connector }) => rate(connector)));
+const connectorCpuRate = median(results.map(({ connector }) => cpuRate(connector)));
 const peak = Math.max(...results.map(({ connector }) => connector.peakRssMiB));
 const compared = results.flatMap(({ connector, baseline }) => (baseline ? [{ connector, baseline }] : []));
 const summary =
   compared.length === 0
     ? ''
-    : `; baseline ${thousands(median(compared.map(({ baseline }) => rate(baseline))))} records/s; ` +
-      `ratio ${median(compared.map(({ connector, baseline }) => rate(connector) / rate(baseline))).toFixed(2)}× (median of the rounds' ratios)`;
-console.log(`median of ${rounds}: connector ${thousands(connectorRate)} records/s, peak RSS ${peak.toFixed(0)} MiB (highest)${summary}`);
+    : `; baseline ${thousands(median(compared.map(({ baseline }) => rate(baseline))))} records/s ` +
+      `(${thousands(median(compared.map(({ baseline }) => cpuRate(baseline))))} per CPU-second); ` +
+      `ratio ${median(compared.map(({ connector, baseline }) => rate(connector) / rate(baseline))).toFixed(2)}× ` +
+      `(per CPU-second ${median(compared.map(({ connector, baseline }) => cpuRate(connector) / cpuRate(baseline))).toFixed(2)}×; medians of the rounds' ratios)`;
+console.log(
+  `median of ${rounds}: connector ${thousands(connectorRate)} records/s (${thousands(connectorCpuRate)} per CPU-second), ` +
+    `peak RSS ${peak.toFixed(0)} MiB (highest)${summary}`,
+);
 process.exit(failed ? 1 : 0);
