@@ -10,23 +10,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startBenchEmulator } from './emulator-process-client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { channels: { type: 'string', default: '1000' }, active: { type: 'string', default: '10' } } });
 const channels = Number(values.channels);
 const active = Number(values.active);
 
-const emulator = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'emulator-process.ts'), '--channels', String(channels)], {
-  cwd: ROOT,
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
-const answers = createInterface({ input: emulator.stdout! })[Symbol.asyncIterator]();
-const next = async () => JSON.parse((await answers.next()).value as string) as unknown;
-const ask = async (command: unknown) => {
-  emulator.stdin!.write(`${JSON.stringify(command)}\n`);
-  return next();
-};
-const { url, api_key, api_secret } = (await next()) as { url: string; api_key: string; api_secret: string };
+const emulator = await startBenchEmulator(['--channels', String(channels)]);
+const { url, api_key, api_secret, ask } = emulator;
 
 const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-breadth-'));
 const streams = ['channels', 'members', 'messages', 'reactions', 'users'];
@@ -90,6 +82,6 @@ try {
   console.log('* its export pacing lifted for the benchmark; at the default 30 exports a minute it would take at least ' +
     `${Math.ceil(everyChannel.exports / 30)} min`);
 } finally {
-  emulator.kill('SIGTERM');
+  emulator.stop();
   rmSync(work, { recursive: true, force: true });
 }

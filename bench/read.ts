@@ -1,41 +1,152 @@
-// `npm run bench -- [--messages N] [--channels N] [--format v2|v1] [--gzip]`: one full read of every stream
-// against the emulator (in its own process), reporting records/s and the connector's peak RSS.
+// `npm run bench -- [--messages N] [--channels N] [--rounds N] [--format v2|v1] [--gzip]`: full reads of every
+// stream against the emulator (in its own process), each followed by the plain pipeline of bench/baseline.ts
+// over the very export files that read downloaded; both write into the same counting sink (this process).
+// Prints, per round and as medians, records/s of both from their first record on and their ratio, the same per
+// CPU-second of each process (steadier when other work shares the cores), and peak RSS.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startBenchEmulator } from './emulator-process-client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '100000' },
     channels: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '5' },
     format: { type: 'string', default: 'v2' },
     gzip: { type: 'boolean', default: false },
   },
 });
 const channels = Number(values.channels);
 const messagesPerChannel = Math.ceil(Number(values.messages) / channels);
+const rounds = Number(values.rounds);
+const RECORD_HEAD = Buffer.from('{"type":"RECORD","record":{"stream":"');
+/** Enough of a line to hold RECORD_HEAD and any stream name. */
+const HEAD_BYTES = RECORD_HEAD.length + 32;
 
-/** VmHWM: the highest resident set size the process has had, in MiB (Linux). */
-function peakRssMiB(pid: number): number | undefined {
+interface Run {
+  exitCode: number | null;
+  records: number;
+  counts: Record<string, number>;
+  /** From the process start to its end. */
+  seconds: number;
+  /** From its first RECORD line to its end: the download, parse and write, not the export tasks. */
+  streamingSeconds: number;
+  /** CPU time (user + system) it used over the same span. */
+  streamingCpuSeconds: number;
+  peakRssMiB: number;
+}
+
+/** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** What /proc says of a running process (Linux): its highest resident set size (VmHWM) and the CPU time it used. */
+function processStats(pid: number): { peakRssMiB: number; cpuSeconds: number } | undefined {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
+    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    // The fields after the command name (which may hold spaces) start with the 3rd; utime and stime are the 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { peakRssMiB: peak ? Number(peak[1]) / 1024 : 0, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
 }
 
-const emulatorArgs = ['--import', 'tsx', join(ROOT, 'emulator', 'cli.ts'), '--seed', '3', '--channels', String(channels),
-  '--messages-per-channel', String(messagesPerChannel), '--task-latency-ms', '100', ...(values.gzip ? ['--gzip'] : [])];
-const emulator = spawn(process.execPath, emulatorArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-const lines = createInterface({ input: emulator.stdout! });
-const [first] = await lines[Symbol.asyncIterator]().next().then((result) => [result.value as string]);
-const { url, api_key, api_secret } = JSON.parse(first!) as { url: string; api_key: string; api_secret: string };
+/**
+ * The sink both pipelines write into: counts RECORD lines per stream from the bytes, without
+ * decoding them, so that it costs the machine little and the same for both.
+ */
+class CountingSink {
+  readonly counts: Record<string, number> = {};
+  firstRecordAt: bigint | undefined;
+
+  constructor(private readonly onFirstRecord: () => void) {}
+
+  /** The start of the current line, up to HEAD_BYTES. */
+  private head: Buffer = Buffer.alloc(0);
+
+  write(chunk: Buffer): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const end = chunk.indexOf(10, start);
+      const stop = end === -1 ? chunk.length : end;
+      if (this.head.length < HEAD_BYTES) {
+        const piece = chunk.subarray(start, Math.min(stop, start + HEAD_BYTES - this.head.length));
+        this.head = this.head.length === 0 ? piece : Buffer.concat([this.head, piece]);
+      }
+      if (end === -1) return;
+      this.line(this.head);
+      this.head = Buffer.alloc(0);
+      start = end + 1;
+    }
+  }
+
+  private line(head: Buffer): void {
+    if (head.length < RECORD_HEAD.length || !head.subarray(0, RECORD_HEAD.length).equals(RECORD_HEAD)) return;
+    if (this.firstRecordAt === undefined) {
+      this.firstRecordAt = process.hrtime.bigint();
+      this.onFirstRecord();
+    }
+    const nameEnd = head.indexOf(34, RECORD_HEAD.length);
+    const stream = head.toString('latin1', RECORD_HEAD.length, nameEnd === -1 ? head.length : nameEnd);
+    this.counts[stream] = (this.counts[stream] ?? 0) + 1;
+  }
+}
+
+/** Runs a command whose stdout goes into a fresh CountingSink, sampling its peak RSS and CPU time. */
+async function run(args: string[]): Promise<Run> {
+  const begin = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let peak = 0;
+  let cpu = 0;
+  const sample = () => {
+    const stats = processStats(child.pid!);
+    if (stats === undefined) return;
+    peak = Math.max(peak, stats.peakRssMiB);
+    cpu = stats.cpuSeconds;
+  };
+  const sampler = setInterval(sample, 50);
+  let cpuAtFirstRecord = 0;
+  const sink = new CountingSink(() => {
+    sample();
+    cpuAtFirstRecord = cpu;
+  });
+  for await (const chunk of child.stdout as Readable) sink.write(chunk as Buffer);
+  // Its stdout is closed: the process is at its very end, still there to be read.
+  sample();
+  const exitCode = await new Promise<number | null>((resolve) => (child.exitCode === null ? child.on('close', resolve) : resolve(child.exitCode)));
+  clearInterval(sampler);
+  const end = process.hrtime.bigint();
+  const records = Object.values(sink.counts).reduce((a, b) => a + b, 0);
+  return {
+    exitCode,
+    records,
+    counts: sink.counts,
+    seconds: Number(end - begin) / 1e9,
+    streamingSeconds: Number(end - (sink.firstRecordAt ?? begin)) / 1e9,
+    streamingCpuSeconds: cpu - cpuAtFirstRecord,
+    peakRssMiB: peak,
+  };
+}
+
+const rate = (run: Run) => run.records / run.streamingSeconds;
+const cpuRate = (run: Run) => run.records / run.streamingCpuSeconds;
+const median = (numbers: number[]) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+
+const emulator = await startBenchEmulator(['--seed', '3', '--channels', String(channels), '--messages-per-channel', String(messagesPerChannel),
+  '--task-latency-ms', '100', ...(values.gzip ? ['--gzip'] : [])]);
+const { url, api_key, api_secret, ask } = emulator;
 
 const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-bench-'));
 const streams = ['channels', 'members', 'messages', 'reactions', 'users'];
@@ -43,31 +154,47 @@ writeFileSync(join(work, 'config.json'), JSON.stringify({ api_key, api_secret, b
 writeFileSync(join(work, 'catalog.json'), JSON.stringify({
   streams: streams.map((name) => ({ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' })),
 }));
+const connectorArgs = [join(ROOT, 'dist', 'main.js'), 'read', '--config', join(work, 'config.json'), '--catalog', join(work, 'catalog.json')];
 
-console.log(`reading ${channels * messagesPerChannel} messages (${channels} channels, export ${values.format}${values.gzip ? ', gzip' : ''})…`);
-const begin = process.hrtime.bigint();
-const connector = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), 'read', '--config', join(work, 'config.json'), '--catalog', join(work, 'catalog.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, peakRssMiB(connector.pid!) ?? 0)), 50);
-const counts: Record<string, number> = {};
-let firstRecordAt: bigint | undefined;
-for await (const line of createInterface({ input: connector.stdout! })) {
-  if (!line.startsWith('{"type":"RECORD"')) continue;
-  firstRecordAt ??= process.hrtime.bigint();
-  const stream = /"stream":"(\w+)"/.exec(line)?.[1] ?? '?';
-  counts[stream] = (counts[stream] ?? 0) + 1;
+console.log(`reading ${channels * messagesPerChannel} messages (${channels} channels, export ${values.format}${values.gzip ? ', gzip' : ''}), ${rounds} round(s)…`);
+const results: Array<{ connector: Run; baseline?: Run }> = [];
+const read = new Set<string>();
+let failed = false;
+for (let round = 1; round <= rounds; round += 1) {
+  const connector = await run(connectorArgs);
+  const files = ((await ask({ downloads: true })) as string[]).filter((file) => !read.has(file));
+  for (const file of files) read.add(file);
+  // The plain pipeline reads lines: it has nothing to compare with a v1 document.
+  const baseline = values.format === 'v2' ? await run(['--import', 'tsx', join(ROOT, 'bench', 'baseline.ts'), ...files]) : undefined;
+  failed ||= connector.exitCode !== 0 || (baseline !== undefined && baseline.exitCode !== 0);
+  results.push({ connector, baseline });
+  console.log(
+    `round ${round}: connector ${thousands(connector.records)} records (${JSON.stringify(connector.counts)}) in ${connector.seconds.toFixed(1)} s, ` +
+      `${thousands(rate(connector))} records/s from the first record (${thousands(cpuRate(connector))} per CPU-second), ` +
+      `peak RSS ${connector.peakRssMiB.toFixed(0)} MiB, exit ${connector.exitCode}` +
+      (baseline === undefined
+        ? ''
+        : `; baseline ${thousands(baseline.records)} records over the same ${files.length} file(s), ${thousands(rate(baseline))} records/s ` +
+          `(${thousands(cpuRate(baseline))} per CPU-second), peak RSS ${baseline.peakRssMiB.toFixed(0)} MiB, exit ${baseline.exitCode}; ` +
+          `ratio ${(rate(connector) / rate(baseline)).toFixed(2)}× (per CPU-second ${(cpuRate(connector) / cpuRate(baseline)).toFixed(2)}×)`),
+  );
 }
-const exitCode = await new Promise<number | null>((resolve) => connector.on('close', resolve));
-clearInterval(sampler);
-const end = process.hrtime.bigint();
-emulator.kill('SIGTERM');
+emulator.stop();
 rmSync(work, { recursive: true, force: true });
 
-const seconds = Number(end - begin) / 1e9;
-const streamingSeconds = Number(end - (firstRecordAt ?? begin)) / 1e9;
-const records = Object.values(counts).reduce((a, b) => a + b, 0);
-console.log(JSON.stringify(counts));
-console.log(`exit ${exitCode}; ${records} records in ${seconds.toFixed(1)} s: ${Math.round(records / seconds)} records/s overall, ` +
-  `${Math.round(records / streamingSeconds)} records/s from the first record on (the rest is the export tasks); ` +
-  `${Math.round((counts.messages ?? 0) / seconds)} messages/s; connector peak RSS ${peak.toFixed(0)} MiB`);
-process.exit(exitCode === 0 ? 0 : 1);
+const connectorRate = median(results.map(({ connector }) => rate(connector)));
+const connectorCpuRate = median(results.map(({ connector }) => cpuRate(connector)));
+const peak = Math.max(...results.map(({ connector }) => connector.peakRssMiB));
+const compared = results.flatMap(({ connector, baseline }) => (baseline ? [{ connector, baseline }] : []));
+const summary =
+  compared.length === 0
+    ? ''
+    : `; baseline ${thousands(median(compared.map(({ baseline }) => rate(baseline))))} records/s ` +
+      `(${thousands(median(compared.map(({ baseline }) => cpuRate(baseline))))} per CPU-second); ` +
+      `ratio ${median(compared.map(({ connector, baseline }) => rate(connector) / rate(baseline))).toFixed(2)}× ` +
+      `(per CPU-second ${median(compared.map(({ connector, baseline }) => cpuRate(connector) / cpuRate(baseline))).toFixed(2)}×; medians of the rounds' ratios)`;
+console.log(
+  `median of ${rounds}: connector ${thousands(connectorRate)} records/s (${thousands(connectorCpuRate)} per CPU-second), ` +
+    `peak RSS ${peak.toFixed(0)} MiB (highest)${summary}`,
+);
+process.exit(failed ? 1 : 0);

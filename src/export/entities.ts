@@ -10,6 +10,11 @@ export interface ExportEntity {
   cid?: string;
   data: Record<string, unknown>;
   /**
+   * The JSON text `data` was parsed from, in UTF-8, when the line carried it verbatim (a wrapped v2
+   * line): a record that is `data` unchanged can be written without serialising it again.
+   */
+  json?: Buffer;
+  /**
    * Set on messages of v1 exports, which have no reaction lines: their reactions are known only
    * through `latest_reactions`.
    */
@@ -38,20 +43,51 @@ const WRAPPED_KINDS = new Map<string, EntityKind>([
 
 const NOT_REPLICATED = new Set(['read', 'device', 'future_channel_ban']);
 
+const WRAPPED_HEAD = Buffer.from('{"type":"');
+const WRAPPED_DATA = Buffer.from('","data":');
+const QUOTE = 0x22;
+const CLOSING_BRACE = 0x7d;
+
+/** Where the `data` of a line of the shape `{"type":"<type>","data":<data>}` lies, found without parsing it. */
+export interface WrappedLine {
+  type: string;
+  /** `data` is `line.subarray(dataStart, line.length - 1)`; whether that is one JSON value is for JSON.parse to say. */
+  dataStart: number;
+}
+
+/**
+ * The type and `data` of a line written exactly `{"type":"<type>","data":<data>}` (from byte `start`),
+ * the way Go writes a wrapped v2 line, with a type the connector replicates; undefined for any other
+ * line. Parsing `data` alone then proves the line is that wrapper: bytes that are not one JSON value
+ * (a duplicate key after it, say) fail, and the whole line is read the general way.
+ */
+export function splitWrapped(line: Buffer, start: number): WrappedLine | undefined {
+  const typeStart = start + WRAPPED_HEAD.length;
+  if (line.length <= typeStart || line[line.length - 1] !== CLOSING_BRACE || line.compare(WRAPPED_HEAD, 0, WRAPPED_HEAD.length, start, typeStart) !== 0) {
+    return undefined;
+  }
+  const typeEnd = line.indexOf(QUOTE, typeStart);
+  const dataStart = typeEnd + WRAPPED_DATA.length;
+  if (typeEnd === -1 || dataStart >= line.length || line.compare(WRAPPED_DATA, 0, WRAPPED_DATA.length, typeEnd, dataStart) !== 0) return undefined;
+  const type = line.toString('latin1', typeStart, typeEnd);
+  return WRAPPED_KINDS.has(type) ? { type, dataStart } : undefined;
+}
 
 /** Tells what one parsed export line holds: a wrapped `{type, data|item}` entity or a bare one. */
 export function classifyLine(value: unknown, context: LineContext): ExportEntity | SkippedLine {
   if (!isRecord(value)) return { skip: `a line holding ${describe(value)}, not an object` };
   const wrapped = unwrap(value);
-  if (wrapped) {
-    const kind = WRAPPED_KINDS.get(wrapped.type);
-    if (kind) return toEntity(kind, wrapped.data, context, value);
-    return NOT_REPLICATED.has(wrapped.type)
-      ? { skip: `a "${wrapped.type}" line (not replicated)` }
-      : { skip: `a line of unknown type "${wrapped.type}"` };
-  }
+  if (wrapped) return classifyWrapped(wrapped.type, wrapped.data, context, value);
   const kind = bareKind(value);
   return typeof kind === 'string' ? toEntity(kind, value, context) : kind;
+}
+
+/**
+ * classifyLine for a line read through splitWrapped: `data` is what `json` holds, and the entity
+ * keeps those bytes when they are given.
+ */
+export function classifyWrappedData(type: string, data: unknown, json: Buffer | undefined, context: LineContext): ExportEntity | SkippedLine {
+  return isRecord(data) ? classifyWrapped(type, data, context, undefined, json) : classifyLine({ type, data }, context);
 }
 
 /** The cid of the channel a member, message or reaction belongs to, as the object itself tells it. */
@@ -71,18 +107,30 @@ export function channelCid(data: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+function classifyWrapped(
+  type: string,
+  data: Record<string, unknown>,
+  context: LineContext,
+  wrapper?: Record<string, unknown>,
+  json?: Buffer,
+): ExportEntity | SkippedLine {
+  const kind = WRAPPED_KINDS.get(type);
+  if (kind) return toEntity(kind, data, context, wrapper, json);
+  return NOT_REPLICATED.has(type) ? { skip: `a "${type}" line (not replicated)` } : { skip: `a line of unknown type "${type}"` };
+}
+
 function toEntity(
   kind: EntityKind,
   data: Record<string, unknown>,
   context: LineContext,
   wrapper?: Record<string, unknown>,
+  json?: Buffer,
 ): ExportEntity {
-  if (kind === 'user') return { kind, data };
   const cid =
-    kind === 'channel'
-      ? channelCid(data)
-      : (ownerCid(data) ?? (wrapper && ownerCid(wrapper)) ?? context.cid);
-  return cid === undefined ? { kind, data } : { kind, cid, data };
+    kind === 'user' ? undefined : kind === 'channel' ? channelCid(data) : (ownerCid(data) ?? (wrapper && ownerCid(wrapper)) ?? context.cid);
+  const entity: ExportEntity = cid === undefined ? { kind, data } : { kind, cid, data };
+  if (json !== undefined) entity.json = json;
+  return entity;
 }
 
 function unwrap(value: Record<string, unknown>): { type: string; data: Record<string, unknown> } | undefined {

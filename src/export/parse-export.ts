@@ -1,19 +1,22 @@
-import { Readable, type Transform, pipeline } from 'node:stream';
-import split2 from 'split2';
+import { isUtf8 } from 'node:buffer';
 import { SystemError } from '../errors.js';
-import { classifyLine, type ExportEntity, type LineContext } from './entities.js';
+import { classifyLine, classifyWrappedData, splitWrapped, type ExportEntity, type LineContext, type SkippedLine } from './entities.js';
+import { LineSplitter } from './line-splitter.js';
 import { parseV1Document } from './parse-v1.js';
 
 export interface ParseExportOptions {
   /**
-   * The longest v2 line accepted, in characters (default 64 MiB). It bounds the memory a file
-   * without line breaks can take; one entity is far smaller.
+   * The longest v2 line accepted, in bytes (default 64 MiB). It bounds the memory a file without
+   * line breaks can take; one entity is far smaller.
    */
   maxLineLength?: number;
 }
 
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 const EXCERPT_LENGTH = 200;
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+/** What a failed JSON.parse of a wrapped line's data leaves, distinct from any JSON value. */
+const UNREADABLE = Symbol('unreadable');
 
 /**
  * The entities of a downloaded export file, in file order, read as a stream whatever its size.
@@ -21,53 +24,84 @@ const EXCERPT_LENGTH = 200;
  * Lines that hold nothing the connector replicates are passed to `onSkip` with the reason;
  * a line that is not JSON fails with a SystemError naming its line number.
  */
-export function parseExport(
+export async function* parseExport(
   bytes: AsyncIterable<Buffer>,
   format: 'v1' | 'v2',
   onSkip: (reason: string) => void = () => {},
   options: ParseExportOptions = {},
 ): AsyncGenerator<ExportEntity> {
-  return format === 'v1'
-    ? parseV1Document(bytes, onSkip)
-    : parseLines(bytes, onSkip, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
+  for await (const batch of parseExportBatches(bytes, format, onSkip, options)) yield* batch;
 }
 
-async function* parseLines(
+/**
+ * parseExport, a batch of entities at a time (those of one downloaded chunk, in file order): the
+ * reader pays one promise per chunk, not one per entity.
+ */
+export function parseExportBatches(
   bytes: AsyncIterable<Buffer>,
-  onSkip: (reason: string) => void,
-  maxLineLength: number,
-): AsyncGenerator<ExportEntity> {
-  // Lines split but not yet read are dropped when split2 fails, so it counts them itself.
-  let linesSplit = 0;
-  const splitter = split2(
-    (line: string) => {
-      linesSplit += 1;
-      return line;
-    },
-    { maxLength: maxLineLength },
-  );
-  // Errors reach `lines` through pipeline; the callback only has to exist.
-  const lines: Transform = pipeline(Readable.from(bytes, { objectMode: false }), splitter, () => {});
-  const context: LineContext = {};
-  let lineNumber = 0;
-  try {
-    for await (const line of lines as AsyncIterable<string>) {
-      lineNumber += 1;
-      if (line.length > maxLineLength) throw lineTooLong(lineNumber, maxLineLength);
-      const text = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
-      if (!/\S/.test(text)) continue;
-      const classified = classifyLine(parseLine(text, lineNumber), context);
+  format: 'v1' | 'v2',
+  onSkip: (reason: string) => void = () => {},
+  options: ParseExportOptions = {},
+): AsyncGenerator<ExportEntity[]> {
+  return format === 'v1' ? parseV1Document(bytes, onSkip) : parseLines(bytes, onSkip, options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH);
+}
+
+async function* parseLines(bytes: AsyncIterable<Buffer>, onSkip: (reason: string) => void, maxLineBytes: number): AsyncGenerator<ExportEntity[]> {
+  const splitter = new LineSplitter({ maxLineBytes, tooLong: (lineNumber) => lineTooLong(lineNumber, maxLineBytes) });
+  const reader = new LineReader(onSkip);
+  for await (const chunk of bytes) {
+    const entities = reader.read(splitter.push(chunk));
+    if (entities.length > 0) yield entities;
+  }
+  const last = reader.read(splitter.end());
+  if (last.length > 0) yield last;
+}
+
+/** Lines to entities, keeping the line count and the channel the lines are in. */
+class LineReader {
+  private readonly context: LineContext = {};
+  private lineNumber = 0;
+
+  constructor(private readonly onSkip: (reason: string) => void) {}
+
+  read(lines: readonly Buffer[]): ExportEntity[] {
+    const entities: ExportEntity[] = [];
+    for (const line of lines) {
+      this.lineNumber += 1;
+      const start = this.lineNumber === 1 && line.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
+      const classified = this.classify(line, start);
+      if (classified === undefined) continue;
       if ('skip' in classified) {
-        onSkip(classified.skip);
+        this.onSkip(classified.skip);
         continue;
       }
-      if (classified.kind === 'channel') context.cid = classified.cid;
-      yield classified;
+      if (classified.kind === 'channel') this.context.cid = classified.cid;
+      entities.push(classified);
     }
-  } catch (error) {
-    // split2 reports an over-long unfinished line with this message only.
-    if (error instanceof Error && error.message === 'maximum buffer reached') throw lineTooLong(linesSplit + 1, maxLineLength, error);
-    throw error;
+    return entities;
+  }
+
+  /** What the line holds; undefined for a blank line. */
+  private classify(line: Buffer, start: number): ExportEntity | SkippedLine | undefined {
+    const wrapped = splitWrapped(line, start);
+    if (wrapped !== undefined) {
+      const data = parseOrUnreadable(line.toString('utf8', wrapped.dataStart, line.length - 1));
+      if (data !== UNREADABLE) {
+        // The bytes are written as they came only when they are what JSON.parse read: valid UTF-8.
+        const json = line.subarray(wrapped.dataStart, line.length - 1);
+        return classifyWrappedData(wrapped.type, data, isUtf8(json) ? json : undefined, this.context);
+      }
+    }
+    const text = line.toString('utf8', start);
+    return /\S/.test(text) ? classifyLine(parseLine(text, this.lineNumber), this.context) : undefined;
+  }
+}
+
+function parseOrUnreadable(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return UNREADABLE;
   }
 }
 
@@ -88,9 +122,9 @@ function excerpt(text: string): string {
     : `${JSON.stringify(text.slice(0, EXCERPT_LENGTH))}… (${text.length} characters)`;
 }
 
-function lineTooLong(lineNumber: number, maxLineLength: number, cause?: unknown): SystemError {
+function lineTooLong(lineNumber: number, maxLineLength: number): SystemError {
   return new SystemError(
-    `line ${lineNumber} of the export is longer than ${maxLineLength} characters; is this a v1 (single document) export read as v2?`,
-    { cause, context: { line: lineNumber, maxLineLength } },
+    `line ${lineNumber} of the export is longer than ${maxLineLength} bytes; is this a v1 (single document) export read as v2?`,
+    { context: { line: lineNumber, maxLineLength } },
   );
 }

@@ -23,19 +23,20 @@ interface GroupFrame {
 type Frame = { kind: 'groups' } | GroupFrame | { kind: 'list'; entity: 'member' | 'message' };
 
 /**
- * The entities of a v1 export: one JSON document (or several, back to back) made of channel
- * groups `{channel, members, messages}` — an array of them, `{channels: [...]}`, or a bare group.
- * Only one entity at a time is held in memory, however long a channel's message list is.
+ * The entities of a v1 export, in batches, in document order: one JSON document (or several, back
+ * to back) made of channel groups `{channel, members, messages}` — an array of them,
+ * `{channels: [...]}`, or a bare group. Only the entities of a batch are held in memory, however
+ * long a channel's message list is.
  */
 export async function* parseV1Document(
   bytes: AsyncIterable<Buffer>,
   onSkip: (reason: string) => void,
-): AsyncGenerator<ExportEntity> {
+): AsyncGenerator<ExportEntity[]> {
   const reader = new V1Reader(onSkip);
   const parser = new EntityParser(reader);
   const entities: Transform = pipeline(Readable.from(bytes, { objectMode: false }), parser, () => {});
   try {
-    yield* entities as AsyncIterable<ExportEntity>;
+    yield* entities as AsyncIterable<ExportEntity[]>;
   } catch (error) {
     // stream-json's syntax errors are plain Errors worded "Parser …".
     if (error instanceof Error && error.message.startsWith('Parser ')) {
@@ -47,7 +48,7 @@ export async function* parseV1Document(
 }
 
 /**
- * stream-json's parser, turned into a stream of entities: each token it pushes is fed to the
+ * stream-json's parser, turned into a stream of entity batches: each token it pushes is fed to the
  * reader on the spot and only whole entities leave. Handing hundreds of tokens per message
  * through a stream and an async iterator one by one would cost several times the parsing.
  */
@@ -66,11 +67,7 @@ class EntityParser extends Parser {
       return false;
     }
     const { ready } = this.reader;
-    if (ready.length === 0) return true;
-    let more = true;
-    for (const entity of ready) more = super.push(entity);
-    ready.length = 0;
-    return more;
+    return ready.length === 0 || super.push(ready.splice(0));
   }
 }
 

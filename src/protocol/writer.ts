@@ -1,4 +1,5 @@
 import { errorTrace } from './error-trace.js';
+import { escapeLineBreaks } from './line-breaks.js';
 import type { LogLevel, StreamStatus } from './messages.js';
 
 /** undefined: go on; a Promise: stdout is full, await it before writing more. */
@@ -9,31 +10,35 @@ export interface MessageWriterOptions {
   secrets?: string[];
 }
 
-/** Lines are gathered into chunks of about this many characters: one write call per chunk, not per message. */
-const CHUNK_CHARS = 64 * 1024;
+/** Lines are gathered into chunks of up to this many bytes: one write call per chunk, not per message. */
+const CHUNK_BYTES = 64 * 1024;
+/** UTF-8 takes at most this many bytes per UTF-16 code unit. */
+const MAX_BYTES_PER_CHAR = 3;
 const MASK = '****';
-// JSON.stringify leaves these alone, but line readers such as Python's splitlines() break on them.
-const LINE_BREAKS = /[\u0085\u2028\u2029]/;
-const LINE_BREAKS_GLOBAL = /[\u0085\u2028\u2029]/g;
 
 interface StreamSlot {
   recordPrefix: string;
+  recordPrefixBytes: Buffer;
   descriptor: string;
   recordsSinceState: number;
 }
 
 /**
  * The only thing that writes to stdout: one Airbyte message per line, never pretty-printed.
- * Messages are gathered into chunks and handed to the stream once per chunk (or on the next
- * turn of the event loop); when the stream reports it is full, every write returns the same
+ * Messages are gathered into chunks of bytes and handed to the stream once per chunk (or on the
+ * next turn of the event loop); when the stream reports it is full, every write returns the same
  * promise, resolved on 'drain', so a slow reader slows the sync instead of growing memory.
- * Namespaces are never written (never "").
+ * U+0085, U+2028 and U+2029 are escaped. Namespaces are never written (never "").
  */
 export class MessageWriter {
   private readonly out: NodeJS.WritableStream;
   private readonly secrets: string[] = [];
   private readonly streams = new Map<string, StreamSlot>();
-  private chunk = '';
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** The bytes of `chunk` written to so far. */
+  private used = 0;
+  /** The emitted_at of the records in the chunk being gathered: one clock read per chunk, not per record. */
+  private emittedAt: number | undefined;
   private scheduled: NodeJS.Immediate | undefined;
   private drain: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
   private writesInFlight = 0;
@@ -59,11 +64,33 @@ export class MessageWriter {
     this.interrupted = true;
   }
 
-  record(stream: string, data: Record<string, unknown>): WriteResult {
+  /**
+   * A RECORD. `json`, when given, is `data` already serialised in UTF-8 (as the export line carried
+   * it): it is written as is, trusted to be one JSON object.
+   */
+  record(stream: string, data: Record<string, unknown>, json?: Uint8Array): WriteResult {
     if (this.interrupted) return undefined;
     const slot = this.slot(stream);
     slot.recordsSinceState += 1;
-    return this.push(`${slot.recordPrefix}${JSON.stringify(data)},"emitted_at":${Date.now()}}}\n`);
+    this.emittedAt ??= Date.now();
+    const end = `,"emitted_at":${this.emittedAt}}}\n`;
+    if (json === undefined) return this.push(`${slot.recordPrefix}${JSON.stringify(data)}${end}`);
+    if (this.failure !== undefined) return this.failure.promise;
+    const bytes = slot.recordPrefixBytes.length + json.length + end.length;
+    if (bytes > this.chunk.length - this.used) {
+      this.writeChunk();
+      if (bytes > this.chunk.length) {
+        this.writeOut(slot.recordPrefixBytes);
+        this.writeOut(escapeLineBreaks(Buffer.from(json.buffer, json.byteOffset, json.length)));
+        this.writeOut(Buffer.from(end));
+        return this.drain?.promise;
+      }
+    }
+    this.used += slot.recordPrefixBytes.copy(this.chunk, this.used);
+    this.chunk.set(json, this.used);
+    this.used += json.length;
+    this.used += this.chunk.write(end, this.used, 'latin1');
+    return this.pushed();
   }
 
   /** A STREAM state; sourceStats.recordCount counts this stream's records since its previous state. */
@@ -139,9 +166,21 @@ export class MessageWriter {
 
   private push(line: string): WriteResult {
     if (this.failure !== undefined) return this.failure.promise;
-    this.chunk += LINE_BREAKS.test(line) ? line.replace(LINE_BREAKS_GLOBAL, escapeLineBreak) : line;
-    if (this.chunk.length >= CHUNK_CHARS) this.writeChunk();
-    else this.scheduled ??= setImmediate(() => this.writeChunk());
+    if (line.length * MAX_BYTES_PER_CHAR > this.chunk.length - this.used) {
+      const bytes = Buffer.byteLength(line);
+      if (bytes > this.chunk.length - this.used) this.writeChunk();
+      if (bytes > this.chunk.length) {
+        this.writeOut(escapeLineBreaks(Buffer.from(line)));
+        return this.drain?.promise;
+      }
+    }
+    this.used += this.chunk.write(line, this.used);
+    return this.pushed();
+  }
+
+  /** The chunk is written on the next turn of the event loop, unless it fills up before. */
+  private pushed(): WriteResult {
+    this.scheduled ??= setImmediate(() => this.writeChunk());
     return this.drain?.promise;
   }
 
@@ -150,11 +189,18 @@ export class MessageWriter {
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
     }
-    if (this.chunk === '' || this.failure !== undefined) return;
-    const chunk = this.chunk;
-    this.chunk = '';
+    if (this.used === 0 || this.failure !== undefined) return;
+    const chunk = this.chunk.subarray(0, this.used);
+    // The stream keeps the chunk until it is written: the next one gets its own memory.
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+    this.emittedAt = undefined;
+    this.writeOut(escapeLineBreaks(chunk));
+  }
+
+  private writeOut(bytes: Buffer): void {
     this.writesInFlight += 1;
-    const accepted = this.out.write(chunk, (error) => this.written(error ?? undefined));
+    const accepted = this.out.write(bytes, (error) => this.written(error ?? undefined));
     if (!accepted && this.drain === undefined) this.waitForDrain();
   }
 
@@ -180,7 +226,7 @@ export class MessageWriter {
       this.fail(error);
       return;
     }
-    if (this.writesInFlight === 0 && this.chunk === '') {
+    if (this.writesInFlight === 0 && this.used === 0) {
       const waiters = this.flushWaiters;
       this.flushWaiters = [];
       for (const waiter of waiters) waiter.resolve();
@@ -202,7 +248,8 @@ export class MessageWriter {
     let slot = this.streams.get(stream);
     if (slot === undefined) {
       const name = JSON.stringify(stream);
-      slot = { recordPrefix: `{"type":"RECORD","record":{"stream":${name},"data":`, descriptor: `{"name":${name}}`, recordsSinceState: 0 };
+      const recordPrefix = `{"type":"RECORD","record":{"stream":${name},"data":`;
+      slot = { recordPrefix, recordPrefixBytes: escapeLineBreaks(Buffer.from(recordPrefix)), descriptor: `{"name":${name}}`, recordsSinceState: 0 };
       this.streams.set(stream, slot);
     }
     return slot;
@@ -213,8 +260,4 @@ export class MessageWriter {
     for (const secret of this.secrets) masked = masked.replaceAll(secret, MASK);
     return masked;
   }
-}
-
-function escapeLineBreak(character: string): string {
-  return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -1,6 +1,7 @@
 import type { ExportEntity } from '../export/entities.js';
 import { isRecord } from '../utils/is-record.js';
 import { channels } from './channels.js';
+import { compileCheck, type Check } from './compiled-check.js';
 import type { StreamDefinition, StreamName } from './definition.js';
 import { members } from './members.js';
 import { messages } from './messages.js';
@@ -9,11 +10,13 @@ import { users } from './users.js';
 
 /**
  * One record for one stream. Records made from the same entity may share nested objects
- * (a message's `user` is also the users record): treat them as read-only.
+ * (a message's `user` is also the users record), and with the entity itself: treat them as read-only.
  */
 export interface StreamRecord {
   stream: StreamName;
   data: Record<string, unknown>;
+  /** `data` as JSON text in UTF-8, when it came verbatim from the export line (a wrapped v2 line). */
+  json?: Buffer;
 }
 
 /**
@@ -23,6 +26,10 @@ export interface StreamRecord {
  * count problems by it.
  */
 export type InvalidRecordReport = (problem: string) => void;
+
+const CHECKS: ReadonlyMap<StreamName, Check> = new Map(
+  [channels, members, messages, reactions, users].map((stream): [StreamName, Check] => [stream.name, compileCheck(stream.record)]),
+);
 
 /**
  * The records one export entity yields, each checked against its stream's schema:
@@ -37,22 +44,23 @@ export type InvalidRecordReport = (problem: string) => void;
  * A `user` given as a bare id (Stream's import format) becomes `user_id`.
  * Users embedded elsewhere (pinned_by, thread_participants, quoted messages) are not extracted:
  * they are authors or members of the same export and arrive through those.
+ * The entity's own record keeps the entity's JSON text, with the derived fields put in front of it.
  * See InvalidRecordReport for entities that do not match their schema.
  */
 export function toRecords(entity: ExportEntity, report: InvalidRecordReport = () => {}): StreamRecord[] {
   const out: StreamRecord[] = [];
   switch (entity.kind) {
     case 'channel':
-      add(out, channels, withCid(entity), report);
+      add(out, channels, ownRecord(entity, false), report);
       break;
     case 'user':
-      add(out, users, entity.data, report);
+      add(out, users, ownRecord(entity, false), report);
       break;
     case 'member':
-      addUser(out, add(out, members, withUserId(withCid(entity)), report)?.user, report);
+      addUserOf(out, add(out, members, ownRecord(entity, true), report), report);
       break;
     case 'reaction':
-      addUser(out, add(out, reactions, withUserId(withCid(entity)), report)?.user, report);
+      addUserOf(out, add(out, reactions, ownRecord(entity, true), report), report);
       break;
     case 'message':
       addMessage(out, entity, report);
@@ -60,57 +68,103 @@ export function toRecords(entity: ExportEntity, report: InvalidRecordReport = ()
   return out;
 }
 
-function addMessage(out: StreamRecord[], entity: ExportEntity, report: InvalidRecordReport): void {
-  const message = add(out, messages, withUserId(withCid(entity)), report);
-  if (!message) return;
-  if (entity.reactionsInline && Array.isArray(message.latest_reactions)) {
-    for (const latest of message.latest_reactions) {
-      if (!isRecord(latest)) continue;
-      const data = withUserId({ ...latest, message_id: latest.message_id ?? message.id, cid: message.cid });
-      addUser(out, add(out, reactions, data, report)?.user, report);
-    }
-  }
-  addUser(out, message.user, report);
-  if (Array.isArray(message.mentioned_users)) for (const user of message.mentioned_users) addUser(out, user, report);
+/** What `add` made of a record: its data, and whether it matched its schema (its embedded users too, then). */
+interface Added {
+  data: Record<string, unknown>;
+  valid: boolean;
 }
 
-function addUser(out: StreamRecord[], user: unknown, report: InvalidRecordReport): void {
-  if (isRecord(user)) add(out, users, user, report);
+function addMessage(out: StreamRecord[], entity: ExportEntity, report: InvalidRecordReport): void {
+  const message = add(out, messages, ownRecord(entity, true), report);
+  if (!message) return;
+  const { data, valid } = message;
+  if (entity.reactionsInline && Array.isArray(data.latest_reactions)) {
+    for (const latest of data.latest_reactions) {
+      if (!isRecord(latest)) continue;
+      const reaction = withUserId({ ...latest, message_id: latest.message_id ?? data.id, cid: data.cid });
+      addUserOf(out, add(out, reactions, { data: reaction.data }, report), report);
+    }
+  }
+  addUser(out, data.user, valid, report);
+  if (Array.isArray(data.mentioned_users)) for (const user of data.mentioned_users) addUser(out, user, valid, report);
+}
+
+function addUserOf(out: StreamRecord[], added: Added | undefined, report: InvalidRecordReport): void {
+  if (added) addUser(out, added.data.user, added.valid, report);
+}
+
+/** A user embedded in a record that matched its schema matched the users schema with it: no second check. */
+function addUser(out: StreamRecord[], user: unknown, checked: boolean, report: InvalidRecordReport): void {
+  if (!isRecord(user)) return;
+  if (checked) out.push({ stream: users.name, data: user });
+  else add(out, users, { data: user }, report);
+}
+
+/** A record's data and, when it can be told without serialising, its JSON text. */
+interface Shaped {
+  data: Record<string, unknown>;
+  json?: Buffer;
 }
 
 // Derived fields go in front of the copy: V8 keeps `{ key, ...data }` a fast object, while
-// `{ ...data, key }` of a large object reads about twice as slowly in validation.
+// `{ ...data, key }` of a large object reads about twice as slowly. In front, they also extend the
+// entity's JSON text without rewriting it.
 
-function withCid(entity: ExportEntity): Record<string, unknown> {
-  const { cid, data } = entity;
-  if (cid === undefined || data.cid === cid) return data;
-  return data.cid === undefined ? { cid, ...data } : { ...data, cid };
+/** The entity's own record: with its `cid` (and `user_id`, for records that name a user), and its JSON text. */
+function ownRecord(entity: ExportEntity, namesUser: boolean): Shaped {
+  const { cid, json } = entity;
+  let data = entity.data;
+  let head = '';
+  // An object with a first key: derived fields can go in front of it.
+  let verbatim = json !== undefined && json[0] === 0x7b && json[1] === 0x22;
+  if (cid !== undefined && data.cid !== cid) {
+    verbatim &&= data.cid === undefined;
+    if (data.cid === undefined) head = `"cid":${JSON.stringify(cid)},`;
+    data = data.cid === undefined ? { cid, ...data } : { ...data, cid };
+  }
+  if (namesUser) {
+    const shaped = withUserId(data);
+    verbatim &&= shaped.head !== undefined;
+    head = `${shaped.head ?? ''}${head}`;
+    data = shaped.data;
+  }
+  if (!verbatim || json === undefined) return { data };
+  return { data, json: head === '' ? json : prepended(`{${head}`, json.subarray(1)) };
+}
+
+function prepended(head: string, rest: Buffer): Buffer {
+  const headBytes = Buffer.byteLength(head);
+  const bytes = Buffer.allocUnsafe(headBytes + rest.length);
+  bytes.write(head);
+  rest.copy(bytes, headBytes);
+  return bytes;
 }
 
 // Stream's import format names a user by id in `user`; API-shaped objects nest the user object.
-function withUserId(data: Record<string, unknown>): Record<string, unknown> {
+/** The data with `user_id`; `head` is the JSON text put in front of it, undefined when the text cannot follow. */
+function withUserId(data: Record<string, unknown>): { data: Record<string, unknown>; head?: string } {
   const { user } = data;
   if (typeof user === 'string') {
     const { user: _id, ...rest } = data;
-    return data.user_id == null ? { ...rest, user_id: user } : rest;
+    return { data: data.user_id == null ? { ...rest, user_id: user } : rest };
   }
   if (data.user_id == null && isRecord(user) && typeof user.id === 'string') {
-    return data.user_id === undefined ? { user_id: user.id, ...data } : { ...data, user_id: user.id };
+    if (data.user_id === undefined) return { data: { user_id: user.id, ...data }, head: `"user_id":${JSON.stringify(user.id)},` };
+    return { data: { ...data, user_id: user.id } };
   }
-  return data;
+  return { data, head: '' };
 }
 
 /** Adds the record when it matches its schema, or has at least its primary key (see InvalidRecordReport). */
-function add<T extends Record<string, unknown>>(
-  out: StreamRecord[],
-  stream: StreamDefinition<T>,
-  data: Record<string, unknown>,
-  report: InvalidRecordReport,
-): T | undefined {
-  const result = stream.record.safeParse(data);
-  if (result.success) {
-    out.push({ stream: stream.name, data: result.data });
-    return result.data;
+function add(out: StreamRecord[], stream: StreamDefinition, shaped: Shaped, report: InvalidRecordReport): Added | undefined {
+  const { data, json } = shaped;
+  const record: StreamRecord = json === undefined ? { stream: stream.name, data } : { stream: stream.name, data, json };
+  // The compiled check answers for nearly every record; zod has the last word, and says why.
+  const result = (CHECKS.get(stream.name) as Check)(data) ? undefined : stream.record.safeParse(data);
+  const valid = result === undefined || result.success;
+  if (valid) {
+    out.push(record);
+    return { data, valid };
   }
   const keyless = stream.primaryKey.some(([field]) => field === undefined || data[field] === undefined || data[field] === null);
   const problems = result.error.issues
@@ -119,6 +173,6 @@ function add<T extends Record<string, unknown>>(
     .join('; ');
   report(`${stream.name} record(s) not matching the schema (${problems}): ${keyless ? 'skipped, no primary key' : 'written as sent'}`);
   if (keyless) return undefined;
-  out.push({ stream: stream.name, data });
-  return data as T;
+  out.push(record);
+  return { data, valid };
 }

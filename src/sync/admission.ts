@@ -1,4 +1,4 @@
-import { hoursBefore, isAfter, isTimestamp, latest, earliest } from '../export/timestamps.js';
+import { earliest, hoursBefore, instantKey } from '../export/timestamps.js';
 import type { Coverage } from '../plan/coverage.js';
 import type { StreamName } from '../streams/index.js';
 
@@ -16,8 +16,15 @@ export interface AdmitOptions {
  * a coverage (not selected) takes everything, so the users embedded in its records are judged.
  */
 export class Admission {
-  private readonly newest = new Map<StreamName, string>();
+  /** Per stream, the newest updated_at admitted and its instant key (computed once, not at every record). */
+  private readonly newest = new Map<StreamName, { at: string; key: string }>();
   private readonly usersSeen = new Set<unknown>();
+  /**
+   * The floor of the channel asked about last, per stream: a file holds a channel's lines together, so the
+   * same floor is asked for record after record (one entry per stream: memory does not grow with channels).
+   */
+  private readonly lastFloor = new Map<StreamName, { cid: string; floor: Instant | undefined }>();
+  private users: { floor: Instant | undefined } | undefined;
 
   constructor(
     private readonly coverages: ReadonlyMap<StreamName, Coverage>,
@@ -30,28 +37,63 @@ export class Admission {
       if (this.usersSeen.has(data.id)) return false;
       this.usersSeen.add(data.id);
     }
-    if (isTimestamp(data.updated_at)) this.newest.set(stream, latest(this.newest.get(stream), data.updated_at) ?? data.updated_at);
+    const at = data.updated_at;
+    const key = typeof at === 'string' ? instantKey(at) : undefined;
+    if (typeof at === 'string' && key !== undefined && key > (this.newest.get(stream)?.key ?? '')) this.newest.set(stream, { at, key });
     return true;
   }
 
   /** The newest updated_at written for the stream. */
   newestOf(stream: StreamName): string | undefined {
-    return this.newest.get(stream);
+    return this.newest.get(stream)?.at;
   }
 
   private isNew(stream: StreamName, data: Record<string, unknown>, options: AdmitOptions): boolean {
     const coverage = this.coverages.get(stream);
     if (coverage === undefined || stream === 'reactions') return true;
-    if (stream === 'users') return options.embeddedInNew === true || options.catchUp === true || isAfter(data.updated_at, this.usersFloor(coverage));
-    const floor = coverage.floor(String(data.cid));
+    if (stream === 'users') return options.embeddedInNew === true || options.catchUp === true || isAfterInstant(data.updated_at, this.usersFloor(coverage));
+    const floor = this.floor(stream, coverage, String(data.cid));
+    if (stream !== 'messages') return isAfterInstant(data.updated_at, floor);
+    if (floor === undefined) return true;
     // At or after the floor: whether Stream's window bounds are inclusive is unknown, so keep the edge (a duplicate at worst).
-    if (stream === 'messages') return floor === undefined || !isTimestamp(data.created_at) || !isAfter(floor, data.created_at);
-    return isAfter(data.updated_at, floor);
+    // A created_at that is not a timestamp goes out, as does any message when the floor is not one.
+    const created = typeof data.created_at === 'string' ? instantKey(data.created_at) : undefined;
+    return created === undefined || (floor.key !== undefined && floor.key <= created);
   }
 
-  private usersFloor(coverage: Coverage): string | undefined {
-    const state = coverage.state;
-    if (state?.covered === undefined) return undefined;
-    return coverage.sweepDue ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, this.lookbackHours) : state.covered;
+  private floor(stream: StreamName, coverage: Coverage, cid: string): Instant | undefined {
+    const last = this.lastFloor.get(stream);
+    if (last?.cid === cid) return last.floor;
+    const floor = instant(coverage.floor(cid));
+    this.lastFloor.set(stream, { cid, floor });
+    return floor;
   }
+
+  private usersFloor(coverage: Coverage): Instant | undefined {
+    this.users ??= { floor: instant(usersFloorOf(coverage, this.lookbackHours)) };
+    return this.users.floor;
+  }
+}
+
+/** An instant's text and its instantKey (undefined: not a timestamp), computed once. */
+interface Instant {
+  at: string;
+  key: string | undefined;
+}
+
+function instant(at: string | undefined): Instant | undefined {
+  return at === undefined ? undefined : { at, key: instantKey(at) };
+}
+
+/** isAfter of timestamps.ts, the cursor's key known already. */
+function isAfterInstant(value: unknown, cursor: Instant | undefined): boolean {
+  if (cursor === undefined || typeof value !== 'string') return true;
+  const key = instantKey(value);
+  return key === undefined || cursor.key === undefined || key > cursor.key;
+}
+
+function usersFloorOf(coverage: Coverage, lookbackHours: number): string | undefined {
+  const state = coverage.state;
+  if (state?.covered === undefined) return undefined;
+  return coverage.sweepDue ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, lookbackHours) : state.covered;
 }

@@ -39,10 +39,11 @@ export class Checkpoints {
     private readonly now: () => number = Date.now,
   ) {}
 
-  record(stream: StreamName, data: Record<string, unknown>): Promise<void> | undefined {
+  /** `json`: `data` already serialised in UTF-8, when it is (see MessageWriter.record). */
+  record(stream: StreamName, data: Record<string, unknown>, json?: Uint8Array): Promise<void> | undefined {
     this.total += 1;
     this.recordsSince.set(stream, (this.recordsSince.get(stream) ?? 0) + 1);
-    return this.writer.record(stream, data);
+    return this.writer.record(stream, data, json);
   }
 
   /** Prints the states that changed; unless forced, only as often as their size allows. */

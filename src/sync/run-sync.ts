@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { parseExport } from '../export/parse-export.js';
+import { parseExportBatches } from '../export/parse-export.js';
 import { runPipeline } from '../export/task-pipeline.js';
 import { hoursBefore } from '../export/timestamps.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
@@ -136,21 +136,25 @@ export async function runSync(input: SyncInput): Promise<void> {
     // loudly if a file has reactions only inside messages.
     let reactionLines = 0;
     let messagesWithReactions = 0;
-    for await (const entity of parseExport(client.download(task.task_id, task.result.url, jobSignal), job.format, note)) {
-      if (entity.cid !== undefined && entity.kind !== 'reaction') arrived.add(entity.cid);
-      if (entity.kind === 'reaction') reactionLines += 1;
-      else if (entity.kind === 'message' && !entity.reactionsInline && Array.isArray(entity.data.latest_reactions) && entity.data.latest_reactions.length > 0) {
-        messagesWithReactions += 1;
-      }
-      // An entity's own record comes first, then the users embedded in it.
-      let entityIsNew = false;
-      for (const record of toRecords(entity, note)) {
-        if (!job.writes(record.stream)) continue;
-        const admitted = admission.admit(record.stream, record.data, { embeddedInNew: entityIsNew, catchUp: job.takesUsersOf(entity.kind) });
-        if (record.stream !== 'users') entityIsNew ||= admitted;
-        if (!admitted || !coverages.has(record.stream)) continue;
-        const wait = checkpoints.record(record.stream, record.data);
-        if (wait) await wait;
+    // Entities come a downloaded chunk at a time and are written without a promise each: the
+    // writer's promise is awaited only when it is full.
+    for await (const entities of parseExportBatches(client.download(task.task_id, task.result.url, jobSignal), job.format, note)) {
+      for (const entity of entities) {
+        if (entity.cid !== undefined && entity.kind !== 'reaction') arrived.add(entity.cid);
+        if (entity.kind === 'reaction') reactionLines += 1;
+        else if (entity.kind === 'message' && !entity.reactionsInline && Array.isArray(entity.data.latest_reactions) && entity.data.latest_reactions.length > 0) {
+          messagesWithReactions += 1;
+        }
+        // An entity's own record comes first, then the users embedded in it.
+        let entityIsNew = false;
+        for (const record of toRecords(entity, note)) {
+          if (!job.writes(record.stream)) continue;
+          const admitted = admission.admit(record.stream, record.data, { embeddedInNew: entityIsNew, catchUp: job.takesUsersOf(entity.kind) });
+          if (record.stream !== 'users') entityIsNew ||= admitted;
+          if (!admitted || !coverages.has(record.stream)) continue;
+          const wait = checkpoints.record(record.stream, record.data, record.json);
+          if (wait) await wait;
+        }
       }
     }
     for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: ${count} × ${reason}`);

@@ -24,9 +24,13 @@ function split(text: string, cuts: number[]): Buffer[] {
   return pieces;
 }
 
+/** The entities read, each one's JSON bytes (when kept) checked against its data, then set aside. */
 async function collect(source: AsyncIterable<ExportEntity>): Promise<ExportEntity[]> {
   const out: ExportEntity[] = [];
-  for await (const entity of source) out.push(entity);
+  for await (const { json, ...entity } of source) {
+    if (json !== undefined) expect(JSON.parse(json.toString('utf8'))).toEqual(entity.data);
+    out.push(entity);
+  }
   return out;
 }
 
@@ -112,7 +116,7 @@ describe('parseExport v2', () => {
     const cuts = [1, 2, 3, 4].map((quarter) => Math.floor((long.length * quarter) / 5));
     const pieces = parseExport(chunksOf(`${first}\n`, ...split(long, cuts)), 'v2', undefined, { maxLineLength: cap });
     const error = await failure(collect(pieces));
-    expect(error.message).toContain(`line 2 of the export is longer than ${cap} characters`);
+    expect(error.message).toContain(`line 2 of the export is longer than ${cap} bytes`);
     expect(error.context).toEqual({ line: 2, maxLineLength: cap });
   });
 
@@ -124,6 +128,24 @@ describe('parseExport v2', () => {
     }
     await expect(collect(parseExport(source(), 'v2'))).rejects.toBe(broken);
     await expect(collect(parseExport(source(), 'v1'))).rejects.toBe(broken);
+  });
+
+  it('keeps the bytes of `data` of a line written as Go writes a wrapped line, and of no other', async () => {
+    const data = '{"id":"m1","cid":"messaging:general","text":"caf\u00e9 \\u003cb\\u003e 👋"}';
+    const lines = [
+      `{"type":"message","data":${data}}`,
+      `{"type":"message","data":${data},"extra":1}`,
+      `{"type": "message", "data": ${data}}`,
+      `{"type":"message","data":{"id":"m2","cid":"messaging:general"},"data":${data}}`,
+      `{"type":"channel_member","item":{"user_id":"u1","cid":"messaging:general","status":"member"}}`,
+      `{"type":"message","data":{"id":"m3","cid":"messaging:general","text":"\xff"}}`,
+    ];
+    const bytes = Buffer.concat(lines.map((line) => Buffer.from(`${line}\n`, line.includes('\xff') ? 'latin1' : 'utf8')));
+    const entities: ExportEntity[] = [];
+    for await (const entity of parseExport(chunksOf(bytes), 'v2')) entities.push(entity);
+    expect(entities.map((entity) => entity.json?.toString('utf8'))).toEqual([data, undefined, undefined, undefined, undefined, undefined]);
+    expect(entities.map((entity) => entity.data.id)).toEqual(['m1', 'm1', 'm1', 'm1', undefined, 'm3']);
+    expect(entities[5]?.data.text).toBe('\ufffd');
   });
 
   it('reads an empty file as no entities', async () => {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, TransientError } from '../../src/errors.js';
 import { airbyteMessageSchema } from '../../src/protocol/messages.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
@@ -149,6 +149,58 @@ describe('MessageWriter', () => {
     expect(out.text()).not.toMatch(/[\u2028\u2029\u0085]/);
     expect(out.text().split('\n')).toHaveLength(2);
     expect(out.messages()[0]!.record.data.text).toBe('a\u2028b\u2029c\u0085d');
+  });
+
+  it("writes a record's JSON bytes as given, escapes and all, in order with the others", async () => {
+    const out = sink();
+    const writer = new MessageWriter(out.stream);
+    const json = Buffer.from('{"id":"m1","html":"\\u003cp\\u003ecafé\\u003c/p\\u003e"}');
+    writer.record('messages', { id: 'm0' });
+    writer.record('messages', { id: 'm1', html: '<p>café</p>' }, json);
+    writer.record('messages', { id: 'm2' });
+    await writer.flush();
+    expect(out.text().split('\n')[1]).toMatch(/^\{"type":"RECORD","record":\{"stream":"messages","data":\{"id":"m1","html":"\\u003cp\\u003ecafé\\u003c\/p\\u003e"\},"emitted_at":\d+\}\}$/);
+    expect(out.messages().map((m) => m.record.data.id)).toEqual(['m0', 'm1', 'm2']);
+    for (const message of out.messages()) assertValidMessage(message);
+  });
+
+  it('escapes the line-break characters inside JSON bytes too, in small and in large records', async () => {
+    const out = sink();
+    const writer = new MessageWriter(out.stream);
+    const small = { text: 'a\u2028b\u2029c\u0085d – “e”…' };
+    const large = { text: `${'x'.repeat(100 * 1024)}\u2028\u2029\u0085` };
+    writer.record('messages', small, Buffer.from(JSON.stringify(small)));
+    writer.record('messages', large, Buffer.from(JSON.stringify(large)));
+    await writer.flush();
+    expect(out.text()).not.toMatch(/[\u2028\u2029\u0085]/);
+    expect(out.messages().map((m) => m.record.data.text)).toEqual([small.text, large.text]);
+  });
+
+  it('writes a record larger than a chunk whole, after what came before it', async () => {
+    const out = sink();
+    const writer = new MessageWriter(out.stream);
+    const large = { id: 'big', text: 'y'.repeat(200 * 1024) };
+    writer.log('INFO', 'before');
+    writer.record('messages', large, Buffer.from(JSON.stringify(large)));
+    writer.record('messages', { id: 'big2', text: 'z'.repeat(200 * 1024) });
+    writer.log('INFO', 'after');
+    await writer.flush();
+    expect(out.messages().map((m) => m.log?.message ?? m.record.data.id)).toEqual(['before', 'big', 'big2', 'after']);
+  });
+
+  it('reads the clock once per chunk of records, not once per record', async () => {
+    const out = sink();
+    const writer = new MessageWriter(out.stream);
+    const now = vi.spyOn(Date, 'now');
+    try {
+      for (let i = 0; i < 5000; i += 1) writer.record('messages', { id: `m${i}`, text: 'hello' });
+      await writer.flush();
+      expect(now.mock.calls.length).toBeLessThan(20);
+    } finally {
+      now.mockRestore();
+    }
+    const stamps = new Set(out.messages().map((m) => m.record.emitted_at as number));
+    expect(stamps.size).toBeLessThan(20);
   });
 
   it('gathers small messages into few write calls', async () => {

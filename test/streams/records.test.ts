@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import fc from 'fast-check';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { ExportEntity } from '../../src/export/entities.js';
@@ -168,5 +169,58 @@ describe('toRecords', () => {
       const validate = validators.get(record.stream);
       expect(validate?.(record.data), `${record.stream}: ${JSON.stringify(validate?.errors)}`).toBe(true);
     }
+  });
+});
+
+/** An entity as a wrapped v2 line gives it: with the JSON bytes of its data. */
+function fromLine(entity: ExportEntity): ExportEntity {
+  return { ...entity, json: Buffer.from(JSON.stringify(entity.data)) };
+}
+
+describe('toRecords: JSON text', () => {
+  it("gives the entity's own record the line's JSON bytes, derived fields in front", () => {
+    const { user_id: _id, ...reaction } = sampleReaction('m1', 'fan-1', 'like');
+    const [record, user] = toRecords(fromLine({ kind: 'reaction', cid: CID, data: reaction }));
+    expect(record?.json?.toString()).toBe(`{"user_id":"fan-1","cid":"${CID}",${JSON.stringify(reaction).slice(1)}`);
+    expect(JSON.parse(record?.json?.toString() ?? '')).toEqual(record?.data);
+    expect(user?.json).toBeUndefined();
+  });
+
+  it('keeps the bytes as they are when nothing is derived, escapes and all', () => {
+    const json = Buffer.from('{"id":"u1","name":"\\u003cb\\u003e caf\u00e9"}');
+    const [record] = toRecords({ kind: 'user', data: JSON.parse(json.toString()) as Record<string, unknown>, json });
+    expect(record?.json).toBe(json);
+    expect(record?.data.name).toBe('<b> café');
+  });
+
+  it('gives no JSON text when a derived field replaces one the entity has', () => {
+    const cases: ExportEntity[] = [
+      { kind: 'message', cid: CID, data: sampleMessage(CID, 'm1', { user_id: null }) },
+      { kind: 'member', cid: CID, data: sampleMember('u1', { cid: null }) },
+      { kind: 'member', cid: CID, data: { ...sampleMember('u1'), user: 'u1' } },
+      { kind: 'channel', cid: CID, data: sampleChannel('messaging', 'general', { cid: null }) },
+    ];
+    for (const entity of cases) expect(toRecords(fromLine(entity), () => {})[0]?.json, JSON.stringify(entity.data)).toBeUndefined();
+  });
+
+  it('gives every record JSON text, when it has some, that reads back as its data', () => {
+    const entity = fc.oneof(
+      fc.record({ kind: fc.constant('channel' as const), data: fc.constant(sampleChannel('messaging', 'general')) }),
+      fc.record({ kind: fc.constant('member' as const), data: fc.constantFrom(sampleMember('u1'), { ...sampleMember('u2'), user_id: undefined }) }),
+      fc.record({ kind: fc.constant('message' as const), data: fc.constantFrom(sampleMessage(CID, 'm1'), sampleMessage(undefined, 'm2'), sampleMessage(CID, 'm3', { user_id: 'author-1' })) }),
+      fc.record({ kind: fc.constant('reaction' as const), data: fc.constant(sampleReaction('m1', 'u1', 'like')) }),
+      fc.record({ kind: fc.constant('user' as const), data: fc.constant(sampleUser('u1')) }),
+    );
+    const custom = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).map((key) => `x_${key}`), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+    fc.assert(
+      fc.property(entity, custom, fc.constantFrom(CID, undefined), ({ kind, data }, extra, cid) => {
+        const fields = JSON.parse(JSON.stringify({ ...data, ...extra })) as Record<string, unknown>;
+        const records = toRecords(fromLine(cid === undefined ? { kind, data: fields } : { kind, cid, data: fields }), () => {});
+        for (const record of records) if (record.json) expect(JSON.parse(record.json.toString())).toEqual(record.data);
+        const own = records[0];
+        if (own && kind !== 'user' && own.data !== fields) expect(own.json).toBeDefined();
+      }),
+      { numRuns: 200 },
+    );
   });
 });
