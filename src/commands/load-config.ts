@@ -8,7 +8,7 @@ import type { MessageWriter } from '../protocol/writer.js';
  * Reads and validates the config file. The secret is handed to the writer before anything is
  * validated, so not even an error message about the config can print it.
  */
-export async function loadConfig(path: string, writer: MessageWriter): Promise<Config> {
+export async function loadConfig(path: string, writer: Pick<MessageWriter, 'addSecret' | 'log'>): Promise<Config> {
   const raw = await readJsonFile(path, 'config');
   if (raw === undefined) throw new ConfigError(`The config file ${path} is empty`);
   const secret = (raw as { api_secret?: unknown } | null)?.api_secret;
