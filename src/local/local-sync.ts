@@ -9,9 +9,9 @@ import { DuckDBWriter } from './duckdb-writer.js';
 import type { DuckDBModule } from './load-duckdb.js';
 import { openDatabase } from './open-database.js';
 import { prepareTables } from './prepare-tables.js';
-import { identifier } from './sql.js';
 import { StreamLoader, type LoadCounts } from './stream-loader.js';
 import { tableContracts } from './table-contract.js';
+import { rowCountsSql } from './table-sql.js';
 
 export interface LocalSyncInput {
   duckdb: DuckDBModule;
@@ -32,6 +32,10 @@ export interface TableOutcome extends LoadCounts {
   name: StreamName;
   /** Rows in the table after the sync. */
   rows: number;
+  /** Rows new to the table. */
+  inserted: number;
+  /** Rows that existed before the sync and were replaced by a record not older and different. */
+  updated: number;
 }
 
 export interface LocalSyncOutcome {
@@ -64,7 +68,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
     const failed = new AbortController();
     const loaders = new Map<StreamName, StreamLoader>();
     for (const contract of contracts) {
-      const options = { fullRefresh: input.fullRefresh, since: now.toISOString(), onFailure: (error: unknown) => failed.abort(error) };
+      const options = { fullRefresh: input.fullRefresh, onFailure: (error: unknown) => failed.abort(error) };
       loaders.set(contract.name, await StreamLoader.open(await connect(), contract, options));
     }
     const streams: ConfiguredStream[] = contracts.map((contract) => ({ name: contract.name, syncMode: input.fullRefresh ? 'full_refresh' : 'incremental' }));
@@ -87,15 +91,18 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
       await Promise.all([...loaders.values()].map((loader) => loader.abandon()));
     }
     const tables: TableOutcome[] = [];
-    for (const [name, loader] of loaders) tables.push({ name, ...loader.counts, rows: await rowCount(control, name) });
+    for (const contract of contracts) {
+      const counts = loaders.get(contract.name)?.counts ?? { records: 0, replaced: 0, skipped: 0, states: 0 };
+      const reader = await control.runAndReadAll(rowCountsSql(contract), { since: now.toISOString() });
+      const rows = Number(reader.getRowObjects()[0]?.rows ?? 0);
+      const written = Number(reader.getRowObjects()[0]?.written ?? 0);
+      // Rows written since the sync began are new, or replaced rows that were there before it.
+      const inserted = rows - ((prepared.rows.get(contract.name) ?? 0) - counts.replaced);
+      tables.push({ name: contract.name, ...counts, rows, inserted, updated: written - inserted });
+    }
     return { tables, created: prepared.created, added: prepared.added };
   } finally {
     for (const connection of connections) connection.disconnectSync();
     instance.closeSync();
   }
-}
-
-async function rowCount(connection: DuckDBConnection, table: StreamName): Promise<number> {
-  const reader = await connection.runAndReadAll(`SELECT count(*) AS rows FROM ${identifier(table)}`);
-  return Number(reader.getRowObjects()[0]?.rows ?? 0);
 }

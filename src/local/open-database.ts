@@ -8,7 +8,7 @@ import type { DuckDBModule } from './load-duckdb.js';
  * DuckDB's settings for a sync: memory is capped (DuckDB writes what does not fit to the file or a
  * temporary folder beside it) so that a large sync keeps a flat footprint on a laptop.
  */
-const SETTINGS = { memory_limit: '1GB' };
+const SETTINGS = { memory_limit: '512MB' };
 
 /** Another process holds the database. */
 export class DatabaseInUseError extends TransientError {}

@@ -12,6 +12,8 @@ export class IncompatibleTableError extends ConfigError {}
 export interface PreparedTables {
   /** The saved state of each stream whose table was there already (a dropped table is read whole again). */
   states: Map<StreamName, Record<string, unknown>>;
+  /** Per table, its rows before the sync. */
+  rows: Map<StreamName, number>;
   created: StreamName[];
   /** Columns a newer schema added to existing tables, filled from `_data`. */
   added: Array<{ table: StreamName; column: string }>;
@@ -47,12 +49,13 @@ export async function prepareTables(connection: DuckDBConnection, contracts: rea
 async function prepare(connection: DuckDBConnection, contracts: readonly TableContract[], path: string): Promise<PreparedTables> {
   await connection.run(createStateTableSql());
   const existing = await existingTables(connection);
-  const prepared: PreparedTables = { states: new Map(), created: [], added: [] };
+  const prepared: PreparedTables = { states: new Map(), rows: new Map(), created: [], added: [] };
   for (const contract of contracts) {
     const table = existing.get(contract.name);
     if (table === undefined) {
       await connection.run(createTableSql(contract));
       prepared.created.push(contract.name);
+      prepared.rows.set(contract.name, 0);
       continue;
     }
     for (const column of missingColumns(contract, table, path)) {
@@ -60,6 +63,8 @@ async function prepare(connection: DuckDBConnection, contracts: readonly TableCo
       await connection.run(backfillColumnSql(contract, column));
       prepared.added.push({ table: contract.name, column: column.name });
     }
+    const count = await connection.runAndReadAll(`SELECT count(*) AS rows FROM ${identifier(contract.name)}`);
+    prepared.rows.set(contract.name, Number(count.getRowObjects()[0]?.rows ?? 0));
   }
   const kept = new Set(contracts.map((contract) => contract.name).filter((name) => existing.has(name)));
   const reader = await connection.runAndReadAll(`SELECT stream, stream_state::VARCHAR AS state FROM ${identifier(STATE_TABLE)}`);
@@ -81,7 +86,9 @@ interface ExistingTable {
 async function existingTables(connection: DuckDBConnection): Promise<Map<string, ExistingTable>> {
   const tables = new Map<string, ExistingTable>();
   const where = "database_name = current_database() AND schema_name = 'main'";
-  const columns = await connection.runAndReadAll(`SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE ${where} ORDER BY table_name, column_index`);
+  const columns = await connection.runAndReadAll(
+    `SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE ${where} ORDER BY table_name, column_index`,
+  );
   for (const row of columns.getRowObjects()) {
     const name = String(row.table_name);
     const table = tables.get(name) ?? { columns: new Map(), primaryKey: [] };

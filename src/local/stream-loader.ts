@@ -5,18 +5,16 @@ import { CURSOR_COLUMN } from './table-contract.js';
 import {
   clearStageSql,
   clearTableSql,
-  countMergeSql,
   createStageTableSql,
-  mergeSql,
+  insertSql,
   saveStateSql,
   stageTableName,
+  updateSql,
 } from './table-sql.js';
 
 export interface StreamLoaderOptions {
   /** Replace the table: its rows are deleted in the transaction of its first merge or state. */
   fullRefresh: boolean;
-  /** The sync's start (ISO): rows written before it and replaced count as updated. */
-  since: string;
   /** Told of the first failure; the loader does nothing after it. */
   onFailure: (error: unknown) => void;
 }
@@ -24,11 +22,7 @@ export interface StreamLoaderOptions {
 export interface LoadCounts {
   /** Records received. */
   records: number;
-  /** Rows new to the table. */
-  inserted: number;
-  /** Rows that existed before the sync and were replaced. */
-  updated: number;
-  /** Rows a full refresh deleted before loading. */
+  /** Rows a full refresh deleted before loading (committed). */
   replaced: number;
   /** Records without a primary key value: they cannot be stored. */
   skipped: number;
@@ -38,6 +32,8 @@ export interface LoadCounts {
 
 interface StagedRecord {
   keys: string[];
+  /** The keys joined: to notice a key staged twice. */
+  key: string;
   cursor: string | null;
   json: string;
 }
@@ -58,12 +54,14 @@ const HIGH_WATER_ROWS = 2 * MERGE_ROWS;
  * are queued in order, and `add` returns a promise only when too many records wait.
  */
 export class StreamLoader {
-  /** Rows counts are of committed transactions only. */
-  readonly counts: LoadCounts = { records: 0, inserted: 0, updated: 0, replaced: 0, skipped: 0, states: 0 };
-  private uncommitted = { inserted: 0, updated: 0, replaced: 0 };
+  readonly counts: LoadCounts = { records: 0, replaced: 0, skipped: 0, states: 0 };
+  private uncommittedReplaced = 0;
   private pending: StagedRecord[] = [];
   private waiting = 0;
   private staged = 0;
+  /** The keys in the stage, and whether one came twice. */
+  private stagedKeys = new Set<string>();
+  private repeatedKeys = false;
   private seq = 0;
   private inTransaction = false;
   private cleared = false;
@@ -100,7 +98,7 @@ export class StreamLoader {
       keys.push(typeof value === 'string' ? value : JSON.stringify(value));
     }
     const cursor = data[CURSOR_COLUMN];
-    this.pending.push({ keys, cursor: typeof cursor === 'string' ? cursor : null, json: JSON.stringify(data) });
+    this.pending.push({ keys, key: keys.length === 1 ? (keys[0] as string) : JSON.stringify(keys), cursor: typeof cursor === 'string' ? cursor : null, json: JSON.stringify(data) });
     this.waiting += 1;
     if (this.pending.length >= APPEND_ROWS) this.enqueueStaging();
     if (this.waiting < HIGH_WATER_ROWS) return undefined;
@@ -124,10 +122,8 @@ export class StreamLoader {
       await this.connection.run(saveStateSql(), { stream: this.contract.name, state: text });
       await this.connection.run('COMMIT');
       this.inTransaction = false;
-      this.counts.inserted += this.uncommitted.inserted;
-      this.counts.updated += this.uncommitted.updated;
-      this.counts.replaced += this.uncommitted.replaced;
-      this.uncommitted = { inserted: 0, updated: 0, replaced: 0 };
+      this.counts.replaced += this.uncommittedReplaced;
+      this.uncommittedReplaced = 0;
       this.counts.states += 1;
     });
   }
@@ -199,6 +195,8 @@ export class StreamLoader {
       else appender.appendVarchar(record.cursor);
       appender.appendVarchar(record.json);
       appender.endRow();
+      if (this.stagedKeys.has(record.key)) this.repeatedKeys = true;
+      else this.stagedKeys.add(record.key);
     }
     this.staged += records.length;
     this.waiting -= records.length;
@@ -210,13 +208,13 @@ export class StreamLoader {
     if (this.staged === 0) return;
     this.appender.flushSync();
     await this.begin();
-    const reader = await this.connection.runAndReadAll(countMergeSql(this.contract), { since: this.options.since });
-    const [row] = reader.getRowObjects();
-    this.uncommitted.inserted += Number(row?.inserted ?? 0);
-    this.uncommitted.updated += Number(row?.updated ?? 0);
-    await this.connection.run(mergeSql(this.contract));
+    const options = { repeatedKeys: this.repeatedKeys };
+    await this.connection.run(updateSql(this.contract, options));
+    await this.connection.run(insertSql(this.contract, options));
     await this.connection.run(clearStageSql(this.contract));
     this.staged = 0;
+    this.stagedKeys = new Set();
+    this.repeatedKeys = false;
   }
 
   /** Opens the transaction if none is; a full refresh deletes the table's rows in its first one. */
@@ -227,7 +225,7 @@ export class StreamLoader {
     }
     if (this.options.fullRefresh && !this.cleared) {
       const result = await this.connection.run(clearTableSql(this.contract));
-      this.uncommitted.replaced = result.rowsChanged;
+      this.uncommittedReplaced = result.rowsChanged;
       this.cleared = true;
     }
   }

@@ -54,61 +54,84 @@ export function clearTableSql(contract: TableContract): string {
 }
 
 /**
- * Before a merge: how many staged keys are new to the table (`inserted`) and how many replace a row
- * written before this sync began (`updated`); parameter $since, the sync's start.
+ * The first half of a merge: staged records whose key is in the table replace its row when their
+ * updated_at is not older (a missing updated_at is never older) and their content differs; the others
+ * (a lookback's re-exports) are not even typed. Run before insertSql, which adds the new keys.
  */
-export function countMergeSql(contract: TableContract): string {
-  const table = identifier(contract.name);
-  const join = contract.primaryKey.map((field, index) => `t.${identifier(field)} = s.${stagedKey(index)}`).join(' AND ');
-  const firstKey = `t.${identifier(contract.primaryKey[0] ?? '')}`;
+export function updateSql(contract: TableContract, options: StagedOptions): string {
+  const keyFields = new Set(contract.primaryKey);
+  const nonKey = contract.columns.filter((column) => !keyFields.has(column.name));
+  const data = identifier(DATA_COLUMN);
+  const sets = [
+    ...nonKey.map((column) => `${identifier(column.name)} = s.${identifier(column.name)}`),
+    `${data} = s.${data}::JSON`,
+    `${identifier(SYNCED_AT_COLUMN)} = now()`,
+  ];
+  const cursor = identifier(CURSOR_COLUMN);
+  const newCursor = `TRY_CAST(st.${STAGED_CURSOR} AS TIMESTAMPTZ)`;
+  const replaces = `(${newCursor} IS NULL OR t.${cursor} IS NULL OR ${newCursor} >= t.${cursor}) AND st.${data} IS DISTINCT FROM t.${data}::VARCHAR`;
   return (
-    `SELECT count(*) FILTER (WHERE ${firstKey} IS NULL) AS inserted, ` +
-    `count(*) FILTER (WHERE ${firstKey} IS NOT NULL AND t.${identifier(SYNCED_AT_COLUMN)} < $since::TIMESTAMPTZ AND ${replaces('s.updated_at', 's._data', 't')}) AS updated ` +
-    `FROM (SELECT ${stagedKeys(contract)}, TRY_CAST(${STAGED_CURSOR} AS TIMESTAMPTZ) AS updated_at, ${identifier(DATA_COLUMN)} AS _data FROM ${newestStaged(contract)}) s ` +
-    `LEFT JOIN ${table} t ON ${join}`
+    `UPDATE ${identifier(contract.name)} AS t SET ${sets.join(', ')} ` +
+    `FROM (${typedStaged(contract, options, `JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')} AND ${replaces}`)}) s ` +
+    `WHERE ${keyMatch(contract, 't', 's')}`
   );
+}
+
+/** The second half of a merge: the staged records whose key is not in the table, as new rows. */
+export function insertSql(contract: TableContract, options: StagedOptions): string {
+  const values = contract.columns.map((column) => {
+    const index = contract.primaryKey.indexOf(column.name);
+    return index >= 0 ? `s.${stagedKey(index)}` : `s.${identifier(column.name)}`;
+  });
+  const names = [...contract.columns.map((column) => identifier(column.name)), identifier(DATA_COLUMN), identifier(SYNCED_AT_COLUMN)];
+  return (
+    `INSERT INTO ${identifier(contract.name)} (${names.join(', ')}) ` +
+    `SELECT ${[...values, `s.${identifier(DATA_COLUMN)}::JSON`, 'now()'].join(', ')} ` +
+    `FROM (${typedStaged(contract, options, `ANTI JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')}`)}) s`
+  );
+}
+
+export interface StagedOptions {
+  /** A key was staged more than once: keep only its newest record. */
+  repeatedKeys: boolean;
 }
 
 /**
- * The staged records into the table: per key the newest staged record (by updated_at, then arrival),
- * typed column by column from its JSON; it replaces the stored row when its updated_at is not older
- * (a missing updated_at is never older) and its content differs.
+ * The staged records that `join` (with the table) keeps, typed from their JSON: parsed once, as
+ * json_transform's struct is unnested (reading its fields one by one would transform the record once
+ * per field).
  */
-export function mergeSql(contract: TableContract): string {
-  const table = identifier(contract.name);
+function typedStaged(contract: TableContract, options: StagedOptions, join: string): string {
   const keyFields = new Set(contract.primaryKey);
-  const values = contract.columns.map((column) => {
-    const index = contract.primaryKey.indexOf(column.name);
-    return index >= 0 ? `s.${stagedKey(index)}` : `s.r.${identifier(column.name)}`;
-  });
-  const names = [...contract.columns.map((column) => identifier(column.name)), identifier(DATA_COLUMN), identifier(SYNCED_AT_COLUMN)];
-  const updates = [...contract.columns.filter((column) => !keyFields.has(column.name)).map((column) => column.name), DATA_COLUMN, SYNCED_AT_COLUMN]
-    .map((name) => `${identifier(name)} = excluded.${identifier(name)}`)
-    .join(', ');
-  const data = identifier(DATA_COLUMN);
   const nonKey = contract.columns.filter((column) => !keyFields.has(column.name));
+  const data = identifier(DATA_COLUMN);
   return (
-    `INSERT INTO ${table} (${names.join(', ')}) ` +
-    `SELECT ${[...values, `s.${data}::JSON`, 'now()'].join(', ')} ` +
-    `FROM (SELECT ${stagedKeys(contract)}, ${data}, ${transform(data, nonKey)} AS r FROM ${newestStaged(contract)}) s ` +
-    `ON CONFLICT (${contract.primaryKey.map(identifier).join(', ')}) DO UPDATE SET ${updates} ` +
-    `WHERE ${replaces(`excluded.${identifier(CURSOR_COLUMN)}`, `excluded.${data}::VARCHAR`, table)}`
+    `SELECT ${stagedKeys(contract)}, st.${data}, unnest(${transform(`st.${data}`, nonKey)}) ` +
+    `FROM ${staged(contract, options.repeatedKeys)} st ${join}`
   );
 }
 
-/** The staged records, one per key: the newest by updated_at (a missing one counts as newest), then the last to arrive. */
-function newestStaged(contract: TableContract): string {
-  const keys = contract.primaryKey.map((_, index) => stagedKey(index)).join(', ');
+function keyMatch(contract: TableContract, table: string, stagedAlias: string): string {
+  return contract.primaryKey.map((field, index) => `${table}.${identifier(field)} = ${stagedAlias}.${stagedKey(index)}`).join(' AND ');
+}
+
+/**
+ * The staged records, one per key (an upsert may not meet a key twice): when a key repeats, the newest
+ * by updated_at (a missing one counts as newest), then the last to arrive. The window sorts whole
+ * records, so it runs only when the loader saw a key repeat.
+ */
+function staged(contract: TableContract, repeatedKeys: boolean): string {
+  const stage = `temp.${identifier(stageTableName(contract))}`;
+  if (!repeatedKeys) return stage;
   return (
-    `(SELECT * FROM temp.${identifier(stageTableName(contract))} ` +
-    `QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY TRY_CAST(${STAGED_CURSOR} AS TIMESTAMPTZ) DESC NULLS FIRST, ${SEQ} DESC) = 1)`
+    `(SELECT * FROM ${stage} st ` +
+    `QUALIFY row_number() OVER (PARTITION BY ${stagedKeys(contract)} ORDER BY TRY_CAST(${STAGED_CURSOR} AS TIMESTAMPTZ) DESC NULLS FIRST, ${SEQ} DESC) = 1)`
   );
 }
 
-/** The merge rule: a record replaces a row unless its updated_at is older, and only when its content differs. */
-function replaces(newCursor: string, newData: string, stored: string): string {
-  const cursor = `${stored}.${identifier(CURSOR_COLUMN)}`;
-  return `(${newCursor} IS NULL OR ${cursor} IS NULL OR ${newCursor} >= ${cursor}) AND ${newData} IS DISTINCT FROM ${stored}.${identifier(DATA_COLUMN)}::VARCHAR`;
+/** Per table: its rows, and how many of them were written at or after $since (the sync's start). */
+export function rowCountsSql(contract: TableContract): string {
+  return `SELECT count(*) AS rows, count(*) FILTER (WHERE ${identifier(SYNCED_AT_COLUMN)} >= $since::TIMESTAMPTZ) AS written FROM ${identifier(contract.name)}`;
 }
 
 /** json_transform parses the record once for every column; a value it cannot type becomes NULL (`_data` keeps it). */
@@ -117,8 +140,8 @@ function transform(json: string, columns: readonly Column[]): string {
   return `json_transform(${json}, ${literal(JSON.stringify(structure))})`;
 }
 
-function stagedKeys(contract: TableContract): string {
-  return contract.primaryKey.map((_, index) => stagedKey(index)).join(', ');
+function stagedKeys(contract: TableContract, alias = 'st'): string {
+  return contract.primaryKey.map((_, index) => `${alias}.${stagedKey(index)}`).join(', ');
 }
 
 function stagedKey(index: number): string {
