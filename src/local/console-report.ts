@@ -123,7 +123,8 @@ export class ConsoleReport {
       const until = line.status === 'read' ? line.lastAt : this.now();
       const seconds = line.firstAt === undefined ? 0 : (until - line.firstAt) / 1000;
       const rate = seconds >= 1 ? `${formatCount(Math.round(line.records / seconds))} records/s` : '';
-      return [`  ${name.padEnd(width)}`, `${formatCount(line.records).padStart(11)} records`, exports, rate, line.status].filter((part) => part !== '').join('  ·  ');
+      const parts = [`${formatCount(line.records).padStart(11)} records`, exports, rate, line.status].filter((part) => part !== '');
+      return `  ${name.padEnd(width)}${parts.join('  ·  ')}`;
     });
   }
 

@@ -4,7 +4,7 @@ import type { StreamName } from '../streams/index.js';
 import { isRecord } from '../utils/is-record.js';
 import { identifier } from './sql.js';
 import { DATA_COLUMN, SYNCED_AT_COLUMN, type Column, type ColumnType, type TableContract } from './table-contract.js';
-import { addColumnSql, backfillColumnSql, createStateTableSql, createTableSql, STATE_TABLE } from './table-sql.js';
+import { addColumnSql, backfillColumnsSql, createStateTableSql, createTableSql, STATE_TABLE } from './table-sql.js';
 
 /** A stream's table that no longer fits its schema: a column's type changed, or the primary key. */
 export class IncompatibleTableError extends ConfigError {}
@@ -58,11 +58,11 @@ async function prepare(connection: DuckDBConnection, contracts: readonly TableCo
       prepared.rows.set(contract.name, 0);
       continue;
     }
-    for (const column of missingColumns(contract, table, path)) {
-      await connection.run(addColumnSql(contract, column));
-      await connection.run(backfillColumnSql(contract, column));
-      prepared.added.push({ table: contract.name, column: column.name });
-    }
+    // Every ALTER first: DuckDB cannot commit an UPDATE made between two ALTERs of its table.
+    const missing = missingColumns(contract, table, path);
+    for (const column of missing) await connection.run(addColumnSql(contract, column));
+    if (missing.length > 0) await connection.run(backfillColumnsSql(contract, missing));
+    for (const column of missing) prepared.added.push({ table: contract.name, column: column.name });
     const count = await connection.runAndReadAll(`SELECT count(*) AS rows FROM ${identifier(contract.name)}`);
     prepared.rows.set(contract.name, Number(count.getRowObjects()[0]?.rows ?? 0));
   }

@@ -30,9 +30,13 @@ export function addColumnSql(contract: TableContract, column: Column): string {
   return `ALTER TABLE ${identifier(contract.name)} ADD COLUMN ${columnDefinition(column)}`;
 }
 
-/** Fills a column added to an existing table from the rows' `_data`, which holds every field. */
-export function backfillColumnSql(contract: TableContract, column: Column): string {
-  return `UPDATE ${identifier(contract.name)} SET ${identifier(column.name)} = (${transform(`${identifier(DATA_COLUMN)}::VARCHAR`, [column])}).${identifier(column.name)}`;
+/** Fills columns added to an existing table from the rows' `_data`, which holds every field. */
+export function backfillColumnsSql(contract: TableContract, columns: readonly Column[]): string {
+  const typed = transform(`${identifier(DATA_COLUMN)}::VARCHAR`, columns);
+  const sets = columns.map((column) => `${identifier(column.name)} = s.${identifier(column.name)}`);
+  const key = contract.primaryKey.map((field) => `t.${identifier(field)} = s.${identifier(field)}`).join(' AND ');
+  const keys = contract.primaryKey.map(identifier).join(', ');
+  return `UPDATE ${identifier(contract.name)} AS t SET ${sets.join(', ')} FROM (SELECT ${keys}, unnest(${typed}) FROM ${identifier(contract.name)}) s WHERE ${key}`;
 }
 
 /** Where a stream's records wait for their merge: a temporary table of the loading connection. */
