@@ -5,10 +5,12 @@ import { ConfigError, TransientError } from '../errors.js';
 import type { DuckDBModule } from './load-duckdb.js';
 
 /**
- * DuckDB's settings for a sync: memory is capped (DuckDB writes what does not fit to the file or a
- * temporary folder beside it) so that a large sync keeps a flat footprint on a laptop.
+ * DuckDB's settings for a sync. One thread: the read path keeps a core of its own and the merges run
+ * beside it (on two cores, two DuckDB threads slowed the read more than they sped the merges). Memory
+ * is capped, DuckDB writing what does not fit to the file or a temporary folder beside it, so a large
+ * sync keeps a bounded footprint on a laptop.
  */
-const SETTINGS = { memory_limit: '512MB' };
+const SETTINGS = { threads: '1', memory_limit: '256MB' };
 
 /** Another process holds the database. */
 export class DatabaseInUseError extends TransientError {}
