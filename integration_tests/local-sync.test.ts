@@ -280,6 +280,33 @@ describe('sync killed with SIGKILL', () => {
   }, 90_000);
 });
 
+describe('sync stopped with SIGTERM', () => {
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ ...SMALL_DATA_SET, taskLatencyMs: 200 });
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  it('exits 143 with one line saying what stays, and the next sync completes the ground truth', async () => {
+    const config = configFor(emulator, { channels_per_export: 1, max_concurrent_exports: 1 });
+    const database = join(work, 'stopped.duckdb');
+    const path = join(work, 'stopped-config.json');
+    writeFileSync(path, JSON.stringify(config));
+    const run = startSync(['--config', path, '--duckdb', database]);
+    while (emulator.stats().downloads < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    run.child.kill('SIGTERM');
+    const stopped = await run.result;
+    expect(stopped.exitCode).toBe(143);
+    expect(stopped.stdout).toBe('');
+    expect(stopped.stderr).toMatch(/^error: The sync was interrupted by SIGTERM; .*every batch committed before stays in .*stopped\.duckdb\n$/);
+    const committed = await query(database, 'SELECT count(*)::INTEGER AS n FROM messages');
+    expect(committed[0]?.n).toBeLessThan(truth(emulator, 'messages').size);
+    expectSuccess(await sync(config, database));
+    await expectGroundTruth(emulator, database);
+  }, 90_000);
+});
+
 describe('a database sync cannot use', () => {
   let emulator: Emulator;
   let config: Row;
