@@ -16,7 +16,9 @@ RUN npm run build \
  && tar -xzf /tmp/source-stream-chat-*.tgz -C /package --strip-components=1 \
  && cp package-lock.json /package/
 
-# Runtime stage: the packed package and its production dependencies, nothing else.
+# Runtime stage: the packed package and its production dependencies, nothing else. Optional
+# dependencies stay out: they are DuckDB's bindings (~70 MB), which only the local `sync` command
+# loads, and Airbyte never runs it.
 FROM node:20-bookworm-slim
 # Airbyte runs connectors as uid 1000; in this image that uid belongs to `node`, renamed `airbyte`.
 RUN groupmod --new-name airbyte node \
@@ -24,7 +26,7 @@ RUN groupmod --new-name airbyte node \
  && mkdir -p /airbyte/integration_code
 WORKDIR /airbyte/integration_code
 COPY --from=build /package ./
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && chown -R airbyte:airbyte /airbyte
 WORKDIR /airbyte

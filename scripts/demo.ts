@@ -1,10 +1,12 @@
 // `npm run demo`: the connector end to end against the local Stream emulator — spec, check, discover,
-// a first read of every stream, new messages, then an incremental read from the saved state.
+// a first read of every stream, new messages, then an incremental read from the saved state; then the
+// local warehouse: `sync` into demo-output/chat.duckdb, new messages, a second sync, and a few queries.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { startEmulator } from '../emulator/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,6 +66,41 @@ function expectSuccess(step: string, result: RunResult): void {
 function table(first: RunResult, second: RunResult): string {
   const rows = STREAMS.map((stream) => `  ${stream.padEnd(10)} ${String(first.counts[stream]).padStart(10)} ${String(second.counts[stream]).padStart(13)}`);
   return [`  ${'stream'.padEnd(10)} ${'first read'.padStart(10)} ${'incremental'.padStart(13)}`, ...rows].join('\n');
+}
+
+/** Runs `node dist/main.js sync <args>`: its summary (stdout) is shown indented, its progress (stderr) as it comes. */
+async function syncInto(args: string[]): Promise<number> {
+  const begin = Date.now();
+  const child = spawn(process.execPath, [MAIN, 'sync', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let summary = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (summary += text));
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  say(summary.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
+  if (exitCode !== 0) {
+    say(`\n✗ sync failed (exit ${exitCode}); see the messages above.`);
+    process.exit(1);
+  }
+  return (Date.now() - begin) / 1000;
+}
+
+/** A query and its answer, as a person would type it and see it. */
+async function showQuery(database: string, title: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(database, { access_mode: 'READ_ONLY' });
+  try {
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll(sql);
+    const names = reader.columnNames();
+    const rows = reader.getRowsJson().map((row) => row.map((value) => (value === null ? '' : String(value))));
+    connection.disconnectSync();
+    const widths = names.map((name, index) => Math.max(name.length, ...rows.map((row) => row[index]!.length)));
+    const line = (cells: string[]) => `    ${cells.map((cell, index) => (/^-?\d+(\.\d+)?$/.test(cell) ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join('  ')}`;
+    say(`\n  ${title}`);
+    say(sql.split('\n').map((text) => `    ${text}`).join('\n'));
+    say(line(names));
+    for (const row of rows) say(line(row));
+  } finally {
+    instance.closeSync();
+  }
 }
 
 /** The state file Airbyte would pass next time: the last state of each stream. */
@@ -146,6 +183,44 @@ try {
   say(`\nTimes: first read ${first.seconds.toFixed(1)} s, incremental read ${second.seconds.toFixed(1)} s, whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const out = relative(process.cwd(), OUT);
   say(`Files: ${out}/<stream>.jsonl (first read), ${out}/incremental/<stream>.jsonl, ${out}/state.json, ${out}/config.json, ${out}/configured_catalog.json`);
+
+  const database = join(OUT, 'chat.duckdb');
+  const shown = relative(process.cwd(), database);
+  say(`\n› sync into DuckDB: the same read in-process, one table per stream in ${shown}, the state kept in the file`);
+  const firstSync = await syncInto(['--config', configPath, '--duckdb', database]);
+  const betweenSyncs = new Date().toISOString();
+
+  const quiet = [...emulator.data.channels()].at(-1);
+  const quietCid = String(quiet?.cid);
+  const arrived = emulator.data.addMessages(quietCid, 5);
+  emulator.data.addReaction(String(arrived[0]?.id), String((arrived[2]?.user as { id: string }).id), 'love');
+  say(`\n› meanwhile, 5 new messages (and a reaction) arrive in ${quietCid}`);
+
+  say('\n› sync again: incremental from the state in the file, no flags; the new rows are merged, none added twice');
+  const secondSync = await syncInto(['--config', configPath, '--duckdb', database]);
+
+  say(`\n› the warehouse, queried with DuckDB (duckdb ${shown}, or any DuckDB client)`);
+  await showQuery(database, 'Messages per channel type', [
+    'SELECT c.type AS channel_type, count(DISTINCT m.cid) AS channels, count(*) AS messages',
+    'FROM messages m JOIN channels c USING (cid)',
+    'GROUP BY ALL ORDER BY messages DESC;',
+  ].join('\n'));
+  await showQuery(database, 'Top posters', [
+    'SELECT u.name, count(*) AS messages, max(m.created_at)::DATE AS last_post',
+    "FROM messages m JOIN users u ON u.id = m.user_id WHERE m.type <> 'deleted'",
+    'GROUP BY ALL ORDER BY messages DESC, u.name LIMIT 5;',
+  ].join('\n'));
+  await showQuery(database, 'Reactions per type', [
+    'SELECT type AS reaction, count(*) AS reactions, count(DISTINCT message_id) AS messages',
+    'FROM reactions GROUP BY ALL ORDER BY reactions DESC;',
+  ].join('\n'));
+  await showQuery(database, 'What the second sync wrote (_synced_at: when a row was last written)', [
+    "SELECT 'messages' AS \"table\", count(*) AS \"rows\", min(created_at)::VARCHAR AS oldest FROM messages",
+    `WHERE _synced_at > TIMESTAMPTZ '${betweenSyncs}'`,
+    "UNION ALL SELECT 'reactions', count(*), min(created_at)::VARCHAR FROM reactions",
+    `WHERE _synced_at > TIMESTAMPTZ '${betweenSyncs}';`,
+  ].join('\n'));
+  say(`\nSync times: first ${firstSync.toFixed(1)} s, second ${secondSync.toFixed(1)} s; whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await emulator.close();
 }

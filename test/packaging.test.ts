@@ -1,13 +1,14 @@
 // No Docker engine runs here, so the image is checked two ways: its files must agree with each
 // other, and the runtime stage's steps are replayed in a temp dir and the entrypoint run as the
 // platform runs it.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENTATION_URL } from '../src/config.js';
+import { startEmulator } from '../emulator/index.js';
 import { REPO_ROOT, ensureBuilt } from './helpers/build.js';
 import { assertValidMessage } from './helpers/protocol-validator.js';
 
@@ -18,6 +19,7 @@ const packageJson = JSON.parse(read('package.json')) as {
   license: string;
   bin: Record<string, string>;
   dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
 const metadata = parse(read('metadata.yaml')) as { metadataSpecVersion: string; data: Record<string, any> };
@@ -68,9 +70,10 @@ describe('Dockerfile, metadata.yaml and package.json agree', () => {
     expect(build).toMatch(/npm pack\b/);
   });
 
-  it('installs production dependencies only in the runtime stage', () => {
+  it('installs production dependencies only in the runtime stage, without the optional DuckDB bindings', () => {
     const runs = argsOf(runtime, 'RUN').join(' && ');
-    expect(runs).toMatch(/npm install --omit=dev\b/);
+    expect(runs).toMatch(/npm install --omit=dev --omit=optional\b/);
+    expect(Object.keys(packageJson.optionalDependencies)).toEqual(['@duckdb/node-api']);
     expect(runs).not.toMatch(/npm run build|tsc/);
     expect(argsOf(runtime, 'COPY').every((args) => args.startsWith('--from=build'))).toBe(true);
   });
@@ -127,6 +130,16 @@ describe('Dockerfile, metadata.yaml and package.json agree', () => {
   });
 });
 
+/** The packed package unpacked into `dir` with the lock file, then installed with `omit` left out. */
+function installPackage(work: string, dir: string, omit: string[]): void {
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>;
+  mkdirSync(dir, { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, packed[0]!.filename), '-C', dir, '--strip-components=1']);
+  cpSync(join(REPO_ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
+  const flags = omit.map((kind) => `--omit=${kind}`);
+  execFileSync('npm', ['install', ...flags, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
+}
+
 describe('the runtime stage, replayed without Docker', () => {
   let work: string;
   let integrationCode: string;
@@ -134,19 +147,26 @@ describe('the runtime stage, replayed without Docker', () => {
   beforeAll(async () => {
     await ensureBuilt();
     work = mkdtempSync(join(tmpdir(), 'source-stream-chat-image-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>;
     integrationCode = join(work, 'airbyte', 'integration_code');
-    mkdirSync(integrationCode, { recursive: true });
-    execFileSync('tar', ['-xzf', join(work, packed[0]!.filename), '-C', integrationCode, '--strip-components=1']);
-    cpSync(join(REPO_ROOT, 'package-lock.json'), join(integrationCode, 'package-lock.json'));
     // The runtime stage's own install step.
-    execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: integrationCode, stdio: 'ignore' });
+    installPackage(work, integrationCode, ['dev', 'optional']);
   }, 180_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('installs the dependencies and none of the devDependencies', () => {
+  it('installs the dependencies and none of the devDependencies, nor the DuckDB bindings', () => {
     for (const name of Object.keys(packageJson.dependencies)) expect(existsSync(join(integrationCode, 'node_modules', name)), name).toBe(true);
     for (const name of Object.keys(packageJson.devDependencies)) expect(existsSync(join(integrationCode, 'node_modules', name)), name).toBe(false);
+    expect(existsSync(join(integrationCode, 'node_modules', '@duckdb')), 'node_modules/@duckdb').toBe(false);
+  });
+
+  it('answers sync, which the image cannot run, with one line naming what is missing and exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-dir-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ api_key: 'key', api_secret: 'not-a-real-secret', base_url: 'http://127.0.0.1:9' }));
+    const result = spawnSync(process.execPath, [join(integrationCode, 'dist', 'main.js'), 'sync', '--config', 'config.json', '--duckdb', 'chat.duckdb'], { cwd: dir, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: sync needs DuckDB's bindings for .* \(the optional dependency @duckdb\/node-api\), which this installation left out; .*\n$/);
+    expect(existsSync(join(dir, 'chat.duckdb'))).toBe(false);
   });
 
   it('prints one valid SPEC equal to spec.json through sh -c eval "$AIRBYTE_ENTRYPOINT spec", from another directory', () => {
@@ -178,4 +198,37 @@ describe('the runtime stage, replayed without Docker', () => {
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: integrationCode, encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
   });
+});
+
+describe('the npm package, installed with its optional dependencies as `npm install` does', () => {
+  let work: string;
+  let packageDir: string;
+
+  beforeAll(async () => {
+    await ensureBuilt();
+    work = mkdtempSync(join(tmpdir(), 'source-stream-chat-package-'));
+    packageDir = join(work, 'package');
+    installPackage(work, packageDir, ['dev']);
+  }, 180_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('runs sync into a DuckDB file against the emulator', async () => {
+    expect(existsSync(join(packageDir, 'node_modules', '@duckdb', 'node-api'))).toBe(true);
+    const emulator = await startEmulator({ seed: 7, channels: 2, messagesPerChannel: 10, taskLatencyMs: 20 });
+    try {
+      const config = join(work, 'config.json');
+      writeFileSync(config, JSON.stringify({ api_key: emulator.apiKey, api_secret: emulator.apiSecret, base_url: emulator.url, poll_interval_seconds: 0.05 }));
+      const database = join(work, 'chat.duckdb');
+      const child = spawn(process.execPath, [join(packageDir, 'dist', 'main.js'), 'sync', '--config', config, '--duckdb', database], { cwd: work });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(status, stdout).toBe(0);
+      expect(stdout).toMatch(/^Synced 5 stream\(s\) into .*chat\.duckdb/);
+      const messages = stdout.split('\n').find((line) => line.trim().startsWith('messages'));
+      expect(messages?.trim().split(/\s+/)[2]).toBe(String(emulator.data.counts().messages));
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
 });

@@ -7,7 +7,8 @@ export type StopSignal = 'SIGTERM' | 'SIGINT';
 export const SIGNAL_EXIT_CODES: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 export interface InterruptionOptions {
-  writer: MessageWriter;
+  /** Told of the first signal: stdout's writer, or sync's console report. */
+  writer: Pick<MessageWriter, 'interrupt'>;
   /** Ends the process; called on a second signal. */
   exit: (code: number) => void;
   /** How long the command gets to stop after the first signal before `deadline` resolves. Default 5000. */

@@ -25,8 +25,8 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
   }
 }
 
-/** The Stream client of a read: its retries and rate-limit waits reported as LOG lines and statuses. */
-async function streamClient(config: Config, writer: MessageWriter, names: readonly string[]) {
+/** The Stream client of a read (or a sync): its retries and rate-limit waits reported as logs and statuses. */
+export async function streamClient(config: Config, writer: Pick<MessageWriter, 'log' | 'streamStatus'>, names: readonly string[]) {
   const { StreamClient } = await import('../stream/client.js');
   return new StreamClient({
     apiKey: config.api_key,

@@ -79,6 +79,9 @@ async function dispatch(command: Command, writer: MessageWriter, signal: AbortSi
       return (await import('./discover.js')).discover(command, writer);
     case 'read':
       return (await import('./read.js')).read(command, writer, signal);
+    case 'sync':
+      // main.ts hands `sync …` to commands/sync.ts, whose stdout is for people, not Airbyte.
+      throw new ConfigError('Put the command first: source-stream-chat sync --config FILE --duckdb FILE');
   }
 }
 

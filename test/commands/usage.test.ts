@@ -9,7 +9,7 @@ describe.concurrent('command line', () => {
   it('prints the usage on --help and exits 0', () => {
     const result = spawnSync(process.execPath, [DIST_MAIN, '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
-    for (const command of ['spec', 'check', 'discover', 'read']) expect(result.stdout).toContain(`source-stream-chat ${command}`);
+    for (const command of ['spec', 'check', 'discover', 'read', 'sync']) expect(result.stdout).toContain(`source-stream-chat ${command}`);
   });
 
   it("prints the package's version on --version", () => {
@@ -19,8 +19,8 @@ describe.concurrent('command line', () => {
   });
 
   const usageCases: Array<[string, string[], string]> = [
-    ['no command', [], 'Missing command: one of spec, check, discover, read'],
-    ['an unknown command', ['frobnicate'], 'Unknown command: frobnicate (the commands are spec, check, discover, read)'],
+    ['no command', [], 'Missing command: one of spec, check, discover, read, sync'],
+    ['an unknown command', ['frobnicate'], 'Unknown command: frobnicate (the commands are spec, check, discover, read, sync)'],
     ['check without --config', ['check'], 'Missing required argument: config'],
     ['--config without a value', ['discover', '--config'], 'Not enough arguments following: config'],
     ['read without --catalog', ['read', '--config', 'config.json'], 'Missing required argument: catalog'],

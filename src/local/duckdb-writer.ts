@@ -1,0 +1,44 @@
+import { SystemError } from '../errors.js';
+import type { LogLevel, StreamStatus } from '../protocol/messages.js';
+import type { SyncWriter } from '../sync/sync-writer.js';
+import type { ConsoleReport } from './console-report.js';
+import type { StreamLoader } from './stream-loader.js';
+
+/**
+ * runSync's output into the database: each stream's records to its loader, each state committed
+ * with the records before it; logs and statuses to the person watching.
+ */
+export class DuckDBWriter implements SyncWriter {
+  constructor(
+    private readonly loaders: ReadonlyMap<string, StreamLoader>,
+    private readonly report: ConsoleReport,
+  ) {}
+
+  record(stream: string, data: Record<string, unknown>): Promise<void> | undefined {
+    this.report.record(stream);
+    return this.loader(stream).add(data);
+  }
+
+  state(stream: string, streamState: Record<string, unknown>): undefined {
+    this.loader(stream).save(streamState);
+    return undefined;
+  }
+
+  log(level: LogLevel, message: string): undefined {
+    return this.report.log(level, message);
+  }
+
+  streamStatus(stream: string, status: StreamStatus, rateLimitedResetAt?: Date): undefined {
+    return this.report.streamStatus(stream, status, rateLimitedResetAt);
+  }
+
+  estimate(): undefined {
+    return undefined;
+  }
+
+  private loader(stream: string): StreamLoader {
+    const loader = this.loaders.get(stream);
+    if (loader === undefined) throw new SystemError(`No table is being loaded for stream ${stream}`);
+    return loader;
+  }
+}

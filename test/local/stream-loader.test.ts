@@ -1,0 +1,150 @@
+// The merge and state rules of the local sync, against a real in-memory DuckDB.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { prepareTables } from '../../src/local/prepare-tables.js';
+import { StreamLoader } from '../../src/local/stream-loader.js';
+import { contractOf, type TableContract } from '../../src/local/table-contract.js';
+
+const SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    text: { type: ['string', 'null'] },
+    count: { type: ['integer', 'null'] },
+    flag: { type: ['boolean', 'null'] },
+    score: { type: ['number', 'null'] },
+    tags: { type: ['array', 'null'], items: { type: 'string' } },
+    updated_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+const CONTRACT: TableContract = contractOf('messages', SCHEMA, [['id']]);
+const T0 = '2025-01-01T00:00:00.000001Z';
+const T1 = '2025-01-02T00:00:00.123456Z';
+
+let instance: DuckDBInstance;
+let control: DuckDBConnection;
+let failures: unknown[];
+
+async function rows(sql = 'SELECT id, text, updated_at::VARCHAR AS updated_at FROM messages ORDER BY id'): Promise<Array<Record<string, unknown>>> {
+  return (await control.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
+}
+
+async function loader(options: { fullRefresh?: boolean } = {}): Promise<StreamLoader> {
+  return StreamLoader.open(await instance.connect(), CONTRACT, { fullRefresh: options.fullRefresh ?? false, onFailure: (error) => failures.push(error) });
+}
+
+beforeEach(async () => {
+  failures = [];
+  instance = await DuckDBInstance.create(':memory:');
+  control = await instance.connect();
+  await prepareTables(control, [CONTRACT], ':memory:');
+});
+afterEach(() => {
+  instance.closeSync();
+  expect(failures).toEqual([]);
+});
+
+describe('StreamLoader', () => {
+  it('types each column from the record and keeps the whole record in _data', async () => {
+    const load = await loader();
+    load.add({ id: 'a', text: 'hi', count: 3, flag: true, score: 1.5, tags: ['x'], updated_at: T1, custom: { deep: 1 } });
+    load.add({ id: 'b', count: 'not a number', updated_at: 'not a date' });
+    load.save({ cursor: 1 });
+    await load.drain();
+    const typed = await rows(
+      'SELECT id, count, flag, score, tags::VARCHAR AS tags, strftime(updated_at, \'%Y-%m-%dT%H:%M:%S.%fZ\') AS updated_at, _data->>\'$.custom.deep\' AS deep, _data->>\'count\' AS sent FROM messages ORDER BY id',
+    );
+    expect(typed).toEqual([
+      { id: 'a', count: '3', flag: true, score: 1.5, tags: '["x"]', updated_at: T1, deep: '1', sent: '3' },
+      { id: 'b', count: null, flag: null, score: null, tags: null, updated_at: null, deep: null, sent: 'not a number' },
+    ]);
+  });
+
+  it('replaces a row with a record whose updated_at is not older, never with an older one', async () => {
+    const load = await loader();
+    load.add({ id: 'a', text: 'first', updated_at: T1 });
+    load.save({ n: 1 });
+    load.add({ id: 'a', text: 'older', updated_at: T0 });
+    load.save({ n: 2 });
+    await load.drain();
+    expect(await rows()).toEqual([{ id: 'a', text: 'first', updated_at: '2025-01-02 00:00:00.123456+00' }]);
+    load.add({ id: 'a', text: 'same instant, new text', updated_at: T1 });
+    load.save({ n: 3 });
+    await load.drain();
+    expect((await rows())[0]?.text).toBe('same instant, new text');
+    load.add({ id: 'a', text: 'no updated_at is never older' });
+    load.save({ n: 4 });
+    await load.drain();
+    expect(await rows()).toEqual([{ id: 'a', text: 'no updated_at is never older', updated_at: null }]);
+  });
+
+  it('keeps one row per key when a batch repeats it: the newest by updated_at, then the last to arrive', async () => {
+    const load = await loader();
+    load.add({ id: 'a', text: 'newest', updated_at: T1 });
+    load.add({ id: 'a', text: 'older, later', updated_at: T0 });
+    load.add({ id: 'b', text: 'b1', updated_at: T0 });
+    load.add({ id: 'b', text: 'b2, same instant, last', updated_at: T0 });
+    load.save({ n: 1 });
+    await load.drain();
+    expect((await rows()).map((row) => row.text)).toEqual(['newest', 'b2, same instant, last']);
+  });
+
+  it('leaves a row alone when a re-export brings it unchanged: _synced_at keeps the write that made it', async () => {
+    const load = await loader();
+    load.add({ id: 'a', text: 'x', updated_at: T1 });
+    load.save({ n: 1 });
+    await load.drain();
+    const [before] = await rows('SELECT _synced_at::VARCHAR AS at FROM messages');
+    load.add({ id: 'a', text: 'x', updated_at: T1 });
+    load.save({ n: 2 });
+    await load.drain();
+    expect(await rows('SELECT _synced_at::VARCHAR AS at FROM messages')).toEqual([before]);
+  });
+
+  it('commits rows with the state that covers them; what no state covers is rolled back', async () => {
+    const load = await loader();
+    load.add({ id: 'a', updated_at: T0 });
+    load.save({ through: 'a' });
+    load.add({ id: 'b', updated_at: T0 });
+    await load.drain();
+    await load.abandon();
+    expect((await rows()).map((row) => row.id)).toEqual(['a']);
+    expect(await rows('SELECT stream, stream_state::VARCHAR AS state FROM _sync_state')).toEqual([{ stream: 'messages', state: '{"through":"a"}' }]);
+    expect(load.counts).toMatchObject({ records: 2, states: 1 });
+  });
+
+  it('a full refresh deletes the old rows in the transaction of its first state, not before', async () => {
+    const first = await loader();
+    first.add({ id: 'old', updated_at: T0 });
+    first.save({ n: 1 });
+    await first.drain();
+    const refresh = await loader({ fullRefresh: true });
+    refresh.add({ id: 'new', updated_at: T0 });
+    await refresh.drain();
+    expect((await rows()).map((row) => row.id)).toEqual(['old']);
+    refresh.save({ n: 2 });
+    await refresh.drain();
+    expect((await rows()).map((row) => row.id)).toEqual(['new']);
+    expect(refresh.counts.replaced).toBe(1);
+  });
+
+  it('skips a record without its primary key, counting it', async () => {
+    const load = await loader();
+    load.add({ text: 'no id' });
+    load.save({ n: 1 });
+    await load.drain();
+    expect(await rows()).toEqual([]);
+    expect(load.counts.skipped).toBe(1);
+  });
+
+  it('asks the caller to wait once too many records are not yet staged, and lets it go on after', async () => {
+    const load = await loader();
+    let wait: Promise<void> | undefined;
+    for (let n = 0; n < 50_000 && wait === undefined; n++) wait = load.add({ id: `m${n}`, updated_at: T0 });
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    load.save({ n: 1 });
+    await load.drain();
+    expect(await rows('SELECT count(*)::INTEGER AS n FROM messages')).toEqual([{ n: 40_000 }]);
+  });
+});
