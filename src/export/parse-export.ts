@@ -21,8 +21,9 @@ const UNREADABLE = Symbol('unreadable');
 /**
  * The entities of a downloaded export file, in file order, read as a stream whatever its size.
  * v2 (and users exports) hold one JSON entity per line; v1 is one JSON document.
- * Lines that hold nothing the connector replicates are passed to `onSkip` with the reason;
- * a line that is not JSON fails with a SystemError naming its line number.
+ * Lines that hold nothing the connector replicates are passed to `onSkip` with the reason, and so
+ * is a line that is not JSON (with its number and its start): the download has verified the file
+ * is whole, so such a line is Stream's, and one odd line must not block its channels for good.
  */
 export async function* parseExport(
   bytes: AsyncIterable<Buffer>,
@@ -93,7 +94,9 @@ class LineReader {
       }
     }
     const text = line.toString('utf8', start);
-    return /\S/.test(text) ? classifyLine(parseLine(text, this.lineNumber), this.context) : undefined;
+    if (!/\S/.test(text)) return undefined;
+    const value = parseOrUnreadable(text);
+    return value === UNREADABLE ? { skip: `a line that is not JSON (line ${this.lineNumber}: ${excerpt(text)})` } : classifyLine(value, this.context);
   }
 }
 
@@ -102,17 +105,6 @@ function parseOrUnreadable(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return UNREADABLE;
-  }
-}
-
-function parseLine(text: string, lineNumber: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new SystemError(`line ${lineNumber} of the export is not valid JSON: ${excerpt(text)}`, {
-      cause,
-      context: { line: lineNumber },
-    });
   }
 }
 

@@ -71,10 +71,12 @@ export class MessageWriter {
   record(stream: string, data: Record<string, unknown>, json?: Uint8Array): WriteResult {
     if (this.interrupted) return undefined;
     const slot = this.slot(stream);
+    // Serialised before it is counted: a value JSON.stringify cannot write (nested too deep) throws uncounted.
+    const text = json === undefined ? JSON.stringify(data) : undefined;
     slot.recordsSinceState += 1;
     this.emittedAt ??= Date.now();
     const end = `,"emitted_at":${this.emittedAt}}}\n`;
-    if (json === undefined) return this.push(`${slot.recordPrefix}${JSON.stringify(data)}${end}`);
+    if (json === undefined) return this.push(`${slot.recordPrefix}${text}${end}`);
     if (this.failure !== undefined) return this.failure.promise;
     const bytes = slot.recordPrefixBytes.length + json.length + end.length;
     if (bytes > this.chunk.length - this.used) {

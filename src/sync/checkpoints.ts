@@ -41,9 +41,10 @@ export class Checkpoints {
 
   /** `json`: `data` already serialised in UTF-8, when it is (see MessageWriter.record). */
   record(stream: StreamName, data: Record<string, unknown>, json?: Uint8Array): Promise<void> | undefined {
+    const wait = this.writer.record(stream, data, json);
     this.total += 1;
     this.recordsSince.set(stream, (this.recordsSince.get(stream) ?? 0) + 1);
-    return this.writer.record(stream, data, json);
+    return wait;
   }
 
   /** Prints the states that changed; unless forced, only as often as their size allows. */

@@ -126,6 +126,17 @@ export async function runSync(input: SyncInput): Promise<void> {
     clearInterval(heartbeat);
   }
 
+  /** A record nested deeper than JSON.stringify can go (Stream's own bytes aside) is an odd line: skipped, counted. */
+  function writeRecord(stream: StreamName, data: Record<string, unknown>, json: Uint8Array | undefined, note: (reason: string) => void): Promise<void> | undefined {
+    try {
+      return checkpoints.record(stream, data, json);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      note(`${stream} record(s) nested too deeply to write as JSON (${String(data.id ?? data.cid ?? data.message_id ?? '?')} first): skipped`);
+      return undefined;
+    }
+  }
+
   async function writeExport(job: ExportJob, task: CompletedTask, arrived: Set<string>, jobSignal: AbortSignal): Promise<void> {
     const skipped = new Map<string, number>();
     const note = (reason: string) => {
@@ -152,7 +163,7 @@ export async function runSync(input: SyncInput): Promise<void> {
           const admitted = admission.admit(record.stream, record.data, { embeddedInNew: entityIsNew, catchUp: job.takesUsersOf(entity.kind) });
           if (record.stream !== 'users') entityIsNew ||= admitted;
           if (!admitted || !coverages.has(record.stream)) continue;
-          const wait = checkpoints.record(record.stream, record.data, record.json);
+          const wait = writeRecord(record.stream, record.data, record.json, note);
           if (wait) await wait;
         }
       }

@@ -18,6 +18,8 @@ class FakeStream implements SyncClient {
   failing = new Set<string>();
   maxChannels = 100;
   listingFails = false;
+  /** Lines appended to every export file, as they are. */
+  extraLines: string[] = [];
 
   constructor(readonly channels: ChannelSummary[]) {}
 
@@ -48,7 +50,7 @@ class FakeStream implements SyncClient {
       { type: 'channel', data: { cid: `${type}:${id}`, type, id, created_at: OLD, updated_at: OLD, member_count: 0 } },
       { type: 'message', data: { id: `m-${id}`, cid: `${type}:${id}`, text: 'hi', type: 'regular', created_at: '2026-06-09T12:00:00Z', updated_at: '2026-06-09T12:00:00Z', user: { id: 'u1', created_at: OLD, updated_at: OLD } } },
     ]);
-    yield Buffer.from(lines.map((line) => JSON.stringify(line)).join('\n'));
+    yield Buffer.from([...lines.map((line) => JSON.stringify(line)), ...this.extraLines].join('\n'));
   }
 }
 
@@ -109,6 +111,18 @@ describe('runSync, with a fake Stream', () => {
     expect(result.error).toBeUndefined();
     expect(client.exports.map((batch) => batch.length)).toEqual([2, 2, 2]);
     expect(result.warnings.filter((line) => line.includes('refused'))).toHaveLength(1);
+  });
+
+  it('a record nested deeper than JSON can be written is skipped with a WARN, and the rest written and counted', async () => {
+    const client = new FakeStream([channel(1)]);
+    const depth = 100_000;
+    client.extraLines = [`{"id":"deep","cid":"t:c1","text":"x","created_at":"2026-06-09T12:00:00Z","extra":${'['.repeat(depth)}${']'.repeat(depth)}}`];
+    const result = await sync(client);
+    expect(result.error).toBeUndefined();
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1']);
+    expect(result.warnings.some((line) => /nested too deeply to write as JSON \(deep first\): skipped/.test(line))).toBe(true);
+    const counts = result.messages.filter((m) => m.type === 'STATE').map((m) => m.state.sourceStats.recordCount as number);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it('a 0.1.0 state is handed back as it came when the sync fails before it could be migrated', async () => {
