@@ -237,7 +237,7 @@ describe('sync into DuckDB', () => {
   });
 });
 
-describe('sync killed with SIGKILL', () => {
+describe('sync stopped midway', () => {
   let emulator: Emulator;
 
   beforeAll(async () => {
@@ -245,16 +245,21 @@ describe('sync killed with SIGKILL', () => {
   }, 120_000);
   afterAll(() => emulator.close());
 
-  it('leaves a consistent file, and the next sync resumes from it and ends with exactly the ground truth', async () => {
-    // One channel per export, one at a time: a commit per channel.
+  /** A sync of one channel per export, one at a time (a commit per channel), running once `downloads` more files are read. */
+  async function startedSync(name: string, downloads: number) {
     const config = configFor(emulator, { channels_per_export: 1, max_concurrent_exports: 1 });
-    const database = join(work, 'killed.duckdb');
-    const path = join(work, 'killed-config.json');
+    const database = join(work, `${name}.duckdb`);
+    const path = join(work, `${name}-config.json`);
     writeFileSync(path, JSON.stringify(config));
+    const target = emulator.stats().downloads + downloads;
     const run = startSync(['--config', path, '--duckdb', database]);
-    // Wait until four exports are downloaded, then stall the next tasks so the kill lands between commits
-    // or during one; what it lands on must not matter.
-    while (emulator.stats().downloads < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (emulator.stats().downloads < target) await new Promise((resolve) => setTimeout(resolve, 20));
+    return { run, config, database };
+  }
+
+  it('by SIGKILL: the file holds exactly what its saved state covers, and the next sync ends with exactly the ground truth', async () => {
+    const { run, config, database } = await startedSync('killed', 4);
+    // The next tasks stall, so the kill lands after the first commits, while the sync waits.
     emulator.faults.slowTasks(60_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     run.child.kill('SIGKILL');
@@ -274,27 +279,12 @@ describe('sync killed with SIGKILL', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(truth(emulator, 'messages').size);
 
-    const resumed = await sync(config, database);
-    expectSuccess(resumed);
+    expectSuccess(await sync(config, database));
     await expectGroundTruth(emulator, database);
   }, 90_000);
-});
 
-describe('sync stopped with SIGTERM', () => {
-  let emulator: Emulator;
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ ...SMALL_DATA_SET, taskLatencyMs: 200 });
-  }, 120_000);
-  afterAll(() => emulator.close());
-
-  it('exits 143 with one line saying what stays, and the next sync completes the ground truth', async () => {
-    const config = configFor(emulator, { channels_per_export: 1, max_concurrent_exports: 1 });
-    const database = join(work, 'stopped.duckdb');
-    const path = join(work, 'stopped-config.json');
-    writeFileSync(path, JSON.stringify(config));
-    const run = startSync(['--config', path, '--duckdb', database]);
-    while (emulator.stats().downloads < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+  it('by SIGTERM: exit 143 with one line saying what stays, and the next sync completes the ground truth', async () => {
+    const { run, config, database } = await startedSync('stopped', 3);
     run.child.kill('SIGTERM');
     const stopped = await run.result;
     expect(stopped.exitCode).toBe(143);
