@@ -23,88 +23,99 @@ interface Definition {
  * constructs the stream schemas use (loose objects, strings with patterns, numbers, integers,
  * booleans, arrays, string-keyed records, unknown, optional, nullable) and refuses any other, so a
  * schema cannot drift away from its check unnoticed. Where it says false, ask zod why.
+ *
+ * Each object, array and record schema becomes one generated function that tests its fields inline
+ * and reads them by their names: V8 makes a read by a constant name fast (the field there or not),
+ * where reading fields by a variable name, or calling one closure per field, costs several times
+ * more per record. The generated source holds only property names (as JSON string literals) and
+ * references to the schema's own patterns and sub-checks.
  */
 export function compileCheck(schema: z.ZodType): Check {
-  const def = (schema as unknown as { _zod: { def: Definition } })._zod.def;
-  switch (def.type) {
-    case 'optional': {
-      const inner = compileCheck(required(def.innerType, def));
-      return (value) => value === undefined || inner(value);
+  const source = new CheckSource();
+  return source.build('value', `return ${source.test(schema, 'value')};`);
+}
+
+class CheckSource {
+  private readonly names: string[] = ['isPlainObject'];
+  private readonly values: unknown[] = [isPlainObject];
+
+  /** A JavaScript expression: whether the variable `name` matches `schema`. */
+  test(schema: z.ZodType, name: string): string {
+    const def = definitionOf(schema);
+    switch (def.type) {
+      case 'optional':
+        return `(${name} === undefined || ${this.test(required(def.innerType, def), name)})`;
+      case 'nullable':
+        return `(${name} === null || ${this.test(required(def.innerType, def), name)})`;
+      case 'unknown':
+        return 'true';
+      case 'boolean':
+        return `typeof ${name} === 'boolean'`;
+      case 'number':
+        if (def.checks !== undefined && def.checks.length > 0) throw unsupported(def);
+        if (def.format === 'safeint') return `Number.isSafeInteger(${name})`;
+        if (def.format !== undefined) throw unsupported(def);
+        return `(typeof ${name} === 'number' && Number.isFinite(${name}))`;
+      case 'string': {
+        const pattern = patternOf(def);
+        return pattern === undefined ? `typeof ${name} === 'string'` : `(typeof ${name} === 'string' && ${this.reference(pattern)}.test(${name}))`;
+      }
+      case 'array':
+      case 'record':
+      case 'object':
+        return `${this.reference(this.composite(def))}(${name})`;
+      default:
+        throw unsupported(def);
     }
-    case 'nullable': {
-      const inner = compileCheck(required(def.innerType, def));
-      return (value) => value === null || inner(value);
+  }
+
+  /** Compiles the function, its references bound. */
+  build(parameter: string, body: string): Check {
+    const factory = new Function(...this.names, `return function check(${parameter}) {\n${body}\n};`) as (...values: unknown[]) => Check;
+    return factory(...this.values);
+  }
+
+  private composite(def: Definition): Check {
+    const inner = new CheckSource();
+    if (def.type === 'array') {
+      const item = inner.test(required(def.element, def), 'item');
+      return inner.build('array', `if (!Array.isArray(array)) return false;\nfor (let i = 0; i < array.length; i += 1) { const item = array[i]; if (!(${item})) return false; }\nreturn true;`);
     }
-    case 'unknown':
-      return () => true;
-    case 'boolean':
-      return (value) => typeof value === 'boolean';
-    case 'number':
-      return numberCheck(def);
-    case 'string':
-      return stringCheck(def);
-    case 'array': {
-      const element = compileCheck(required(def.element, def));
-      return (value) => Array.isArray(value) && value.every(element);
+    if (def.type === 'record') {
+      const keyDef = definitionOf(required(def.keyType, def));
+      if (keyDef.type !== 'string' || (keyDef.checks?.length ?? 0) > 0) throw unsupported(def);
+      const item = inner.test(required(def.valueType, def), 'item');
+      return inner.build(
+        'object',
+        `if (!isPlainObject(object)) return false;\nfor (const key in object) { if (!Object.hasOwn(object, key)) continue; const item = object[key]; if (!(${item})) return false; }\nreturn true;`,
+      );
     }
-    case 'record':
-      return recordCheck(def);
-    case 'object':
-      return objectCheck(def);
-    default:
-      throw unsupported(def);
+    // Only loose objects: a stripping or strict object would make the output differ from the input.
+    if (def.catchall === undefined || definitionOf(def.catchall).type !== 'unknown') throw unsupported(def);
+    const fields = Object.entries(def.shape ?? {}).map(([key, field]) => `field = object[${JSON.stringify(key)}];\nif (!(${inner.test(field, 'field')})) return false;`);
+    return inner.build('object', `if (typeof object !== 'object' || object === null || Array.isArray(object)) return false;\nlet field;\n${fields.join('\n')}\nreturn true;`);
+  }
+
+  private reference(value: unknown): string {
+    const name = `ref${this.names.length}`;
+    this.names.push(name);
+    this.values.push(value);
+    return name;
   }
 }
 
-function numberCheck(def: Definition): Check {
-  if (def.checks !== undefined && def.checks.length > 0) throw unsupported(def);
-  if (def.format === 'safeint') return (value) => Number.isSafeInteger(value);
-  if (def.format !== undefined) throw unsupported(def);
-  return (value) => typeof value === 'number' && Number.isFinite(value);
+function definitionOf(schema: z.ZodType): Definition {
+  return (schema as unknown as { _zod: { def: Definition } })._zod.def;
 }
 
-function stringCheck(def: Definition): Check {
+function patternOf(def: Definition): RegExp | undefined {
   const patterns = (def.checks ?? []).map(({ _zod }) => {
     const { check, format, pattern } = _zod.def;
     if (check !== 'string_format' || format !== 'regex' || pattern === undefined || pattern.global || pattern.sticky) throw unsupported(def);
     return pattern;
   });
-  const [pattern, ...more] = patterns;
-  if (more.length > 0) throw unsupported(def);
-  if (pattern === undefined) return (value) => typeof value === 'string';
-  return (value) => typeof value === 'string' && pattern.test(value);
-}
-
-function recordCheck(def: Definition): Check {
-  const keyDef = (required(def.keyType, def) as unknown as { _zod: { def: Definition } })._zod.def;
-  if (keyDef.type !== 'string' || (keyDef.checks?.length ?? 0) > 0) throw unsupported(def);
-  const item = compileCheck(required(def.valueType, def));
-  return (value) => {
-    if (!isPlainObject(value)) return false;
-    for (const key in value) if (Object.hasOwn(value, key) && !item(value[key])) return false;
-    return true;
-  };
-}
-
-function objectCheck(def: Definition): Check {
-  const catchall = def.catchall && (def.catchall as unknown as { _zod: { def: Definition } })._zod.def.type;
-  // Only loose objects: a stripping or strict object would make the output differ from the input.
-  if (catchall !== 'unknown') throw unsupported(def);
-  const fields = new Map(Object.entries(def.shape ?? {}).map(([key, field]): [string, Check] => [key, compileCheck(field)]));
-  // An absent key is read as undefined: only the fields that refuse it must be looked up when absent.
-  const required = [...fields].filter(([, check]) => !check(undefined));
-  // Objects are walked by their own keys: looking up the many absent optional fields one by one
-  // would cost a trip down the prototype chain each.
-  return (value) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-    const object = value as Record<string, unknown>;
-    for (const key in object) {
-      const check = fields.get(key);
-      if (check !== undefined && !check(object[key])) return false;
-    }
-    for (const [key, check] of required) if (!check(object[key])) return false;
-    return true;
-  };
+  if (patterns.length > 1) throw unsupported(def);
+  return patterns[0];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { earliest, hoursBefore, instantKey, isAfter, latest } from '../../src/export/timestamps.js';
+import { earliest, hoursBefore, instantKey, isAfter, latest, RFC3339 } from '../../src/export/timestamps.js';
 
 describe('timestamps', () => {
   it('orders instants across fractional precisions, unlike text comparison', () => {
@@ -38,6 +38,35 @@ describe('timestamps', () => {
       fc.property(date, date, (a, b) => {
         expect(isAfter(a.toISOString(), b.toISOString())).toBe(a.getTime() > b.getTime());
       }),
+    );
+  });
+});
+
+/** instantKey as it was first written, from RFC3339's captures: the reference the fast reader must agree with. */
+function referenceKey(value: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = match;
+  let millis = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  if (Number.isNaN(millis)) return undefined;
+  if (zone !== 'Z' && zone !== 'z') millis -= (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  return `${String(millis / 1000 + 100_000_000_000).padStart(12, '0')}.${fraction.padEnd(9, '0')}`;
+}
+
+describe('instantKey', () => {
+  it('agrees with the RFC3339 pattern and with the reading of its captures, on timestamps and near misses', () => {
+    const digit = fc.constantFrom(...'0123456789');
+    const part = (length: number) => fc.array(digit, { minLength: length, maxLength: length }).map((chars) => chars.join(''));
+    const timestamp = fc
+      .tuple(part(4), part(2), part(2), fc.constantFrom('T', 't'), part(2), part(2), part(2), fc.option(fc.integer({ min: 0, max: 10 }).chain((n) => part(n)), { nil: undefined }), fc.constantFrom('Z', 'z', '+02:00', '-05:30', '+14:00', '', '+0200', 'ZZ'))
+      .map(([y, mo, d, t, h, mi, s, fraction, zone]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${fraction === undefined ? '' : `.${fraction}`}${zone}`);
+    const mutated = fc.tuple(timestamp, fc.nat(40), fc.constantFrom('', 'x', '-', ':', '.', '9', ' ', '\n')).map(([text, at, by]) => `${text.slice(0, at % (text.length + 1))}${by}${text.slice((at % (text.length + 1)) + 1)}`);
+    fc.assert(
+      fc.property(fc.oneof(timestamp, mutated, fc.string({ maxLength: 40 })), (value) => {
+        expect(instantKey(value)).toBe(referenceKey(value));
+        expect(RFC3339.test(value)).toBe(/^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/.test(value));
+      }),
+      { numRuns: 3000 },
     );
   });
 });
