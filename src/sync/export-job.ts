@@ -57,9 +57,7 @@ export class BatchSize {
 
   shrink(refused: number): boolean {
     if (refused <= 1) return false;
-    const next = refused > MAX_EXPORT_ITEMS ? MAX_EXPORT_ITEMS : Math.ceil(refused / 2);
-    if (next >= this.current) return true;
-    this.current = next;
+    this.current = Math.min(this.current, refused > MAX_EXPORT_ITEMS ? MAX_EXPORT_ITEMS : Math.ceil(refused / 2));
     return true;
   }
 }
