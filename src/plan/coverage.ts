@@ -105,6 +105,16 @@ export class Coverage {
     return from !== undefined && this.needsSweep(cid) ? hoursBefore(from, lookbackHours) : from;
   }
 
+  /**
+   * users: the instant after which a user row is new, whatever channel it comes with (users have no
+   * channel, so no lagging nor progress): the cursor, or on a sweep the last sweep less the lookback.
+   */
+  usersFloor(): string | undefined {
+    const state = this.state;
+    if (state?.covered === undefined) return undefined;
+    return this.sweepDue ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, this.clock.lookbackHours) : state.covered;
+  }
+
   /** Whether this sync sweeps `cid` for this stream: its last sweep is older than the interval. */
   needsSweep(cid: string): boolean {
     const swept = this.sweptUntil(cid);

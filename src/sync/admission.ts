@@ -28,7 +28,6 @@ export class Admission {
 
   constructor(
     private readonly coverages: ReadonlyMap<StreamName, Coverage>,
-    private readonly lookbackHours: number,
   ) {}
 
   admit(stream: StreamName, data: Record<string, unknown>, options: AdmitOptions = {}): boolean {
@@ -70,7 +69,7 @@ export class Admission {
   }
 
   private usersFloor(coverage: Coverage): Instant | undefined {
-    this.users ??= { floor: instant(usersFloorOf(coverage, this.lookbackHours)) };
+    this.users ??= { floor: instant(coverage.usersFloor()) };
     return this.users.floor;
   }
 }
@@ -92,8 +91,3 @@ function isAfterInstant(value: unknown, cursor: Instant | undefined): boolean {
   return key === undefined || cursor.key === undefined || key > cursor.key;
 }
 
-function usersFloorOf(coverage: Coverage, lookbackHours: number): string | undefined {
-  const state = coverage.state;
-  if (state?.covered === undefined) return undefined;
-  return coverage.sweepDue ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, lookbackHours) : state.covered;
-}

@@ -55,7 +55,7 @@ export async function runSync(input: SyncInput): Promise<void> {
   const stored = new Map(input.streams.map(({ name, syncMode }) => [name, syncMode === 'incremental' ? readStoredState(name, input.state.get(name)) : none]));
   let coverages = coveragesOf(stored, clock);
   let progress = new ChannelProgress([]);
-  let admission = new Admission(coverages, config.lookback_window_hours);
+  let admission = new Admission(coverages);
   let legacyPending = [...stored.values()].some((state) => state.kind === 'legacy');
   const checkpoints = new Checkpoints(writer, names, (name) => {
     // Until a 0.1.0 state is migrated (after the listing), a checkpoint hands it back as it came.
@@ -76,7 +76,7 @@ export async function runSync(input: SyncInput): Promise<void> {
       const all: ChannelSummary[] = [];
       for await (const channel of listed) all.push(channel);
       coverages = coveragesOf(migrated(stored, all.map((channel) => channel.cid), selection), clock);
-      admission = new Admission(coverages, config.lookback_window_hours);
+      admission = new Admission(coverages);
       legacyPending = false;
       listed = all;
     }

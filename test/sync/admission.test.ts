@@ -16,7 +16,7 @@ describe('Admission.newestOf', () => {
     ).map(([date, fraction, zone]) => `${date.toISOString().slice(0, 19)}${fraction}${zone}`);
     fc.assert(
       fc.property(fc.array(fc.oneof(instant, fc.constantFrom<unknown>(undefined, null, 'yesterday', 42)), { maxLength: 30 }), (stamps) => {
-        const admission = new Admission(new Map([['channels', new Coverage('channels', undefined, clock)]]), 0);
+        const admission = new Admission(new Map([['channels', new Coverage('channels', undefined, clock)]]));
         let expected: string | undefined;
         for (const [i, updated_at] of stamps.entries()) {
           expect(admission.admit('channels', { cid: `t:c${i}`, updated_at })).toBe(true);
@@ -56,7 +56,7 @@ describe('Admission.admit', () => {
     fc.assert(
       fc.property(fc.constantFrom<StreamName>('messages', 'channels', 'members', 'users'), state, fc.option(instant, { nil: undefined }), fc.constantFrom(0, 1, 24), records, (stream, compact, startDate, lookbackHours, rows) => {
         const coverage = new Coverage(stream, compact, { ...clock, startDate, lookbackHours });
-        const admission = new Admission(new Map([[stream, coverage]]), lookbackHours);
+        const admission = new Admission(new Map([[stream, coverage]]));
         const seen = new Set<unknown>();
         for (const { embedded, ...data } of rows) {
           let expected = expectedNew(stream, data, coverage, lookbackHours, embedded);
