@@ -1,4 +1,4 @@
-import { earliest, hoursBefore, instantKey } from '../export/timestamps.js';
+import { instantKey } from '../export/timestamps.js';
 import type { Coverage } from '../plan/coverage.js';
 import type { StreamName } from '../streams/index.js';
 
