@@ -4,9 +4,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
-# `npm install` honours the lock; `npm ci` also demands lock entries for every other platform's optional
-# rollup binaries (dev-only), which the registry mirror we lock against does not always serve.
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json spec.json ./
 COPY src ./src
 COPY schemas ./schemas
@@ -26,7 +24,7 @@ RUN groupmod --new-name airbyte node \
  && mkdir -p /airbyte/integration_code
 WORKDIR /airbyte/integration_code
 COPY --from=build /package ./
-RUN npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && chown -R airbyte:airbyte /airbyte
 WORKDIR /airbyte

@@ -48,7 +48,7 @@ async function sync(name: string, config: Record<string, unknown>, state?: unkno
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const states = new Map<string, unknown>();
   let records = 0;
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: child.stdout })) {
     if (line.startsWith('{"type":"RECORD"')) {
       records += 1;
       continue;

@@ -67,7 +67,7 @@ function recordsOf(summary: string): number {
 const emulatorArgs = ['--import', 'tsx', join(ROOT, 'emulator', 'cli.ts'), '--seed', '3', '--channels', String(channels),
   '--messages-per-channel', String(messagesPerChannel), '--task-latency-ms', '100'];
 const emulator = spawn(process.execPath, emulatorArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-const lines = createInterface({ input: emulator.stdout! });
+const lines = createInterface({ input: emulator.stdout });
 const first = (await lines[Symbol.asyncIterator]().next()).value as string;
 const { url, api_key, api_secret } = JSON.parse(first) as { url: string; api_key: string; api_secret: string };
 

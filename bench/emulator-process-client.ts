@@ -11,7 +11,7 @@ export interface BenchEmulator {
   api_key: string;
   api_secret: string;
   /** Sends one command (see bench/emulator-process.ts) and resolves with its answer. */
-  ask(command: unknown): Promise<unknown>;
+  ask: (command: unknown) => Promise<unknown>;
   stop(): void;
 }
 

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBenchEmulator } from './emulator-process-client.js';
@@ -117,7 +116,7 @@ async function run(args: string[]): Promise<Run> {
     sample();
     cpuAtFirstRecord = cpu;
   });
-  for await (const chunk of child.stdout as Readable) sink.write(chunk as Buffer);
+  for await (const chunk of child.stdout) sink.write(chunk as Buffer);
   // Its stdout is closed: the process is at its very end, still there to be read.
   sample();
   const exitCode = await new Promise<number | null>((resolve) => (child.exitCode === null ? child.on('close', resolve) : resolve(child.exitCode)));

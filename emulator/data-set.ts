@@ -470,7 +470,7 @@ export class DataSet extends DataView {
   /** A new channel created now, without messages (add them with addMessages). */
   addChannel(options: AddChannelOptions = {}): Entity {
     const index = this.universe.channels.length + this.mutations.channels.length;
-    const type = options.type ?? (this.universe.options.channelTypes[0] as string);
+    const type = options.type ?? this.universe.options.channelTypes[0] ?? 'messaging';
     const id = options.id ?? `added-${index}`;
     const cid = `${type}:${id}`;
     if (this.channelModel(cid)) throw new Error(`emulator data set: channel "${cid}" already exists`);

@@ -12,8 +12,8 @@ function amzDate(date: Date): string {
 function parseAmzDate(text: string): number | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  return Date.UTC(y as number, (mo as number) - 1, d, h, mi, s);
+  const [y = 0, mo = 1, d, h, mi, s] = match.slice(1).map(Number);
+  return Date.UTC(y, mo - 1, d, h, mi, s);
 }
 
 function signature(secret: Buffer, key: string, date: string, expires: string): string {

@@ -107,11 +107,11 @@ describe('hostile upstreams and inputs, black box', () => {
     const before = emulator.stats().exportsCreated;
     const child = spawn(process.execPath, [DIST_MAIN, 'read', '--config', 'config.json', '--catalog', 'catalog.json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    for await (const line of createInterface({ input: child.stdout! })) {
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    for await (const line of createInterface({ input: child.stdout })) {
       if (line.includes('"RECORD"')) break;
     }
-    child.stdout!.destroy();
+    child.stdout.destroy();
     const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(exitCode).toBe(141);
     expect(stderr.trim().split('\n')).toHaveLength(1);

@@ -29,8 +29,8 @@ function startSync(args: string[]): { child: ChildProcess; result: Promise<SyncR
   const child = spawn(process.execPath, [DIST_MAIN, 'sync', ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const result = new Promise<SyncRun>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -56,7 +56,7 @@ async function query(database: string, sql: string): Promise<Row[]> {
     const connection = await instance.connect();
     const reader = await connection.runAndReadAll(sql);
     connection.disconnectSync();
-    return reader.getRowObjectsJson() as Row[];
+    return reader.getRowObjectsJson();
   } finally {
     instance.closeSync();
   }
@@ -324,7 +324,7 @@ describe('a database sync cannot use', () => {
       `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(database)}); console.log('open'); setTimeout(() => {}, 60000);`,
     ], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      await new Promise((resolve) => holder.stdout!.once('data', resolve));
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
       const before = readFileSync(database);
       const run = await sync(config, database);
       expectOneLineFailure(run, new RegExp(`^error: .*locked\\.duckdb is in use by another process \\(.*PID ${holder.pid}\\)`));

@@ -14,8 +14,6 @@ function fresh() {
 }
 
 if (!fresh()) {
-  // `npm install` installs the locked versions; `npm ci` would also insist on lock entries for other
-  // platforms' optional rollup binaries (dev-only) that the registry does not always serve.
-  console.error('Installing dependencies (npm install, from package-lock.json)…');
-  execSync('npm install --no-audit --no-fund', { stdio: ['ignore', 'inherit', 'inherit'] });
+  console.error('Installing dependencies (npm ci, from package-lock.json)…');
+  execSync('npm ci --no-audit --no-fund', { stdio: ['ignore', 'inherit', 'inherit'] });
 }

@@ -90,7 +90,7 @@ async function showQuery(database: string, title: string, sql: string): Promise<
     const connection = await instance.connect();
     const reader = await connection.runAndReadAll(sql);
     const names = reader.columnNames();
-    const rows = reader.getRowsJson().map((row) => row.map((value) => (value === null ? '' : String(value))));
+    const rows = reader.getRowsJson().map((row) => row.map((value) => (value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value))));
     connection.disconnectSync();
     const widths = names.map((name, index) => Math.max(name.length, ...rows.map((row) => row[index]!.length)));
     const line = (cells: string[]) => `    ${cells.map((cell, index) => (/^-?\d+(\.\d+)?$/.test(cell) ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join('  ')}`;

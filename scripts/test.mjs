@@ -9,8 +9,13 @@ function run(command, args) {
 
 if (run('node', ['scripts/bootstrap.mjs']) !== 0) process.exit(1);
 // Build dist/ (the CLI tests run it), then type-check everything else: tests, emulator, scripts, benchmarks.
-for (const project of [['-p', 'tsconfig.json'], ['-p', 'tsconfig.dev.json', '--noEmit']]) {
-  if (run('npx', ['tsc', ...project]) !== 0) {
+// Then lint (type-aware ESLint and the formatter's check).
+for (const [command, ...args] of [
+  ['npx', 'tsc', '-p', 'tsconfig.json'],
+  ['npx', 'tsc', '-p', 'tsconfig.dev.json', '--noEmit'],
+  ['npm', 'run', '--silent', 'lint'],
+]) {
+  if (run(command, args) !== 0) {
     console.log('0 passed, 1 failed');
     process.exit(1);
   }

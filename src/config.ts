@@ -201,7 +201,7 @@ export function connectionSpecification(): Record<string, unknown> {
     override: ({ jsonSchema }) => {
       if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
     },
-  }) as Record<string, unknown>;
+  });
 }
 
 /** The whole ConnectorSpecification that `spec` prints and spec.json holds. */

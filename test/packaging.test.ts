@@ -65,14 +65,14 @@ describe('Dockerfile, metadata.yaml and package.json agree', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const stage of stages) expect(stage[0]!.args).toMatch(/^node:20-bookworm-slim\b/);
     const build = stages[0]!.flatMap((i) => (i.keyword === 'RUN' ? [i.args] : [])).join(' && ');
-    expect(build).toMatch(/npm install --no-audit\b/);
+    expect(build).toMatch(/npm ci --no-audit\b/);
     expect(build).toMatch(/npm run build\b/);
     expect(build).toMatch(/npm pack\b/);
   });
 
   it('installs production dependencies only in the runtime stage, without the optional DuckDB bindings', () => {
     const runs = argsOf(runtime, 'RUN').join(' && ');
-    expect(runs).toMatch(/npm install --omit=dev --omit=optional\b/);
+    expect(runs).toMatch(/npm ci --omit=dev --omit=optional\b/);
     expect(Object.keys(packageJson.optionalDependencies)).toEqual(['@duckdb/node-api']);
     expect(runs).not.toMatch(/npm run build|tsc/);
     expect(argsOf(runtime, 'COPY').every((args) => args.startsWith('--from=build'))).toBe(true);
@@ -137,8 +137,22 @@ function installPackage(work: string, dir: string, omit: string[]): void {
   execFileSync('tar', ['-xzf', join(work, packed[0]!.filename), '-C', dir, '--strip-components=1']);
   cpSync(join(REPO_ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
   const flags = omit.map((kind) => `--omit=${kind}`);
-  execFileSync('npm', ['install', ...flags, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
+  execFileSync('npm', ['ci', ...flags, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
 }
+
+describe('package-lock.json', () => {
+  it('is one `npm ci` accepts: in step with package.json, every platform\'s optional entries kept', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'source-stream-chat-lock-'));
+    try {
+      for (const file of ['package.json', 'package-lock.json']) cpSync(join(REPO_ROOT, file), join(dir, file));
+      const result = spawnSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8' });
+      expect(result.stderr.split('\n').filter((line) => line.startsWith('npm error')).slice(0, 3).join('\n')).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the runtime stage, replayed without Docker', () => {
   let work: string;

@@ -98,7 +98,7 @@ function toCommand(argv: Record<string, unknown>): Command {
 /** `--streams a,b` → the streams; absent: all of them. */
 function streamsOf(value: unknown): StreamName[] {
   if (value === undefined) return [...STREAM_NAMES];
-  const names = String(value)
+  const names = (typeof value === 'string' ? value : '')
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');

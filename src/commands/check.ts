@@ -26,7 +26,7 @@ async function connectionProblem(configPath: string, writer: MessageWriter, sign
     apiKey: config.api_key,
     apiSecret: config.api_secret,
     baseUrl: config.base_url,
-    onLog: (level, message) => void writer.log(level, message),
+    onLog: (level, message) => writer.log(level, message),
     // A check answers within Airbyte's one-minute limit rather than riding out an outage.
     retry: { limit: 1 },
   });

@@ -33,10 +33,10 @@ export async function streamClient(config: Config, writer: Pick<MessageWriter, '
     apiSecret: config.api_secret,
     baseUrl: config.base_url,
     exportsPerMinute: config.max_exports_per_minute,
-    onLog: (level, message) => void writer.log(level, message),
-    onRateLimit: (wait) => {
-      void writer.log('WARN', `Rate limited by Stream on ${wait.endpoint}: waiting ${Math.ceil(wait.waitMs / 1000)} s, until ${wait.resetAt.toISOString()}`);
-      for (const name of names) void writer.streamStatus(name, 'RUNNING', wait.resetAt);
+    onLog: (level, message) => writer.log(level, message),
+    onRateLimit: async (wait) => {
+      await writer.log('WARN', `Rate limited by Stream on ${wait.endpoint}: waiting ${Math.ceil(wait.waitMs / 1000)} s, until ${wait.resetAt.toISOString()}`);
+      for (const name of names) await writer.streamStatus(name, 'RUNNING', wait.resetAt);
     },
   });
 }

@@ -51,7 +51,7 @@ export function nextState(coverage: Coverage, outcome: SyncOutcome, clock: PlanC
         ? latest(input?.covered, clock.startedAt)
         : latest(input?.covered, outcome.newest === undefined ? undefined : earliest(outcome.newest, clock.startedAt));
     if (covered !== undefined) state.covered = covered;
-    if (coverage.shape === 'rows') state.activeSince = latest(input?.activeSince, clock.startedAt) as string;
+    if (coverage.shape === 'rows') state.activeSince = latest(input?.activeSince, clock.startedAt);
     const swept = coverage.sweepDue ? clock.startedAt : input?.swept;
     if (swept !== undefined) state.swept = swept;
     state.selection = selection;

@@ -62,7 +62,7 @@ export function parseCatalog(raw: unknown, path: string): ConfiguredStream[] {
   if (!result.success) {
     throw new ConfigError(`The catalog file ${path} is not a valid configured catalog: ${describeIssues(result.error).join('; ')}`);
   }
-  return result.data.streams.map(({ stream, sync_mode }) => ({ name: stream.name as StreamName, syncMode: sync_mode }));
+  return result.data.streams.map(({ stream, sync_mode }) => ({ name: stream.name, syncMode: sync_mode }));
 }
 
 /**

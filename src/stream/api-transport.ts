@@ -15,7 +15,8 @@ import { decide } from './retry-decision.js';
 import { sleep } from './sleep.js';
 
 export type LogLevel = 'INFO' | 'WARN' | 'DEBUG';
-export type Log = (level: LogLevel, message: string) => void;
+/** A promise means: wait for it before going on (the output is full). */
+export type Log = (level: LogLevel, message: string) => void | Promise<void>;
 
 export interface RateLimitWait {
   endpoint: string;
@@ -58,7 +59,7 @@ export interface ApiTransportOptions {
   baseUrl: string;
   policy: RetryPolicy;
   timeouts: Timeouts;
-  onRateLimit?: (wait: RateLimitWait) => void;
+  onRateLimit?: (wait: RateLimitWait) => void | Promise<void>;
   /** Every reply's headers, e.g. to read the quota left. */
   onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers']) => void;
   onLog?: Log;
@@ -93,7 +94,7 @@ export class ApiTransport {
     const token = await this.token;
     const { policy } = this.options;
     const query = new URLSearchParams({ api_key: this.options.apiKey, ...request.query });
-    const path = `${this.basePath}${request.path}?${query}`;
+    const path = `${this.basePath}${request.path}?${query.toString()}`;
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers = apiHeaders(token, body !== undefined);
     const context = { ...request.context, endpoint: request.endpoint };
@@ -110,7 +111,7 @@ export class ApiTransport {
       const attempts = retries + 1;
       if (decision.action === 'fail' || !policy.methods.includes(request.method)) throw this.failure(request, outcome, attempts);
       if (decision.action === 'wait-for-quota' && outcome.kind === 'response') {
-        const waitMs = this.rateLimitWait(request, outcome, quotaWaitedMs);
+        const waitMs = await this.rateLimitWait(request, outcome, quotaWaitedMs);
         if (waitMs === undefined) throw this.failure(request, outcome, attempts);
         quotaWaitedMs += waitMs;
         await sleep(waitMs, request.signal);
@@ -120,7 +121,7 @@ export class ApiTransport {
       if (retries > policy.limit) throw this.failure(request, outcome, attempts);
       const waitMs = backoffDelayMs(policy, retries);
       const reason = outcome.kind === 'network' ? describeError(outcome.error) : `HTTP ${outcome.status}`;
-      this.options.onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${retries}/${policy.limit} in ${seconds(waitMs)}`);
+      await this.options.onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${retries}/${policy.limit} in ${seconds(waitMs)}`);
       await sleep(waitMs, request.signal);
     }
   }
@@ -156,15 +157,15 @@ export class ApiTransport {
   }
 
   /** How long to wait out a rate limit, or undefined when the request's budget for such waits is spent. */
-  private rateLimitWait(request: ApiRequest, outcome: Extract<Outcome, { kind: 'response' }>, waitedMs: number): number | undefined {
+  private async rateLimitWait(request: ApiRequest, outcome: Extract<Outcome, { kind: 'response' }>, waitedMs: number): Promise<number | undefined> {
     const { policy, onRateLimit, onLog } = this.options;
     const now = Date.now();
     const headerReset = rateLimitResetAt(outcome.headers, now);
     const waitMs = headerReset === undefined ? backoffDelayMs(policy, 1 + Math.floor(waitedMs / policy.baseDelayMs)) : rateLimitDelayMs(policy, headerReset, now);
     if (waitedMs + waitMs > policy.rateLimitBudgetMs) return undefined;
     const resetAt = new Date(now + waitMs);
-    onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
-    onLog?.('INFO', `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(waitedMs + waitMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`);
+    await onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
+    await onLog?.('INFO', `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(waitedMs + waitMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`);
     return waitMs;
   }
 }

@@ -133,7 +133,7 @@ export async function* listChannels(query: QueryChannelsPage, filter: ChannelFil
     }
   }
   if (missing.size > 0 && filter.where === undefined) {
-    log?.('WARN', `Stream does not know these configured channels: ${[...missing].join(', ')}`);
+    await log?.('WARN', `Stream does not know these configured channels: ${[...missing].join(', ')}`);
     filter.onMissing?.([...missing]);
   }
 }

@@ -28,7 +28,7 @@ export interface StreamClientOptions {
   /** e.g. https://chat.stream-io-api.com (already validated: https, or http on loopback). */
   baseUrl: string;
   /** Called each time the client waits out a rate limit, before it waits. */
-  onRateLimit?: (wait: RateLimitWait) => void;
+  onRateLimit?: (wait: RateLimitWait) => void | Promise<void>;
   /** Diagnostics worth a LOG line: retries, refreshed download URLs, resumed downloads. */
   onLog?: Log;
   /** Overrides of defaultRetryPolicy (5 retries of GET and POST, 0.5 s doubling to 30 s, 50 % jitter, rate-limit waits ≤ 90 s). */

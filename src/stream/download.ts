@@ -110,7 +110,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
           });
         }
         refreshes += 1;
-        log?.('INFO', `Download URL of task ${taskId} refused (HTTP ${statusCode}); fetching a fresh one (${refreshes}/${limits.maxUrlRefreshes})`);
+        await log?.('INFO', `Download URL of task ${taskId} refused (HTTP ${statusCode}); fetching a fresh one (${refreshes}/${limits.maxUrlRefreshes})`);
         url = await download.freshUrl(signal);
         continue;
       }
@@ -132,7 +132,8 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
         }
         fault = `HTTP ${statusCode}`;
       } else {
-        let { skip, end } = bodyRange(statusCode, responseHeaders, offset, taskId);
+        const { end, skip: toSkip } = bodyRange(statusCode, responseHeaders, offset, taskId);
+        let skip = toSkip;
         const framed = end !== undefined || /chunked/i.test(headerText(responseHeaders['transfer-encoding']));
         for await (const chunk of body as AsyncIterable<Buffer>) {
           if (chunk.length <= skip) {
@@ -176,7 +177,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
       });
     }
     const waitMs = backoffDelayMs(policy, stalled + 1);
-    log?.('WARN', `Download of task ${taskId} interrupted at byte ${offset} (${fault}); resuming in ${(waitMs / 1000).toFixed(1)} s`);
+    await log?.('WARN', `Download of task ${taskId} interrupted at byte ${offset} (${fault}); resuming in ${(waitMs / 1000).toFixed(1)} s`);
     await sleep(waitMs, signal);
   }
 }

@@ -85,7 +85,7 @@ export async function pollTask(
     }
     if (!PENDING_STATUSES.has(task.status) && !unknownStatuses.has(task.status)) {
       unknownStatuses.add(task.status);
-      log?.('WARN', `Export task ${taskId} has status "${task.status}", unknown to the connector; polling on`);
+      await log?.('WARN', `Export task ${taskId} has status "${task.status}", unknown to the connector; polling on`);
     }
   }
 }

@@ -65,13 +65,14 @@ export class Checkpoints {
 
   /**
    * Called every minute: after a few silent minutes (slow tasks) print each stream's current
-   * state, which covers only exports already written, changed or not.
+   * state, which covers only exports already written, changed or not. The caller owns the promise:
+   * a failure to write is the sync's failure.
    */
-  heartbeat(): void {
+  heartbeat(): Promise<void> | undefined {
     this.silentChecks = this.total === this.totalAtLastCheck ? this.silentChecks + 1 : 0;
     this.totalAtLastCheck = this.total;
-    if (this.silentChecks < HEARTBEAT_SILENCE_CHECKS) return;
+    if (this.silentChecks < HEARTBEAT_SILENCE_CHECKS) return undefined;
     this.silentChecks = 0;
-    void this.save({ force: true, repeat: true });
+    return this.save({ force: true, repeat: true });
   }
 }

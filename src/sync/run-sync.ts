@@ -48,7 +48,10 @@ const HEARTBEAT_CHECK_MS = 60_000;
  * (admission) → checkpoints → writer. Statuses around it; a failed export lags, the others go on.
  */
 export async function runSync(input: SyncInput): Promise<void> {
-  const { config, writer, signal, client } = input;
+  const { config, writer, client } = input;
+  // A heartbeat that cannot write stops the sync like any failure to write.
+  const heartbeatFailed = new AbortController();
+  const signal = AbortSignal.any([input.signal, heartbeatFailed.signal]);
   const names = input.streams.map((stream) => stream.name);
   const clock = clockOf(config, input.now ?? new Date());
   const selection = selectionOf(config);
@@ -63,7 +66,9 @@ export async function runSync(input: SyncInput): Promise<void> {
     const coverage = coverages.get(name) as Coverage;
     return writeStoredState(name, nextState(coverage, progress.outcome(admission.newestOf(name)), clock, selection));
   });
-  const heartbeat = setInterval(() => checkpoints.heartbeat(), HEARTBEAT_CHECK_MS);
+  const heartbeat = setInterval(() => {
+    checkpoints.heartbeat()?.catch((error: unknown) => heartbeatFailed.abort(error));
+  }, HEARTBEAT_CHECK_MS);
   heartbeat.unref();
 
   try {
@@ -116,6 +121,7 @@ export async function runSync(input: SyncInput): Promise<void> {
     if (failures.length > 0) throw failedExports(failures, jobs.length);
     for (const name of names) await writer.streamStatus(name, 'COMPLETE');
   } catch (error) {
+    if (heartbeatFailed.signal.aborted) throw heartbeatFailed.signal.reason;
     if (!signal.aborted) {
       // The batches written before a fatal error keep their states (a signal's interrupt drops them).
       await checkpoints.save({ force: true });
@@ -132,7 +138,8 @@ export async function runSync(input: SyncInput): Promise<void> {
       return checkpoints.record(stream, data, json);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      note(`${stream} record(s) nested too deeply to write as JSON (${String(data.id ?? data.cid ?? data.message_id ?? '?')} first): skipped`);
+      const first = [data.id, data.cid, data.message_id].find((value) => typeof value === 'string') ?? '?';
+      note(`${stream} record(s) nested too deeply to write as JSON (${first} first): skipped`);
       return undefined;
     }
   }

@@ -43,11 +43,11 @@ describe('Interruption', () => {
 
   it('lets no record or state out after the signal', async () => {
     const { events, interruption, writer, lines } = setup();
-    writer.record('users', { id: 'before' });
+    void writer.record('users', { id: 'before' });
     events.emit('SIGTERM', 'SIGTERM');
-    writer.record('users', { id: 'after' });
-    writer.state('users', { updated_at: 'x' });
-    writer.log('INFO', 'stopping');
+    void writer.record('users', { id: 'after' });
+    void writer.state('users', { updated_at: 'x' });
+    void writer.log('INFO', 'stopping');
     await writer.flush();
     expect(lines.map((line) => JSON.parse(line).type)).toEqual(['RECORD', 'LOG']);
     interruption.stop();

@@ -27,7 +27,7 @@ describe('the generated data set', () => {
   it('assigns channel types in turn and names cids type:id', () => {
     const channels = [...dataSet().channels({ includeSoftDeleted: true })];
     expect(channels.map((channel) => channel.type).slice(0, 4)).toEqual(['messaging', 'livestream', 'team', 'messaging']);
-    for (const channel of channels) expect(channel.cid).toBe(`${channel.type}:${channel.id}`);
+    for (const channel of channels) expect(channel.cid).toBe(`${String(channel.type)}:${String(channel.id)}`);
   });
 
   it('orders each channel’s messages oldest first with strictly increasing created_at', () => {

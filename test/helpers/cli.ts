@@ -37,7 +37,7 @@ export interface CliResult {
 export interface SpawnedCli {
   child: ChildProcess;
   /** Resolves when the first stdout line satisfying `predicate` has been seen (or rejects on exit). */
-  waitForMessage(predicate: (message: AirbyteMessage) => boolean): Promise<AirbyteMessage>;
+  waitForMessage: (predicate: (message: AirbyteMessage) => boolean) => Promise<AirbyteMessage>;
   result: Promise<CliResult>;
 }
 
@@ -57,7 +57,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
   const watchers: Array<{ predicate: (message: AirbyteMessage) => boolean; resolve: (message: AirbyteMessage) => void }> = [];
   const seen: AirbyteMessage[] = [];
   let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
     stdout += text;
     const lines = (partial + text).split('\n');
     partial = lines.pop()!;
@@ -71,7 +71,7 @@ export function spawnCli(args: string[], options: CliOptions = {}): SpawnedCli {
       }
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
     stderr += text;
   });
 

@@ -26,7 +26,7 @@ let control: DuckDBConnection;
 let failures: unknown[];
 
 async function rows(sql = 'SELECT id, text, updated_at::VARCHAR AS updated_at FROM messages ORDER BY id'): Promise<Array<Record<string, unknown>>> {
-  return (await control.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
+  return (await control.runAndReadAll(sql)).getRowObjectsJson();
 }
 
 async function loader(options: { fullRefresh?: boolean } = {}): Promise<StreamLoader> {
@@ -47,8 +47,8 @@ afterEach(() => {
 describe('StreamLoader', () => {
   it('types each column from the record and keeps the whole record in _data', async () => {
     const load = await loader();
-    load.add({ id: 'a', text: 'hi', count: 3, flag: true, score: 1.5, tags: ['x'], updated_at: T1, custom: { deep: 1 } });
-    load.add({ id: 'b', count: 'not a number', updated_at: 'not a date' });
+    void load.add({ id: 'a', text: 'hi', count: 3, flag: true, score: 1.5, tags: ['x'], updated_at: T1, custom: { deep: 1 } });
+    void load.add({ id: 'b', count: 'not a number', updated_at: 'not a date' });
     load.save({ cursor: 1 });
     await load.drain();
     const typed = await rows(
@@ -62,17 +62,17 @@ describe('StreamLoader', () => {
 
   it('replaces a row with a record whose updated_at is not older, never with an older one', async () => {
     const load = await loader();
-    load.add({ id: 'a', text: 'first', updated_at: T1 });
+    void load.add({ id: 'a', text: 'first', updated_at: T1 });
     load.save({ n: 1 });
-    load.add({ id: 'a', text: 'older', updated_at: T0 });
+    void load.add({ id: 'a', text: 'older', updated_at: T0 });
     load.save({ n: 2 });
     await load.drain();
     expect(await rows()).toEqual([{ id: 'a', text: 'first', updated_at: '2025-01-02 00:00:00.123456+00' }]);
-    load.add({ id: 'a', text: 'same instant, new text', updated_at: T1 });
+    void load.add({ id: 'a', text: 'same instant, new text', updated_at: T1 });
     load.save({ n: 3 });
     await load.drain();
     expect((await rows())[0]?.text).toBe('same instant, new text');
-    load.add({ id: 'a', text: 'no updated_at is never older' });
+    void load.add({ id: 'a', text: 'no updated_at is never older' });
     load.save({ n: 4 });
     await load.drain();
     expect(await rows()).toEqual([{ id: 'a', text: 'no updated_at is never older', updated_at: null }]);
@@ -80,10 +80,10 @@ describe('StreamLoader', () => {
 
   it('keeps one row per key when a batch repeats it: the newest by updated_at, then the last to arrive', async () => {
     const load = await loader();
-    load.add({ id: 'a', text: 'newest', updated_at: T1 });
-    load.add({ id: 'a', text: 'older, later', updated_at: T0 });
-    load.add({ id: 'b', text: 'b1', updated_at: T0 });
-    load.add({ id: 'b', text: 'b2, same instant, last', updated_at: T0 });
+    void load.add({ id: 'a', text: 'newest', updated_at: T1 });
+    void load.add({ id: 'a', text: 'older, later', updated_at: T0 });
+    void load.add({ id: 'b', text: 'b1', updated_at: T0 });
+    void load.add({ id: 'b', text: 'b2, same instant, last', updated_at: T0 });
     load.save({ n: 1 });
     await load.drain();
     expect((await rows()).map((row) => row.text)).toEqual(['newest', 'b2, same instant, last']);
@@ -91,11 +91,11 @@ describe('StreamLoader', () => {
 
   it('leaves a row alone when a re-export brings it unchanged: _synced_at keeps the write that made it', async () => {
     const load = await loader();
-    load.add({ id: 'a', text: 'x', updated_at: T1 });
+    void load.add({ id: 'a', text: 'x', updated_at: T1 });
     load.save({ n: 1 });
     await load.drain();
     const [before] = await rows('SELECT _synced_at::VARCHAR AS at FROM messages');
-    load.add({ id: 'a', text: 'x', updated_at: T1 });
+    void load.add({ id: 'a', text: 'x', updated_at: T1 });
     load.save({ n: 2 });
     await load.drain();
     expect(await rows('SELECT _synced_at::VARCHAR AS at FROM messages')).toEqual([before]);
@@ -103,9 +103,9 @@ describe('StreamLoader', () => {
 
   it('commits rows with the state that covers them; what no state covers is rolled back', async () => {
     const load = await loader();
-    load.add({ id: 'a', updated_at: T0 });
+    void load.add({ id: 'a', updated_at: T0 });
     load.save({ through: 'a' });
-    load.add({ id: 'b', updated_at: T0 });
+    void load.add({ id: 'b', updated_at: T0 });
     await load.drain();
     await load.abandon();
     expect((await rows()).map((row) => row.id)).toEqual(['a']);
@@ -115,11 +115,11 @@ describe('StreamLoader', () => {
 
   it('a full refresh deletes the old rows in the transaction of its first state, not before', async () => {
     const first = await loader();
-    first.add({ id: 'old', updated_at: T0 });
+    void first.add({ id: 'old', updated_at: T0 });
     first.save({ n: 1 });
     await first.drain();
     const refresh = await loader({ fullRefresh: true });
-    refresh.add({ id: 'new', updated_at: T0 });
+    void refresh.add({ id: 'new', updated_at: T0 });
     await refresh.drain();
     expect((await rows()).map((row) => row.id)).toEqual(['old']);
     refresh.save({ n: 2 });
@@ -130,7 +130,7 @@ describe('StreamLoader', () => {
 
   it('skips a record without its primary key, counting it', async () => {
     const load = await loader();
-    load.add({ text: 'no id' });
+    void load.add({ text: 'no id' });
     load.save({ n: 1 });
     await load.drain();
     expect(await rows()).toEqual([]);

@@ -12,7 +12,7 @@ let instance: DuckDBInstance;
 let connection: DuckDBConnection;
 
 async function all(sql: string): Promise<Array<Record<string, unknown>>> {
-  return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, unknown>>;
+  return (await connection.runAndReadAll(sql)).getRowObjectsJson();
 }
 
 beforeEach(async () => {

@@ -94,8 +94,8 @@ describe('the zod message types agree with the official protocol schema', () => 
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), data, data, async (name, record, state) => {
         text = '';
-        writer.record(name, record);
-        writer.state(name, state);
+        void writer.record(name, record);
+        void writer.state(name, state);
         await writer.flush();
         const lines = text.split('\n');
         expect(lines.pop()).toBe('');

@@ -35,15 +35,15 @@ describe('MessageWriter', () => {
   it('writes one valid Airbyte message per line, never pretty-printed', async () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
-    writer.record('messages', { id: 'm1', text: 'multi\nline "quoted"', nested: { a: [1, 2] } });
-    writer.state('messages', { cursors: { 'messaging:general': '2024-01-01T00:00:00.000Z' } });
-    writer.streamStatus('messages', 'STARTED');
-    writer.log('INFO', 'hello\nworld');
-    writer.estimate('messages', 41.6);
-    writer.error(new TransientError('Stream answered 503'), 'messages');
-    writer.spec({ connectionSpecification: { type: 'object' } });
-    writer.catalog([{ name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] }]);
-    writer.connectionStatus('SUCCEEDED');
+    void writer.record('messages', { id: 'm1', text: 'multi\nline "quoted"', nested: { a: [1, 2] } });
+    void writer.state('messages', { cursors: { 'messaging:general': '2024-01-01T00:00:00.000Z' } });
+    void writer.streamStatus('messages', 'STARTED');
+    void writer.log('INFO', 'hello\nworld');
+    void writer.estimate('messages', 41.6);
+    void writer.error(new TransientError('Stream answered 503'), 'messages');
+    void writer.spec({ connectionSpecification: { type: 'object' } });
+    void writer.catalog([{ name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] }]);
+    void writer.connectionStatus('SUCCEEDED');
     await writer.flush();
 
     const lines = out.text().split('\n');
@@ -63,9 +63,9 @@ describe('MessageWriter', () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
     const before = Date.now();
-    writer.record('users', { id: 'u1' });
-    writer.state('users', { updated_at: '2024-01-01T00:00:00.000Z' });
-    writer.streamStatus('users', 'RUNNING');
+    void writer.record('users', { id: 'u1' });
+    void writer.state('users', { updated_at: '2024-01-01T00:00:00.000Z' });
+    void writer.streamStatus('users', 'RUNNING');
     await writer.flush();
     const [record, state, status] = out.messages();
     expect(Number.isInteger(record!.record.emitted_at)).toBe(true);
@@ -79,13 +79,13 @@ describe('MessageWriter', () => {
   it("counts each stream's records since that stream's previous state", async () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
-    writer.record('messages', { id: 'a' });
-    writer.record('users', { id: 'u' });
-    writer.record('messages', { id: 'b' });
-    writer.state('messages', { cursors: {} });
-    writer.state('users', { updated_at: 'x' });
-    writer.state('messages', { cursors: {} });
-    writer.state('channels', { updated_at: 'y' });
+    void writer.record('messages', { id: 'a' });
+    void writer.record('users', { id: 'u' });
+    void writer.record('messages', { id: 'b' });
+    void writer.state('messages', { cursors: {} });
+    void writer.state('users', { updated_at: 'x' });
+    void writer.state('messages', { cursors: {} });
+    void writer.state('channels', { updated_at: 'y' });
     await writer.flush();
     const counts = out.messages().filter((m) => m.type === 'STATE').map((m) => [m.state.stream.stream_descriptor.name, m.state.sourceStats.recordCount]);
     expect(counts).toEqual([['messages', 2], ['users', 1], ['messages', 0], ['channels', 0]]);
@@ -98,10 +98,10 @@ describe('MessageWriter', () => {
     const writer = new MessageWriter(out.stream, { secrets: ['s3cr3t-value'] });
     writer.addSecret('second"secret');
     writer.addSecret('');
-    writer.log('WARN', 'signing with s3cr3t-value');
-    writer.error(new ConfigError('bad secret s3cr3t-value', { cause: new Error('inner second"secret') }));
-    writer.error(new Error('oops s3cr3t-value'));
-    writer.connectionStatus('FAILED', 'auth failed for second"secret');
+    void writer.log('WARN', 'signing with s3cr3t-value');
+    void writer.error(new ConfigError('bad secret s3cr3t-value', { cause: new Error('inner second"secret') }));
+    void writer.error(new Error('oops s3cr3t-value'));
+    void writer.connectionStatus('FAILED', 'auth failed for second"secret');
     await writer.flush();
     expect(out.text()).not.toContain('s3cr3t-value');
     expect(out.text()).not.toContain('second\\"secret');
@@ -116,9 +116,9 @@ describe('MessageWriter', () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
     const cause = new Error('socket hang up');
-    writer.error(new TransientError('Export task failed', { cause, context: { taskId: 't-1', status: 503 } }), 'messages');
-    writer.error(new TypeError('x is undefined'));
-    writer.error('a thrown string');
+    void writer.error(new TransientError('Export task failed', { cause, context: { taskId: 't-1', status: 503 } }), 'messages');
+    void writer.error(new TypeError('x is undefined'));
+    void writer.error('a thrown string');
     await writer.flush();
     const [transient, bug, text] = out.messages().map((m) => m.trace.error);
     expect(transient).toMatchObject({ message: 'Export task failed', failure_type: 'transient_error', stream_descriptor: { name: 'messages' } });
@@ -133,8 +133,8 @@ describe('MessageWriter', () => {
   it('reports a rate limit on a stream status with the reset time in epoch ms', async () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
-    writer.streamStatus('messages', 'RUNNING', new Date('2030-01-01T00:00:00.000Z'));
-    writer.estimate('messages', 1234);
+    void writer.streamStatus('messages', 'RUNNING', new Date('2030-01-01T00:00:00.000Z'));
+    void writer.estimate('messages', 1234);
     await writer.flush();
     const [status, estimate] = out.messages();
     expect(status!.trace.stream_status.reasons).toEqual([{ type: 'RATE_LIMITED', rate_limited: { quota_reset: 1893456000000 } }]);
@@ -144,7 +144,7 @@ describe('MessageWriter', () => {
   it('escapes the characters that line readers other than JSON take for line breaks', async () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
-    writer.record('messages', { text: 'a\u2028b\u2029c\u0085d' });
+    void writer.record('messages', { text: 'a\u2028b\u2029c\u0085d' });
     await writer.flush();
     expect(out.text()).not.toMatch(/[\u2028\u2029\u0085]/);
     expect(out.text().split('\n')).toHaveLength(2);
@@ -155,9 +155,9 @@ describe('MessageWriter', () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
     const json = Buffer.from('{"id":"m1","html":"\\u003cp\\u003ecafé\\u003c/p\\u003e"}');
-    writer.record('messages', { id: 'm0' });
-    writer.record('messages', { id: 'm1', html: '<p>café</p>' }, json);
-    writer.record('messages', { id: 'm2' });
+    void writer.record('messages', { id: 'm0' });
+    void writer.record('messages', { id: 'm1', html: '<p>café</p>' }, json);
+    void writer.record('messages', { id: 'm2' });
     await writer.flush();
     expect(out.text().split('\n')[1]).toMatch(/^\{"type":"RECORD","record":\{"stream":"messages","data":\{"id":"m1","html":"\\u003cp\\u003ecafé\\u003c\/p\\u003e"\},"emitted_at":\d+\}\}$/);
     expect(out.messages().map((m) => m.record.data.id)).toEqual(['m0', 'm1', 'm2']);
@@ -169,8 +169,8 @@ describe('MessageWriter', () => {
     const writer = new MessageWriter(out.stream);
     const small = { text: 'a\u2028b\u2029c\u0085d – “e”…' };
     const large = { text: `${'x'.repeat(100 * 1024)}\u2028\u2029\u0085` };
-    writer.record('messages', small, Buffer.from(JSON.stringify(small)));
-    writer.record('messages', large, Buffer.from(JSON.stringify(large)));
+    void writer.record('messages', small, Buffer.from(JSON.stringify(small)));
+    void writer.record('messages', large, Buffer.from(JSON.stringify(large)));
     await writer.flush();
     expect(out.text()).not.toMatch(/[\u2028\u2029\u0085]/);
     expect(out.messages().map((m) => m.record.data.text)).toEqual([small.text, large.text]);
@@ -180,10 +180,10 @@ describe('MessageWriter', () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
     const large = { id: 'big', text: 'y'.repeat(200 * 1024) };
-    writer.log('INFO', 'before');
-    writer.record('messages', large, Buffer.from(JSON.stringify(large)));
-    writer.record('messages', { id: 'big2', text: 'z'.repeat(200 * 1024) });
-    writer.log('INFO', 'after');
+    void writer.log('INFO', 'before');
+    void writer.record('messages', large, Buffer.from(JSON.stringify(large)));
+    void writer.record('messages', { id: 'big2', text: 'z'.repeat(200 * 1024) });
+    void writer.log('INFO', 'after');
     await writer.flush();
     expect(out.messages().map((m) => m.log?.message ?? m.record.data.id)).toEqual(['before', 'big', 'big2', 'after']);
   });
@@ -193,7 +193,7 @@ describe('MessageWriter', () => {
     const writer = new MessageWriter(out.stream);
     const now = vi.spyOn(Date, 'now');
     try {
-      for (let i = 0; i < 5000; i += 1) writer.record('messages', { id: `m${i}`, text: 'hello' });
+      for (let i = 0; i < 5000; i += 1) void writer.record('messages', { id: `m${i}`, text: 'hello' });
       await writer.flush();
       expect(now.mock.calls.length).toBeLessThan(20);
     } finally {
@@ -215,7 +215,7 @@ describe('MessageWriter', () => {
   it('writes a message left alone without waiting for flush', async () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
-    writer.log('INFO', 'polling the export task');
+    void writer.log('INFO', 'polling the export task');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(out.messages()).toHaveLength(1);
   });
@@ -244,8 +244,8 @@ describe('MessageWriter', () => {
   it('resolves flush only once the stream has taken everything', async () => {
     const out = sink({ highWaterMark: 1024, delayMs: 5 });
     const writer = new MessageWriter(out.stream);
-    for (let i = 0; i < 200; i += 1) writer.record('messages', { id: i, text: 'y'.repeat(500) });
-    writer.state('messages', { cursors: {} });
+    for (let i = 0; i < 200; i += 1) void writer.record('messages', { id: i, text: 'y'.repeat(500) });
+    void writer.state('messages', { cursors: {} });
     await writer.flush();
     expect(out.stream.writableLength).toBe(0);
     const messages = out.messages();
@@ -256,12 +256,12 @@ describe('MessageWriter', () => {
   it('drops records and states after an interruption, but still writes logs and traces', async () => {
     const out = sink();
     const writer = new MessageWriter(out.stream);
-    writer.record('users', { id: 'u1' });
+    void writer.record('users', { id: 'u1' });
     writer.interrupt();
     expect(writer.record('users', { id: 'u2' })).toBeUndefined();
-    writer.state('users', { updated_at: 'x' });
-    writer.log('INFO', 'stopping');
-    writer.error(new TransientError('interrupted by SIGTERM'));
+    void writer.state('users', { updated_at: 'x' });
+    void writer.log('INFO', 'stopping');
+    void writer.error(new TransientError('interrupted by SIGTERM'));
     await writer.flush();
     expect(out.messages().map((m) => m.type)).toEqual(['RECORD', 'LOG', 'TRACE']);
   });
@@ -275,7 +275,7 @@ describe('MessageWriter', () => {
     });
     const writer = new MessageWriter(stream);
     const pending = writer.record('users', { id: 'u1' });
-    writer.log('INFO', 'ignored result');
+    void writer.log('INFO', 'ignored result');
     await expect(writer.flush()).rejects.toThrow('EPIPE');
     expect(pending).toBeUndefined();
     await expect(writer.record('users', { id: 'u2' })).rejects.toThrow('EPIPE');

@@ -125,7 +125,7 @@ describe('retries', () => {
         }
         sendJson(response, 201, { task_id: 'after-limit', duration: '1ms' });
       },
-      { onRateLimit: (wait) => waits.push(wait), onLog: (_level, message) => logs.push(message), retry: { baseDelayMs: 5, maxRateLimitWaitMs: 90_000 } },
+      { onRateLimit: (wait) => void waits.push(wait), onLog: (_level, message) => void logs.push(message), retry: { baseDelayMs: 5, maxRateLimitWaitMs: 90_000 } },
     );
 
     const created = client.exportChannels([{ type: 'messaging', id: 'a' }], EXPORT_OPTIONS);
@@ -148,7 +148,7 @@ describe('retries', () => {
         if (index === 0) return sendJson(response, 429, streamError(9, 'Too many requests', 429), { 'retry-after': '7' });
         sendJson(response, 200, task);
       },
-      { onRateLimit: (wait) => waits.push(wait) },
+      { onRateLimit: (wait) => void waits.push(wait) },
     );
     const polled = client.getTask('t1');
     await until(() => waits.length === 1);
@@ -166,7 +166,7 @@ describe('retries', () => {
         if (index === 0) return sendJson(response, 429, streamError(9, 'slow down', 429), { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) });
         sendJson(response, 200, task);
       },
-      { onRateLimit: (wait) => waits.push(wait), retry: { maxRateLimitWaitMs: 30 } },
+      { onRateLimit: (wait) => void waits.push(wait), retry: { maxRateLimitWaitMs: 30 } },
     );
     await client.getTask('t1');
     expect(waits[0]?.waitMs).toBe(30);
@@ -204,7 +204,7 @@ describe('retries', () => {
     const logs: string[] = [];
     const { server, client } = await setup(
       (_request, response, index) => (index === 0 ? sendJson(response, 500, streamError(-1, 'internal', 500)) : sendJson(response, 200, task)),
-      { onLog: (level, message) => logs.push(`${level} ${message}`) },
+      { onLog: (level, message) => void logs.push(`${level} ${message}`) },
     );
     expect((await client.getTask('t1')).status).toBe('waiting');
     expect(server.requests).toHaveLength(2);

@@ -112,7 +112,7 @@ describe('listChannels', () => {
     const wanted = channels.slice(0, 45).map((channel) => channel.cid);
     const missing: string[][] = [];
     const logs: string[] = [];
-    const clientWithLog = new StreamClient({ ...client.options, onLog: (_level, message) => logs.push(message) });
+    const clientWithLog = new StreamClient({ ...client.options, onLog: (_level, message) => void logs.push(message) });
     cleanups.push(() => clientWithLog.close());
 
     const listed = await collect(clientWithLog.listChannels({ cids: [...wanted, 'messaging:ghost', wanted[0] as string], onMissing: (cids) => missing.push(cids) }));

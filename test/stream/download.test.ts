@@ -79,7 +79,7 @@ async function setup(file: Buffer, plan: (index: number, request: RecordedReques
     apiKey: API_KEY,
     apiSecret: 'secret-456',
     baseUrl: api.url,
-    onLog: (level, message) => logs.push(`${level} ${message}`),
+    onLog: (level, message) => void logs.push(`${level} ${message}`),
     retry: { baseDelayMs: 1, maxDelayMs: 5, jitter: 0 },
     ...options,
   });

@@ -21,7 +21,7 @@ async function client(handler: Handler, options: Partial<StreamClientOptions> = 
     apiKey: 'k',
     apiSecret: 's',
     baseUrl: server.url,
-    onLog: (level, message) => logs.push(`${level} ${message}`),
+    onLog: (level, message) => void logs.push(`${level} ${message}`),
     ...options,
     retry: { baseDelayMs: 2, maxDelayMs: 5, jitter: 0, ...options.retry },
   });

@@ -92,7 +92,7 @@ describe('pollTask', () => {
   it('keeps polling through an unknown status and logs it once', async () => {
     const { getTask } = scripted([taskWith('queued'), taskWith('queued'), taskWith('completed', { result: { url: 'http://f' } })]);
     const logs: string[] = [];
-    const done = pollTask('t1', getTask, { pollIntervalMs: 10, timeoutMs: 1_000 }, (level, message) => logs.push(`${level} ${message}`));
+    const done = pollTask('t1', getTask, { pollIntervalMs: 10, timeoutMs: 1_000 }, (level, message) => void logs.push(`${level} ${message}`));
     await vi.advanceTimersByTimeAsync(100);
     await done;
     expect(logs).toEqual([expect.stringMatching(/^WARN .*"queued"/)]);

@@ -31,7 +31,7 @@ describe('Checkpoints', () => {
     await checkpoints.save();
     advance(1_000);
     await checkpoints.save();
-    checkpoints.record('users', { id: 'u1' });
+    void checkpoints.record('users', { id: 'u1' });
     advance(1_000);
     await checkpoints.save();
     cursor = 'b';
@@ -64,17 +64,27 @@ describe('Checkpoints', () => {
   it('re-prints the states after four silent minutes, changed or not', async () => {
     const { checkpoints, states } = setup(() => ({ cursor: 'x' }));
     await checkpoints.save();
-    for (let check = 0; check < 3; check += 1) checkpoints.heartbeat();
+    for (let check = 0; check < 3; check += 1) void checkpoints.heartbeat();
     expect(await states()).toHaveLength(2);
-    checkpoints.heartbeat();
+    void checkpoints.heartbeat();
     expect(await states()).toHaveLength(4);
-    checkpoints.record('messages', { id: 'm' });
-    checkpoints.heartbeat();
+    void checkpoints.record('messages', { id: 'm' });
+    void checkpoints.heartbeat();
     expect(await states()).toHaveLength(4);
-    for (let check = 0; check < 4; check += 1) checkpoints.heartbeat();
+    for (let check = 0; check < 4; check += 1) void checkpoints.heartbeat();
     expect((await states()).slice(4)).toEqual([
       { name: 'messages', count: 1 },
       { name: 'users', count: 0 },
     ]);
+  });
+
+  it('hands a heartbeat that cannot write to its caller instead of dropping the rejection', async () => {
+    const failing = new Checkpoints(
+      { record: () => undefined, state: () => Promise.reject(new Error('stdout closed')), log: () => undefined, streamStatus: () => undefined, estimate: () => undefined },
+      ['messages'],
+      () => ({ cursor: 'x' }),
+    );
+    for (let check = 0; check < 3; check += 1) expect(failing.heartbeat()).toBeUndefined();
+    await expect(failing.heartbeat()).rejects.toThrow('stdout closed');
   });
 });
