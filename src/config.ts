@@ -2,6 +2,7 @@ import { isRecord } from './utils/is-record.js';
 import { isLoopback, withoutUserInfo } from './utils/url.js';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { normalizeDateTime } from './utils/timestamps.js';
 import { describeIssues, describeValue, issueMessage } from './protocol/zod-issues.js';
 
 export const DEFAULT_BASE_URL = 'https://chat.stream-io-api.com';
@@ -211,38 +212,6 @@ export function specification(): {
   protocol_version: string;
 } {
   return { documentationUrl: DOCUMENTATION_URL, connectionSpecification: connectionSpecification(), protocol_version: PROTOCOL_VERSION };
-}
-
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?)?$/;
-
-/**
- * `2024-01-01`, `2024-01-01T10:00:00` (both UTC) or any RFC 3339 date-time, as the UTC ISO
- * string `2024-01-01T10:00:00.000Z`; undefined when it is not a real instant (month 13, Feb 30…).
- */
-export function normalizeDateTime(value: string): string | undefined {
-  const match = DATE_TIME.exec(value);
-  if (match === null) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
-    number, number, number, number, number, number,
-  ];
-  const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const offsetSign = match[9] === '-' ? -1 : 1;
-  const offsetHours = Number(match[10] ?? 0);
-  const offsetMinutes = Number(match[11] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, millis);
-  const instant = date.getTime() - offsetSign * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return new Date(instant).toISOString();
-}
-
-function daysInMonth(year: number, month: number): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month, 0);
-  return date.getUTCDate();
 }
 
 function baseUrlProblem(value: string): string | undefined {

@@ -2,7 +2,8 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { connectionSpecification, normalizeDateTime, parseConfig, specification, unknownConfigKeys } from '../src/config.js';
+import { connectionSpecification, parseConfig, specification, unknownConfigKeys } from '../src/config.js';
+import { normalizeDateTime } from '../src/utils/timestamps.js';
 import { ConfigError } from '../src/errors.js';
 import { thrown } from './helpers/thrown.js';
 

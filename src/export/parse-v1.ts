@@ -1,4 +1,4 @@
-import { Readable, type Transform, pipeline } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import Assembler from 'stream-json/Assembler.js';
 import Parser from 'stream-json/Parser.js';
 import { SystemError } from '../errors.js';
@@ -34,9 +34,9 @@ export async function* parseV1Document(
 ): AsyncGenerator<ExportEntity[]> {
   const reader = new V1Reader(onSkip);
   const parser = new EntityParser(reader);
-  const entities: Transform = pipeline(Readable.from(bytes, { objectMode: false }), parser, () => {});
+  const entities: AsyncIterable<ExportEntity[]> = pipeline(Readable.from(bytes, { objectMode: false }), parser, () => {});
   try {
-    yield* entities as AsyncIterable<ExportEntity[]>;
+    yield* entities;
   } catch (error) {
     // stream-json's syntax errors are plain Errors worded "Parser …".
     if (error instanceof Error && error.message.startsWith('Parser ')) {

@@ -1,4 +1,4 @@
-import type { LogLevel, StreamStatus } from '../protocol/messages.js';
+import type { LogLevel, StreamStatus } from '../protocol/message-types.js';
 
 export interface ConsoleReportOptions {
   /** Where progress and warnings go (stderr); live lines only when it is a terminal. */

@@ -1,5 +1,5 @@
 import { SystemError } from '../errors.js';
-import type { LogLevel, StreamStatus } from '../protocol/messages.js';
+import type { LogLevel, StreamStatus } from '../protocol/message-types.js';
 import type { SyncWriter } from '../sync/sync-writer.js';
 import type { ConsoleReport } from './console-report.js';
 import type { StreamLoader } from './stream-loader.js';

@@ -1,4 +1,4 @@
-import { earliest, hoursBefore, isAfter, latest } from '../export/timestamps.js';
+import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
 import type { ChannelSummary } from '../stream/channels.js';
 import type { StreamName } from '../streams/index.js';
 import type { Selection } from './selection.js';
@@ -112,7 +112,7 @@ export class Coverage {
   usersFloor(): string | undefined {
     const state = this.state;
     if (state?.covered === undefined) return undefined;
-    return this.sweepDue ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, this.clock.lookbackHours) : state.covered;
+    return this.sweepDue ? hoursBefore(earliest(state.covered, state.swept), this.clock.lookbackHours) : state.covered;
   }
 
   /** Whether this sync sweeps `cid` for this stream: its last sweep is older than the interval. */

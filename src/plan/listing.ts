@@ -1,4 +1,4 @@
-import { earliest, hoursBefore } from '../export/timestamps.js';
+import { earliest, hoursBefore } from '../utils/timestamps.js';
 import type { ChannelFilter } from '../stream/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 import { coveredSelections } from './coverage.js';

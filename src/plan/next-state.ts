@@ -1,4 +1,4 @@
-import { earliest, latest } from '../export/timestamps.js';
+import { earliest, latest } from '../utils/timestamps.js';
 import type { Coverage, PlanClock } from './coverage.js';
 import type { Selection } from './selection.js';
 import type { CompactState } from './stored-state.js';

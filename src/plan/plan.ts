@@ -1,4 +1,4 @@
-import { earliest } from '../export/timestamps.js';
+import { earliest } from '../utils/timestamps.js';
 import type { ChannelSummary } from '../stream/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 

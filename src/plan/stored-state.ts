@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { isTimestamp, latest } from '../export/timestamps.js';
+import { isTimestamp, latest } from '../utils/timestamps.js';
 import { describeIssues, issueMessage } from '../protocol/zod-issues.js';
 import type { StreamName } from '../streams/index.js';
 import type { Selection } from './selection.js';

@@ -1,5 +1,5 @@
 import { ConnectorError, failureTypeOf } from '../errors.js';
-import type { ErrorTrace } from './messages.js';
+import type { ErrorTrace } from './message-types.js';
 
 const MAX_CAUSES = 5;
 

@@ -5,13 +5,48 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { STREAM_NAMES, isStreamName, type StreamName } from '../streams/index.js';
 import { readJsonFile } from './json-file.js';
-import { stateFileSchema, syncModeSchema } from './messages.js';
-import type { StateMessage } from './messages.js';
 import { describeIssues, describeValue, issueMessage } from './zod-issues.js';
 
 export type StreamStates = Map<string, Record<string, unknown>>;
 
+// The protocol's objects allow additional properties: these schemas are loose, readers ignore what they do not know.
+export const syncModeSchema = z.enum(['full_refresh', 'incremental']);
 export type SyncMode = z.infer<typeof syncModeSchema>;
+
+export const streamDescriptorSchema = z.looseObject({
+  name: z.string(),
+  namespace: z.string().optional(),
+});
+
+export const stateBlobSchema = z.record(z.string(), z.unknown());
+
+export const streamStateSchema = z.looseObject({
+  stream_descriptor: streamDescriptorSchema,
+  stream_state: stateBlobSchema.nullish(),
+});
+
+export const stateStatsSchema = z.looseObject({
+  recordCount: z.number().optional(),
+  rejectedRecordCount: z.number().optional(),
+});
+
+export const stateMessageSchema = z.looseObject({
+  type: z.enum(['GLOBAL', 'STREAM', 'LEGACY']).optional(),
+  stream: streamStateSchema.optional(),
+  global: z
+    .looseObject({
+      shared_state: stateBlobSchema.nullish(),
+      stream_states: z.array(streamStateSchema),
+    })
+    .optional(),
+  data: stateBlobSchema.optional(),
+  sourceStats: stateStatsSchema.optional(),
+  destinationStats: stateStatsSchema.optional(),
+});
+
+/** What `read --state` accepts: a JSON array of state messages (per-stream, or one global). */
+export const stateFileSchema = z.array(stateMessageSchema);
+type StateMessage = z.infer<typeof stateMessageSchema>;
 
 /** One stream of the configured catalog. */
 export interface ConfiguredStream {
@@ -31,7 +66,7 @@ export async function readStateFile(path: string | undefined): Promise<StreamSta
   return parseState(await readJsonFile(path, 'state'), path);
 }
 
-const streamNameSchema = z.string().refine(isStreamName, {
+const streamNameSchema = z.enum(STREAM_NAMES, {
   error: (issue) => `names no stream of this source (${describeValue(issue.input)}); the streams are ${STREAM_NAMES.join(', ')}`,
 });
 

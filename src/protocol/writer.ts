@@ -1,6 +1,6 @@
 import { errorTrace } from './error-trace.js';
 import { escapeLineBreaks } from './line-breaks.js';
-import type { LogLevel, StreamStatus } from './messages.js';
+import type { LogLevel, StreamStatus } from './message-types.js';
 
 /** undefined: go on; a Promise: stdout is full, await it before writing more. */
 export type WriteResult = Promise<void> | undefined;

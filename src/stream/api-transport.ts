@@ -11,10 +11,10 @@ import { rateLimitResetAt } from './rate-limit-headers.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs, rateLimitDelayMs } from './retry-policy.js';
 import type { Attempt } from './retry-decision.js';
+import type { LogLevel } from '../protocol/message-types.js';
 import { decide } from './retry-decision.js';
 import { sleep } from './sleep.js';
 
-export type LogLevel = 'INFO' | 'WARN' | 'DEBUG';
 /** A promise means: wait for it before going on (the output is full). */
 export type Log = (level: LogLevel, message: string) => void | Promise<void>;
 
@@ -180,7 +180,8 @@ function attemptOf(outcome: Outcome): Attempt {
 async function readCapped(body: Dispatcher.ResponseData['body'], endpoint: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  const pieces: AsyncIterable<Buffer> = body;
+  for await (const chunk of pieces) {
     size += chunk.length;
     if (size > MAX_RESPONSE_BYTES) {
       body.destroy();

@@ -11,13 +11,13 @@ import type { RetryPolicy } from './retry-policy.js';
 import { defaultRetryPolicy } from './retry-policy.js';
 import { ExportPacer } from './export-pacer.js';
 import type { CompletedTask, Task } from './task.js';
-import { createdTaskSchema, taskSchema } from './task.js';
+import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
 import type { WaitForTaskOptions } from './task-poller.js';
 import { pollTask } from './task-poller.js';
 
 export type { ChannelFilter, ChannelSummary } from './channels.js';
 export type { DownloadLimits } from './download.js';
-export type { Log, LogLevel, RateLimitWait, Timeouts } from './api-transport.js';
+export type { Log, RateLimitWait, Timeouts } from './api-transport.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { CompletedTask, Task } from './task.js';
 export type { WaitForTaskOptions } from './task-poller.js';
@@ -212,8 +212,8 @@ export class StreamClient {
 
   private async freshUrl(taskId: string, signal?: AbortSignal): Promise<string> {
     const task = await this.getTask(taskId, signal);
-    const url = task.result?.url;
-    if (task.status !== 'completed' || typeof url !== 'string' || url === '') {
+    const url = downloadUrlOf(task);
+    if (url === undefined) {
       throw new SystemError(`Task ${taskId} has no download URL any more (status ${task.status})`, { context: { taskId }, cause: task });
     }
     return url;

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import type { Log } from './api-transport.js';
+import { headerValue, type HeaderValue } from './header-value.js';
 import { bodySnippet, describeError } from './error-text.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs } from './retry-policy.js';
@@ -48,13 +49,13 @@ const REFRESH_STATUSES = new Set([400, 401, 403]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
-function headerNumber(value: string | string[] | undefined): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  return text !== undefined && /^\d+$/.test(text.trim()) ? Number(text) : undefined;
+function headerNumber(value: HeaderValue): number | undefined {
+  const text = headerValue(value);
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
-function headerText(value: string | string[] | undefined): string {
-  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+function headerText(value: HeaderValue): string {
+  return headerValue(value) ?? '';
 }
 
 /** Which bytes of a 200/206 body are new (skip) and where the file ends, when the host says. */
@@ -135,7 +136,8 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
         const { end, skip: toSkip } = bodyRange(statusCode, responseHeaders, offset, taskId);
         let skip = toSkip;
         const framed = end !== undefined || /chunked/i.test(headerText(responseHeaders['transfer-encoding']));
-        for await (const chunk of body as AsyncIterable<Buffer>) {
+        const chunks: AsyncIterable<Buffer> = body;
+        for await (const chunk of chunks) {
           if (chunk.length <= skip) {
             skip -= chunk.length;
             continue;
@@ -250,9 +252,9 @@ async function* prepend(head: Buffer, rest: AsyncGenerator<Buffer>): AsyncGenera
 }
 
 async function* gunzip(source: AsyncIterable<Buffer>, taskId: string): AsyncGenerator<Buffer> {
-  const output = pipeline(Readable.from(source), createGunzip({ chunkSize: 64 * 1024 }), () => {});
+  const output: AsyncIterable<Buffer> = pipeline(Readable.from(source), createGunzip({ chunkSize: 64 * 1024 }), () => {});
   try {
-    for await (const chunk of output as AsyncIterable<Buffer>) yield chunk;
+    for await (const chunk of output) yield chunk;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('Z_')) throw error;

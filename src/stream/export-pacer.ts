@@ -1,4 +1,4 @@
-import type { HeaderValue } from './rate-limit-headers.js';
+import type { HeaderValue } from './header-value.js';
 import { firstListValue, parseRateLimitReset } from './rate-limit-headers.js';
 import { sleep } from './sleep.js';
 

@@ -1,4 +1,4 @@
-export type HeaderValue = string | string[] | undefined;
+import { headerValue, type HeaderValue } from './header-value.js';
 
 const DECIMAL = /^\d+(\.\d+)?$/;
 const HTTP_DATE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT/;
@@ -7,8 +7,7 @@ const EPOCH_SECONDS_FLOOR = 1_000_000_000;
 
 /** Duplicated headers arrive comma-joined ("300, 300") or as an array: the first non-empty value wins. */
 export function firstListValue(value: HeaderValue): string | undefined {
-  const joined = Array.isArray(value) ? value.join(',') : value;
-  return joined
+  return headerValue(value)
     ?.split(',')
     .map((part) => part.trim())
     .find((part) => part !== '');
@@ -29,8 +28,8 @@ export function parseRateLimitReset(value: HeaderValue, nowMs: number): Date | u
 
 /** `Retry-After`: a number of seconds, or an HTTP date. */
 export function parseRetryAfter(value: HeaderValue, nowMs: number): Date | undefined {
-  const text = (Array.isArray(value) ? value.find((part) => part.trim() !== '') : value)?.trim();
-  if (!text) return undefined;
+  const text = headerValue(value);
+  if (text === undefined) return undefined;
   const first = firstListValue(text);
   if (first !== undefined && DECIMAL.test(first)) return validDate(nowMs + Number(first) * 1000);
   const date = HTTP_DATE.exec(text)?.[0];

@@ -2,7 +2,7 @@ import type { ErrorContext } from '../errors.js';
 import { SystemError, TransientError } from '../errors.js';
 import type { Log } from './api-transport.js';
 import { sleep } from './sleep.js';
-import type { CompletedTask, Task } from './task.js';
+import { downloadUrlOf, type CompletedTask, type Task } from './task.js';
 
 export interface WaitForTaskOptions {
   /** First poll delay; later polls back off (×1.5) to maxPollIntervalMs. */
@@ -67,8 +67,8 @@ export async function pollTask(
     options.onPoll?.(task);
 
     if (task.status === 'completed') {
-      const url = task.result?.url;
-      if (typeof url !== 'string' || url === '') {
+      const url = downloadUrlOf(task);
+      if (url === undefined) {
         throw new SystemError(`Export task ${taskId}${describeContext(context)} completed without a download URL`, {
           context: errorContext,
           cause: task,

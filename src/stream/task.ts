@@ -13,4 +13,10 @@ export type Task = z.infer<typeof taskSchema>;
 
 export type CompletedTask = Task & { status: 'completed'; result: { url: string } };
 
+/** A completed task's download URL; undefined for any other task, and for a completed one without a URL. */
+export function downloadUrlOf(task: Task): string | undefined {
+  const url = task.result?.url;
+  return task.status === 'completed' && url !== undefined && url !== '' ? url : undefined;
+}
+
 export const createdTaskSchema = z.looseObject({ task_id: z.string().min(1) });

@@ -1,10 +1,11 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export const STREAM_NAMES = ['channels', 'members', 'messages', 'reactions', 'users'] as const;
-export type StreamName = (typeof STREAM_NAMES)[number];
+export const streamNameSchema = z.enum(STREAM_NAMES);
+export type StreamName = z.infer<typeof streamNameSchema>;
 
 export function isStreamName(name: string): name is StreamName {
-  return (STREAM_NAMES as readonly string[]).includes(name);
+  return streamNameSchema.safeParse(name).success;
 }
 
 /** What the connector knows of one stream; its cursor is `updated_at` for all five. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RFC3339 } from '../export/timestamps.js';
+import { RFC3339 } from '../utils/timestamps.js';
 
 // Every field but a primary key may be absent or null: Stream omits empty optional fields and
 // sends a few as explicit nulls, and a sync must not fail over either.

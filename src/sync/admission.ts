@@ -1,4 +1,4 @@
-import { instantKey } from '../export/timestamps.js';
+import { instantKey } from '../utils/timestamps.js';
 import type { Coverage } from '../plan/coverage.js';
 import type { StreamName } from '../streams/index.js';
 

@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import { BatchTooLargeError, ChannelNotFoundError, TransientError } from '../errors.js';
 import type { EntityKind } from '../export/entities.js';
-import { earliest } from '../export/timestamps.js';
+import { earliest } from '../utils/timestamps.js';
 import type { PlannedChannel } from '../plan/plan.js';
 import { parseCid } from '../plan/selection.js';
-import type { LogLevel } from '../stream/api-transport.js';
+import type { LogLevel } from '../protocol/message-types.js';
 import type { ChannelExportRequest, CompletedTask, StreamClient } from '../stream/client.js';
 import { MAX_EXPORT_ITEMS } from '../stream/client.js';
 import type { StreamName } from '../streams/index.js';
@@ -110,7 +110,7 @@ export class ChannelBatchJob implements ExportJob {
     const requests = batch.map(({ cid, since }): ChannelExportRequest => {
       const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until };
       // A window that would start after it ends (a cursor from the future) is the empty window (until, until].
-      if (since !== undefined) request.messages_since = earliest(since, until) ?? until;
+      if (since !== undefined) request.messages_since = earliest(since, until);
       return request;
     });
     const taskId = await client.exportChannels(

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { parseExportBatches } from '../export/parse-export.js';
 import { runPipeline } from '../export/task-pipeline.js';
-import { hoursBefore } from '../export/timestamps.js';
+import { hoursBefore } from '../utils/timestamps.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
 import type { PlanClock } from '../plan/coverage.js';
 import { Coverage } from '../plan/coverage.js';

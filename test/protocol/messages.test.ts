@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { airbyteMessageSchema, configuredCatalogSchema, stateFileSchema } from '../../src/protocol/messages.js';
+import { airbyteMessageSchema, configuredCatalogSchema, stateFileSchema } from '../helpers/airbyte-messages.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import { messageProblems, protocolValidator } from '../helpers/protocol-validator.js';
 

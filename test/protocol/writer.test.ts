@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, TransientError } from '../../src/errors.js';
-import { airbyteMessageSchema } from '../../src/protocol/messages.js';
+import { airbyteMessageSchema } from '../helpers/airbyte-messages.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import { assertValidMessage } from '../helpers/protocol-validator.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { earliest, hoursBefore, isAfter, isTimestamp, latest } from '../../src/export/timestamps.js';
+import { earliest, hoursBefore, isAfter, isTimestamp, latest } from '../../src/utils/timestamps.js';
 import { Coverage } from '../../src/plan/coverage.js';
 import type { StreamName } from '../../src/streams/index.js';
 import { Admission } from '../../src/sync/admission.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { earliest, hoursBefore, instantKey, isAfter, latest, RFC3339 } from '../../src/export/timestamps.js';
+import { earliest, hoursBefore, instantKey, isAfter, latest, RFC3339 } from '../../src/utils/timestamps.js';
 
 describe('timestamps', () => {
   it('orders instants across fractional precisions, unlike text comparison', () => {
@@ -47,7 +47,8 @@ function referenceKey(value: string): string | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/.exec(value);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = match;
-  let millis = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  // setUTCFullYear, unlike Date.UTC, reads years 0–99 as written.
+  let millis = new Date(0).setUTCFullYear(Number(year), Number(month) - 1, Number(day)) + ((Number(hour) * 60 + Number(minute)) * 60 + Number(second)) * 1000;
   if (Number.isNaN(millis)) return undefined;
   if (zone !== 'Z' && zone !== 'z') millis -= (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
   return `${String(millis / 1000 + 100_000_000_000).padStart(12, '0')}.${fraction.padEnd(9, '0')}`;

@@ -25,11 +25,43 @@ export function instantKey(value: string): string | undefined {
   }
   const offsetMinutes = zoneOffsetMinutes(value, end);
   if (offsetMinutes === undefined) return undefined;
-  const local = Date.UTC(digits(value, 0, 4), digits(value, 5, 7) - 1, digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19));
+  const [year, month, day] = [digits(value, 0, 4), digits(value, 5, 7), digits(value, 8, 10)];
+  const clock = ((digits(value, 11, 13) * 60 + digits(value, 14, 16)) * 60 + digits(value, 17, 19)) * 1000;
+  // Date.UTC is the fast way, but reads years 0–99 as 1900–1999.
+  const local = year < 100 ? new Date(0).setUTCFullYear(year, month - 1, day) + clock : Date.UTC(year, month - 1, day) + clock;
   const millis = local - offsetMinutes * 60_000;
   if (Number.isNaN(millis)) return undefined;
   const fraction = end === 19 ? '' : value.slice(20, end);
   return `${String(millis / 1000 + EPOCH_SHIFT_SECONDS).padStart(12, '0')}.${fraction.padEnd(MAX_FRACTION_DIGITS, '0')}`;
+}
+
+/** The instant a key stands for, in whole milliseconds (rounded down). */
+function millisOf(key: string): number {
+  return Math.floor((Number(key.slice(0, 12)) - EPOCH_SHIFT_SECONDS) * 1000 + Number(key.slice(13, 16)));
+}
+
+/**
+ * `2024-01-01`, `2024-01-01T10:00:00` (both UTC) or any RFC 3339 date-time, as the UTC ISO
+ * string `2024-01-01T10:00:00.000Z`; undefined when it is not a real instant (month 13, Feb 30…).
+ */
+export function normalizeDateTime(value: string): string | undefined {
+  const zoned = value.length === 10 ? `${value}T00:00:00Z` : /(?:[Zz]|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`;
+  // Digits past the nanosecond say nothing a Date or Stream keeps.
+  const text = zoned.replace(/(\.\d{9})\d+/, '$1');
+  const key = instantKey(text);
+  return key === undefined || !isRealDateTime(text) ? undefined : new Date(millisOf(key)).toISOString();
+}
+
+/** The calendar and clock fields of an RFC 3339 text are in range: no month 13, Feb 30, 24:00 or offset +25:00. */
+function isRealDateTime(value: string): boolean {
+  const [year, month, day, hour, minute, second] = [digits(value, 0, 4), digits(value, 5, 7), digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19)];
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  const offset = /[+-](\d{2}):(\d{2})$/.exec(value);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && (offset === null || (Number(offset[1]) <= 23 && Number(offset[2]) <= 59));
+}
+
+function isLeapYear(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 /** The offset of the zone written from `at` to the end (`Z`, or ±HH:MM), in minutes; undefined if it is not one. */
@@ -69,14 +101,20 @@ export function isAfter(value: unknown, cursor: string | undefined): boolean {
   return valueKey === undefined || cursorKey === undefined || valueKey > cursorKey;
 }
 
-/** The later of two timestamps, keeping the winner's own text. */
+/** The later of two timestamps, keeping the winner's own text; undefined only when both are. */
+export function latest(a: string, b: string | undefined): string;
+export function latest(a: string | undefined, b: string): string;
+export function latest(a: string | undefined, b: string | undefined): string | undefined;
 export function latest(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return (instantKey(b) ?? '') > (instantKey(a) ?? '') ? b : a;
 }
 
-/** The earlier of two timestamps, keeping the winner's own text. */
+/** The earlier of two timestamps, keeping the winner's own text; undefined only when both are. */
+export function earliest(a: string, b: string | undefined): string;
+export function earliest(a: string | undefined, b: string): string;
+export function earliest(a: string | undefined, b: string | undefined): string | undefined;
 export function earliest(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
@@ -91,7 +129,7 @@ export function hoursBefore(value: string, hours: number): string {
   if (hours === 0) return value;
   const key = instantKey(value);
   if (key === undefined) return value;
-  const millis = Math.floor((Number(key.slice(0, 12)) - EPOCH_SHIFT_SECONDS) * 1000 + Number(key.slice(13, 16)));
+  const millis = millisOf(key);
   const moved = millis - hours * 3_600_000;
   return new Date(moved < 0 ? Math.min(millis, 0) : moved).toISOString();
 }

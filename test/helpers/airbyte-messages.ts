@@ -1,14 +1,12 @@
-// The Airbyte messages this source prints or reads, written from the official protocol schema
-// (airbyte_protocol.yaml, v0.18.0). Every object there allows additional properties, so the
-// object schemas here are loose: readers ignore fields they do not know.
+// The Airbyte messages this source prints, as zod schemas written from the official protocol schema
+// (airbyte_protocol.yaml, v0.18.0), for the tests to check the connector's output against. Every
+// object there allows additional properties, so the object schemas here are loose. What the
+// connector reads (the catalog's sync modes, state messages) is src/protocol/inputs.ts's.
 import { z } from 'zod';
+import { stateMessageSchema, streamDescriptorSchema, syncModeSchema } from '../../src/protocol/inputs.js';
 
-export const streamDescriptorSchema = z.looseObject({
-  name: z.string(),
-  namespace: z.string().optional(),
-});
+export { stateFileSchema } from '../../src/protocol/inputs.js';
 
-export const syncModeSchema = z.enum(['full_refresh', 'incremental']);
 export const destinationSyncModeSchema = z.enum(['append', 'overwrite', 'append_dedup', 'update', 'soft_delete']);
 
 export const recordMessageSchema = z.looseObject({
@@ -16,32 +14,6 @@ export const recordMessageSchema = z.looseObject({
   namespace: z.string().optional(),
   data: z.record(z.string(), z.unknown()),
   emitted_at: z.int(),
-});
-
-export const stateBlobSchema = z.record(z.string(), z.unknown());
-
-export const streamStateSchema = z.looseObject({
-  stream_descriptor: streamDescriptorSchema,
-  stream_state: stateBlobSchema.nullish(),
-});
-
-export const stateStatsSchema = z.looseObject({
-  recordCount: z.number().optional(),
-  rejectedRecordCount: z.number().optional(),
-});
-
-export const stateMessageSchema = z.looseObject({
-  type: z.enum(['GLOBAL', 'STREAM', 'LEGACY']).optional(),
-  stream: streamStateSchema.optional(),
-  global: z
-    .looseObject({
-      shared_state: stateBlobSchema.nullish(),
-      stream_states: z.array(streamStateSchema),
-    })
-    .optional(),
-  data: stateBlobSchema.optional(),
-  sourceStats: stateStatsSchema.optional(),
-  destinationStats: stateStatsSchema.optional(),
 });
 
 export const logLevelSchema = z.enum(['FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE']);
@@ -131,9 +103,6 @@ export const configuredStreamSchema = z.looseObject({
 
 export const configuredCatalogSchema = z.looseObject({ streams: z.array(configuredStreamSchema) });
 
-/** What `read --state` accepts: a JSON array of state messages (per-stream, or one global). */
-export const stateFileSchema = z.array(stateMessageSchema);
-
 export const airbyteMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('RECORD'), record: recordMessageSchema }),
   z.looseObject({ type: z.literal('STATE'), state: stateMessageSchema }),
@@ -144,10 +113,7 @@ export const airbyteMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('CATALOG'), catalog: catalogSchema }),
 ]);
 
-export type StreamDescriptor = z.infer<typeof streamDescriptorSchema>;
-export type SyncMode = z.infer<typeof syncModeSchema>;
 export type RecordMessage = z.infer<typeof recordMessageSchema>;
-export type StateMessage = z.infer<typeof stateMessageSchema>;
 export type LogLevel = z.infer<typeof logLevelSchema>;
 export type LogMessage = z.infer<typeof logMessageSchema>;
 export type ErrorTrace = z.infer<typeof errorTraceSchema>;
