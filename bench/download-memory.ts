@@ -1,5 +1,5 @@
 // Downloads a generated JSONL export of [MB] megabytes (default 200), plain and gzip, through
-// StreamClient.download + split2, and prints bytes, lines, seconds, MB/s and peak RSS.
+// StreamApiClient.download + split2, and prints bytes, lines, seconds, MB/s and peak RSS.
 // Usage: npx tsx bench/download-memory.ts [MB]
 // The file is generated on the fly by a loopback server in a child process, so the RSS measured is the client's.
 import { fork } from 'node:child_process';
@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import split2 from 'split2';
-import { StreamClient } from '../src/stream/client.js';
+import { StreamApiClient } from '../src/stream-api/client.js';
 
 const LINE_LENGTH = 256;
 const LINES_PER_BATCH = 4_096;
@@ -40,7 +40,7 @@ function serve(totalBytes: number): void {
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port, lines }));
 }
 
-async function countLines(client: StreamClient, url: string, label: string, expectedLines: number): Promise<void> {
+async function countLines(client: StreamApiClient, url: string, label: string, expectedLines: number): Promise<void> {
   global.gc?.();
   const startRss = process.memoryUsage().rss;
   let peakRss = startRss;
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   if (!(megabytes > 0)) throw new Error(`usage: npx tsx bench/download-memory.ts [MB], got ${process.argv[2]}`);
   const child = fork(process.argv[1] as string, ['--serve', String(megabytes)], { execArgv: process.execArgv, stdio: 'inherit' });
   const { port, lines } = await new Promise<{ port: number; lines: number }>((resolve) => child.once('message', resolve));
-  const client = new StreamClient({ apiKey: 'bench', apiSecret: 'bench', baseUrl: `http://127.0.0.1:${port}` });
+  const client = new StreamApiClient({ apiKey: 'bench', apiSecret: 'bench', baseUrl: `http://127.0.0.1:${port}` });
   try {
     console.log(`node ${process.version}, ${megabytes} MB export (${lines} lines of ${LINE_LENGTH} bytes)`);
     await countLines(client, `http://127.0.0.1:${port}/plain`, 'plain', lines);

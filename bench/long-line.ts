@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { parseExport } from '../src/export/parse-export.js';
 import { MessageWriter } from '../src/protocol/writer.js';
-import { toRecords } from '../src/streams/index.js';
+import { toRecords } from '../src/records/index.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { shape: { type: 'string', default: 'text' } } });

@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../emulator/index.js';
 import type { Emulator } from '../emulator/index.js';
-import { createServerToken } from '../src/stream/auth.js';
+import { createServerToken } from '../src/stream-api/auth.js';
 import { DIST_MAIN, ensureBuilt } from '../test/helpers/build.js';
 import { connectionStatus, expectNotPrinted, onlyError } from '../test/helpers/cli.js';
-import { sendJson, startServer } from '../test/stream/loopback-server.js';
+import { sendJson, startServer } from '../test/stream-api/loopback-server.js';
 import { catalogOf, check, configFor, describeRun, expectCompleteRead, exportedCids, groundTruthKeys, read, SMALL_DATA_SET, union } from './harness.js';
 
 describe('hostile upstreams and inputs, black box', () => {

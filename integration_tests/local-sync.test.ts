@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { toRecords } from '../src/streams/index.js';
+import { toRecords } from '../src/records/index.js';
 import { DIST_MAIN, ensureBuilt } from '../test/helpers/build.js';
 import { configFor, keyOf, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, type StreamName } from './harness.js';
 

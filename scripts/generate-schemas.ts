@@ -1,7 +1,7 @@
 // Writes schemas/<stream>.json from the streams' zod types (`npm run generate`); a test keeps them in step.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { STREAM_NAMES, streamJsonSchemas } from '../src/streams/index.js';
-import { schemaFileText } from '../src/streams/json-schema.js';
+import { STREAM_NAMES, streamJsonSchemas } from '../src/records/index.js';
+import { schemaFileText } from '../src/records/json-schema.js';
 
 const directory = new URL('../schemas/', import.meta.url);
 mkdirSync(directory, { recursive: true });

@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { isStreamName, STREAM_NAMES, type StreamName } from '../streams/definition.js';
+import { isStreamName, STREAM_NAMES, type StreamName } from '../records/definition.js';
 import { CONNECTOR_NAME, CONNECTOR_VERSION } from '../version.js';
 
 export type Command =

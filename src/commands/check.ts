@@ -21,8 +21,8 @@ export async function check(options: { config: string }, writer: MessageWriter, 
 async function connectionProblem(configPath: string, writer: MessageWriter, signal: AbortSignal): Promise<string | undefined> {
   const config = await loadConfig(configPath, writer);
   // Loaded only for a valid config: a bad one is answered without paying for the HTTP stack.
-  const { StreamClient } = await import('../stream/client.js');
-  const client = new StreamClient({
+  const { StreamApiClient } = await import('../stream-api/client.js');
+  const client = new StreamApiClient({
     apiKey: config.api_key,
     apiSecret: config.api_secret,
     baseUrl: config.base_url,

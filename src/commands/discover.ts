@@ -1,5 +1,5 @@
 import type { MessageWriter } from '../protocol/writer.js';
-import { airbyteStreams } from '../streams/index.js';
+import { airbyteStreams } from '../records/index.js';
 import { loadConfig } from './load-config.js';
 
 /** Validates the config (a bad one fails with config_error), then prints the one CATALOG. */

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { readJsonFile } from '../protocol/json-file.js';
 import type { MessageWriter } from '../protocol/writer.js';
-import { createServerToken } from '../stream/auth.js';
+import { createServerToken } from '../stream-api/auth.js';
 
 /**
  * Reads and validates the config file. The secret, the server token it signs (it never expires, so

@@ -17,7 +17,7 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
   const config = await loadConfig(options.config, writer);
   const streams = await readCatalogFile(options.catalog);
   const state = await readStateFile(options.state);
-  const [{ runSync }, client] = await Promise.all([import('../sync/run-sync.js'), streamClient(config, writer, streams.map((stream) => stream.name))]);
+  const [{ runSync }, client] = await Promise.all([import('../sync/run-sync.js'), streamApiClient(config, writer, streams.map((stream) => stream.name))]);
   try {
     await runSync({ config, streams, state, writer, client, signal });
   } finally {
@@ -26,9 +26,9 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
 }
 
 /** The Stream client of a read (or a sync): its retries and rate-limit waits reported as logs and statuses. */
-export async function streamClient(config: Config, writer: Pick<MessageWriter, 'log' | 'streamStatus'>, names: readonly string[]) {
-  const { StreamClient } = await import('../stream/client.js');
-  return new StreamClient({
+export async function streamApiClient(config: Config, writer: Pick<MessageWriter, 'log' | 'streamStatus'>, names: readonly string[]) {
+  const { StreamApiClient } = await import('../stream-api/client.js');
+  return new StreamApiClient({
     apiKey: config.api_key,
     apiSecret: config.api_secret,
     baseUrl: config.base_url,

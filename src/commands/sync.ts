@@ -6,7 +6,7 @@ import { summaryText } from '../local/summary.js';
 import { parseArguments, type SyncCommand } from './arguments.js';
 import { Interruption } from './interruption.js';
 import { loadConfig } from './load-config.js';
-import { streamClient } from './read.js';
+import { streamApiClient } from './read.js';
 import { USAGE_EXIT_CODE } from './run.js';
 
 /**
@@ -49,7 +49,7 @@ export async function sync(args: string[]): Promise<number> {
 async function syncInto(command: SyncCommand, report: ConsoleReport, signal: AbortSignal): Promise<LocalSyncOutcome> {
   const config = await loadConfig(command.config, report);
   const duckdb = await loadDuckDB();
-  const [{ localSync }, client] = await Promise.all([import('../local/local-sync.js'), streamClient(config, report, command.streams)]);
+  const [{ localSync }, client] = await Promise.all([import('../local/local-sync.js'), streamApiClient(config, report, command.streams)]);
   report.start();
   try {
     return await localSync({ duckdb, path: command.duckdb, config, streams: command.streams, fullRefresh: command.fullRefresh, client, report, signal });

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from '../config.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
-import type { StreamName } from '../streams/index.js';
+import type { StreamName } from '../records/index.js';
 import type { SyncClient } from '../sync/export-job.js';
 import { runSync } from '../sync/run-sync.js';
 import type { ConsoleReport } from './console-report.js';

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ConfigError } from '../errors.js';
-import type { StreamName } from '../streams/index.js';
+import type { StreamName } from '../records/index.js';
 import { isRecord } from '../utils/is-record.js';
 import { identifier } from './sql.js';
 import { DATA_COLUMN, SYNCED_AT_COLUMN, type Column, type ColumnType, type TableContract } from './table-contract.js';

@@ -1,5 +1,5 @@
 import { SystemError } from '../errors.js';
-import { airbyteStreams, type StreamName } from '../streams/index.js';
+import { airbyteStreams, type StreamName } from '../records/index.js';
 import { isRecord } from '../utils/is-record.js';
 
 /** The DuckDB types a stream column can have. */

@@ -1,6 +1,6 @@
 import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
-import type { ChannelSummary } from '../stream/channels.js';
-import type { StreamName } from '../streams/index.js';
+import type { ChannelSummary } from '../stream-api/channels.js';
+import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
 import { covers } from './selection.js';
 import type { CompactState, StateShape } from './stored-state.js';

@@ -1,5 +1,5 @@
 import { earliest, hoursBefore } from '../utils/timestamps.js';
-import type { ChannelFilter } from '../stream/channels.js';
+import type { ChannelFilter } from '../stream-api/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 import { coveredSelections } from './coverage.js';
 import type { Selection } from './selection.js';

@@ -1,5 +1,5 @@
 import { earliest } from '../utils/timestamps.js';
-import type { ChannelSummary } from '../stream/channels.js';
+import type { ChannelSummary } from '../stream-api/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 
 /** One channel to export: its window starts after `since` (undefined: the beginning) and ends at the sync's start. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { isTimestamp, latest } from '../utils/timestamps.js';
 import { describeIssues, issueMessage } from '../protocol/zod-issues.js';
-import type { StreamName } from '../streams/index.js';
+import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
 
 /**

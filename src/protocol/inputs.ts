@@ -3,7 +3,7 @@
 import { isRecord } from '../utils/is-record.js';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { STREAM_NAMES, isStreamName, type StreamName } from '../streams/index.js';
+import { STREAM_NAMES, isStreamName, type StreamName } from '../records/index.js';
 import { readJsonFile } from './json-file.js';
 import { describeIssues, describeValue, issueMessage } from './zod-issues.js';
 

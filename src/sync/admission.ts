@@ -1,6 +1,6 @@
 import { instantKey } from '../utils/timestamps.js';
 import type { Coverage } from '../plan/coverage.js';
-import type { StreamName } from '../streams/index.js';
+import type { StreamName } from '../records/index.js';
 
 export interface AdmitOptions {
   /** The record is embedded in one that goes out (a user of a new message or member): it goes out too. */

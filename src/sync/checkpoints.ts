@@ -1,5 +1,5 @@
 import type { SyncWriter } from './sync-writer.js';
-import type { StreamName } from '../streams/index.js';
+import type { StreamName } from '../records/index.js';
 
 /** Airbyte fails a sync that prints nothing for long; re-print the states after this many silent checks. */
 const HEARTBEAT_SILENCE_CHECKS = 4;

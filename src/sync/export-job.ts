@@ -5,13 +5,13 @@ import { earliest } from '../utils/timestamps.js';
 import type { PlannedChannel } from '../plan/plan.js';
 import { parseCid } from '../plan/selection.js';
 import type { LogLevel } from '../protocol/message-types.js';
-import type { ChannelExportRequest, CompletedTask, StreamClient } from '../stream/client.js';
-import { MAX_EXPORT_ITEMS } from '../stream/client.js';
-import type { StreamName } from '../streams/index.js';
+import type { ChannelExportRequest, CompletedTask, StreamApiClient } from '../stream-api/client.js';
+import { MAX_EXPORT_ITEMS } from '../stream-api/client.js';
+import type { StreamName } from '../records/index.js';
 import { chunk } from '../utils/chunk.js';
 
 /** What runSync needs of the Stream client: a fake one tests the orchestration without HTTP. */
-export type SyncClient = Pick<StreamClient, 'listChannels' | 'exportChannels' | 'exportUsers' | 'waitForTask' | 'download'>;
+export type SyncClient = Pick<StreamApiClient, 'listChannels' | 'exportChannels' | 'exportUsers' | 'waitForTask' | 'download'>;
 
 export interface JobContext {
   client: SyncClient;

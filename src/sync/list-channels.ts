@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { ListingPlan } from '../plan/listing.js';
 import type { Selection } from '../plan/selection.js';
 import { covers, parseCid } from '../plan/selection.js';
-import type { ChannelSummary } from '../stream/channels.js';
+import type { ChannelSummary } from '../stream-api/channels.js';
 import type { SyncClient } from './export-job.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyLine } from '../../src/export/entities.js';
-import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from '../streams/sample-entities.js';
+import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from '../records/sample-entities.js';
 
 const CID = 'messaging:general';
 const noContext = {};

@@ -5,7 +5,7 @@ import { DataSet } from '../../emulator/index.js';
 import { jsonLinesFile, v1File } from '../../emulator/export-file.js';
 import type { ExportEntity } from '../../src/export/entities.js';
 import { parseExport } from '../../src/export/parse-export.js';
-import { type StreamRecord, toRecords } from '../../src/streams/index.js';
+import { type StreamRecord, toRecords } from '../../src/records/index.js';
 
 const dataSet = new DataSet({ seed: 7, channels: 3, messagesPerChannel: 40, usersCount: 12, channelTypes: ['messaging', 'team'], now: () => new Date('2025-04-01T00:00:00Z') });
 const selection = { channels: dataSet.allChannels().map((channel) => ({ cid: channel.cid })) };

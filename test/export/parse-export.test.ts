@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SystemError, TransientError } from '../../src/errors.js';
 import type { ExportEntity } from '../../src/export/entities.js';
 import { parseExport } from '../../src/export/parse-export.js';
-import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from '../streams/sample-entities.js';
+import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from '../records/sample-entities.js';
 
 const CID = 'messaging:general';
 

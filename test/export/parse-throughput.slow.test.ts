@@ -2,8 +2,8 @@
 // tightly: run with `npx vitest run --config vitest.slow.config.ts test/export/parse-throughput.slow.test.ts`.
 import { describe, expect, it } from 'vitest';
 import { parseExport } from '../../src/export/parse-export.js';
-import { toRecords } from '../../src/streams/index.js';
-import { sampleChannel, sampleMember, sampleMessage } from '../streams/sample-entities.js';
+import { toRecords } from '../../src/records/index.js';
+import { sampleChannel, sampleMember, sampleMessage } from '../records/sample-entities.js';
 
 const CID = 'messaging:bench';
 const CHUNK_BYTES = 64 * 1024;

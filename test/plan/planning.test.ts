@@ -5,7 +5,7 @@ import { nextState } from '../../src/plan/next-state.js';
 import { planChannels } from '../../src/plan/plan.js';
 import { selectionOf } from '../../src/plan/selection.js';
 import type { CompactState } from '../../src/plan/stored-state.js';
-import type { ChannelSummary } from '../../src/stream/channels.js';
+import type { ChannelSummary } from '../../src/stream-api/channels.js';
 
 const NOW = '2026-06-10T00:00:00.000Z';
 const COVER = '2026-06-09T00:00:00.000Z';

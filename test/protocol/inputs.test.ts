@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { parseCatalog, parseState, readCatalogFile, readStateFile } from '../../src/protocol/inputs.js';
 import { readJsonFile } from '../../src/protocol/json-file.js';
-import { STREAM_NAMES } from '../../src/streams/index.js';
+import { STREAM_NAMES } from '../../src/records/index.js';
 import { protocolValidator } from '../helpers/protocol-validator.js';
 import { thrown } from '../helpers/thrown.js';
 

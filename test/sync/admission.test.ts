@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { earliest, hoursBefore, isAfter, isTimestamp, latest } from '../../src/utils/timestamps.js';
 import { Coverage } from '../../src/plan/coverage.js';
-import type { StreamName } from '../../src/streams/index.js';
+import type { StreamName } from '../../src/records/index.js';
 import { Admission } from '../../src/sync/admission.js';
 
 const clock = { startedAt: '2026-06-10T00:00:00Z', lookbackHours: 0, sweepCutoff: '2026-06-03T00:00:00Z' };

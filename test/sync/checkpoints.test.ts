@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Checkpoints } from '../../src/sync/checkpoints.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
-import type { StreamName } from '../../src/streams/index.js';
+import type { StreamName } from '../../src/records/index.js';
 
 function setup(stateOf: (name: StreamName, final: boolean) => Record<string, unknown>) {
   const out = new PassThrough();

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { BatchTooLargeError, ConfigError, TransientError } from '../../src/errors.js';
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
-import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask } from '../../src/stream/client.js';
+import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask } from '../../src/stream-api/client.js';
 import type { SyncClient } from '../../src/sync/export-job.js';
 import { runSync } from '../../src/sync/run-sync.js';
 

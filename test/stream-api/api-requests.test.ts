@@ -1,8 +1,8 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, SystemError, TransientError } from '../../src/errors.js';
-import type { RateLimitWait, StreamClientOptions } from '../../src/stream/client.js';
-import { StreamClient } from '../../src/stream/client.js';
+import type { RateLimitWait, StreamApiClientOptions } from '../../src/stream-api/client.js';
+import { StreamApiClient } from '../../src/stream-api/client.js';
 import { CONNECTOR_VERSION } from '../../src/version.js';
 import type { Handler, LoopbackServer } from './loopback-server.js';
 import { sendJson, startServer, until } from './loopback-server.js';
@@ -17,9 +17,9 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-async function setup(handler: Handler, options: Partial<StreamClientOptions> = {}): Promise<{ server: LoopbackServer; client: StreamClient }> {
+async function setup(handler: Handler, options: Partial<StreamApiClientOptions> = {}): Promise<{ server: LoopbackServer; client: StreamApiClient }> {
   const server = await startServer(handler);
-  const client = new StreamClient({
+  const client = new StreamApiClient({
     apiKey: API_KEY,
     apiSecret: API_SECRET,
     baseUrl: server.url,
@@ -102,7 +102,7 @@ describe('API requests', () => {
 
   it('keep the base URL path prefix', async () => {
     const server = await startServer((_request, response) => sendJson(response, 200, task));
-    const client = new StreamClient({ apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: `${server.url}/prefix/` });
+    const client = new StreamApiClient({ apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: `${server.url}/prefix/` });
     cleanups.push(() => client.close(), () => server.close());
     await client.getTask('a/b');
     expect(server.requests[0]?.url.pathname).toBe('/prefix/tasks/a%2Fb');
@@ -258,7 +258,7 @@ describe('retries', () => {
   it('give up on an unreachable host with a TransientError carrying the network cause', async () => {
     const server = await startServer(() => undefined);
     await server.close();
-    const client = new StreamClient({ apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: server.url, retry: { limit: 1, baseDelayMs: 1, jitter: 0 } });
+    const client = new StreamApiClient({ apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: server.url, retry: { limit: 1, baseDelayMs: 1, jitter: 0 } });
     cleanups.push(() => client.close());
     const error = await client.getTask('t1').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TransientError);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExportPacer } from '../../src/stream/export-pacer.js';
+import { ExportPacer } from '../../src/stream-api/export-pacer.js';
 
 afterEach(() => vi.useRealTimers());
 

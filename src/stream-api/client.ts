@@ -22,7 +22,7 @@ export type { RetryPolicy } from './retry-policy.js';
 export type { CompletedTask, Task } from './task.js';
 export type { WaitForTaskOptions } from './task-poller.js';
 
-export interface StreamClientOptions {
+export interface StreamApiClientOptions {
   apiKey: string;
   apiSecret: string;
   /** e.g. https://chat.stream-io-api.com (already validated: https, or http on loopback). */
@@ -69,14 +69,14 @@ function checkBatch(what: string, count: number, max: number): void {
   }
 }
 
-export class StreamClient {
+export class StreamApiClient {
   private readonly policy: RetryPolicy;
   private readonly api: ApiTransport;
   private readonly downloads: Agent;
   private readonly downloadLimits: DownloadLimits;
   private readonly pacer: ExportPacer;
 
-  constructor(readonly options: StreamClientOptions) {
+  constructor(readonly options: StreamApiClientOptions) {
     this.pacer = new ExportPacer(options.exportsPerMinute ?? 30);
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const timeouts = { ...defaultTimeouts, ...options.timeouts };

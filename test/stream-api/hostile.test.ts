@@ -3,9 +3,9 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemError, TransientError } from '../../src/errors.js';
-import type { ChannelSummary, StreamClientOptions } from '../../src/stream/client.js';
-import { StreamClient } from '../../src/stream/client.js';
-import { listChannels } from '../../src/stream/channels.js';
+import type { ChannelSummary, StreamApiClientOptions } from '../../src/stream-api/client.js';
+import { StreamApiClient } from '../../src/stream-api/client.js';
+import { listChannels } from '../../src/stream-api/channels.js';
 import type { Handler } from './loopback-server.js';
 import { sendJson, startServer } from './loopback-server.js';
 
@@ -14,10 +14,10 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-async function client(handler: Handler, options: Partial<StreamClientOptions> = {}) {
+async function client(handler: Handler, options: Partial<StreamApiClientOptions> = {}) {
   const server = await startServer(handler);
   const logs: string[] = [];
-  const stream = new StreamClient({
+  const stream = new StreamApiClient({
     apiKey: 'k',
     apiSecret: 's',
     baseUrl: server.url,
@@ -118,7 +118,7 @@ describe('API answers from a hostile host', () => {
       const timer = setInterval(() => (socket.writable ? socket.write(' ') : clearInterval(timer)), 20);
       socket.on('close', () => clearInterval(timer));
     });
-    const stream = new StreamClient({ apiKey: 'k', apiSecret: 's', baseUrl: url, timeouts: { requestMs: 200 }, retry: { limit: 1, baseDelayMs: 1, jitter: 0 } });
+    const stream = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: url, timeouts: { requestMs: 200 }, retry: { limit: 1, baseDelayMs: 1, jitter: 0 } });
     cleanups.push(() => stream.close());
     await expect(stream.getTask('t1')).rejects.toThrow(/no complete answer within 0\.2 s/);
   });
@@ -165,7 +165,7 @@ describe('API answers from a hostile host', () => {
       const timer = setInterval(() => (socket.writable ? socket.write(' ') : clearInterval(timer)), 20);
       socket.on('close', () => clearInterval(timer));
     });
-    const stream = new StreamClient({ apiKey: 'k', apiSecret: 's', baseUrl: url });
+    const stream = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: url });
     cleanups.push(() => stream.close());
     const started = Date.now();
     await expect(stream.waitForTask('t1', { pollIntervalMs: 1, timeoutMs: 300 })).rejects.toThrow(/did not finish within/);

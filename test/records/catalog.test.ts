@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { STREAM_NAMES, airbyteStreams, streamJsonSchemas } from '../../src/streams/index.js';
-import { schemaFileText } from '../../src/streams/json-schema.js';
+import { STREAM_NAMES, airbyteStreams, streamJsonSchemas } from '../../src/records/index.js';
+import { schemaFileText } from '../../src/records/json-schema.js';
 
 type Schema = Record<string, unknown>;
 

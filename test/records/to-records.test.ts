@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { ExportEntity } from '../../src/export/entities.js';
-import { type StreamRecord, airbyteStreams, toRecords } from '../../src/streams/index.js';
+import { type StreamRecord, airbyteStreams, toRecords } from '../../src/records/index.js';
 import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from './sample-entities.js';
 
 const CID = 'messaging:general';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromResponse } from '../../src/stream/error-response.js';
-import { decide } from '../../src/stream/retry-decision.js';
-import { backoffDelayMs, defaultRetryPolicy, rateLimitDelayMs } from '../../src/stream/retry-policy.js';
+import { errorFromResponse } from '../../src/stream-api/error-response.js';
+import { decide } from '../../src/stream-api/retry-decision.js';
+import { backoffDelayMs, defaultRetryPolicy, rateLimitDelayMs } from '../../src/stream-api/retry-policy.js';
 
 const policy = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1_000, jitter: 0.5, maxRateLimitWaitMs: 60_000 };
 

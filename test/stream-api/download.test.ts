@@ -3,8 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { createGzip, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemError, TransientError } from '../../src/errors.js';
-import type { StreamClientOptions } from '../../src/stream/client.js';
-import { StreamClient } from '../../src/stream/client.js';
+import type { StreamApiClientOptions } from '../../src/stream-api/client.js';
+import { StreamApiClient } from '../../src/stream-api/client.js';
 import type { LoopbackServer, RecordedRequest } from './loopback-server.js';
 import { sendJson, startServer, until } from './loopback-server.js';
 
@@ -56,7 +56,7 @@ function serveFile(response: ServerResponse, request: RecordedRequest, file: Buf
 interface Fixture {
   api: LoopbackServer;
   files: LoopbackServer;
-  client: StreamClient;
+  client: StreamApiClient;
   logs: string[];
   url: string;
 }
@@ -67,7 +67,7 @@ afterEach(async () => {
 });
 
 /** A Stream API answering GET /tasks/t1 with a freshly signed URL each time, and a file host. */
-async function setup(file: Buffer, plan: (index: number, request: RecordedRequest) => Behaviour, options: Partial<StreamClientOptions> = {}): Promise<Fixture> {
+async function setup(file: Buffer, plan: (index: number, request: RecordedRequest) => Behaviour, options: Partial<StreamApiClientOptions> = {}): Promise<Fixture> {
   const files = await startServer((request, response, index) => serveFile(response, request, file, plan(index, request)));
   let signatures = 1;
   const api = await startServer((_request, response) => {
@@ -75,7 +75,7 @@ async function setup(file: Buffer, plan: (index: number, request: RecordedReques
     sendJson(response, 200, { task_id: 't1', status: 'completed', result: { url: `${files.url}/exports/t1.jsonl?X-Amz-Signature=${signatures}` } });
   });
   const logs: string[] = [];
-  const client = new StreamClient({
+  const client = new StreamApiClient({
     apiKey: API_KEY,
     apiSecret: 'secret-456',
     baseUrl: api.url,
@@ -232,7 +232,7 @@ describe('download', () => {
       };
       pump();
     });
-    const client = new StreamClient({ apiKey: API_KEY, apiSecret: 's', baseUrl: endless.url });
+    const client = new StreamApiClient({ apiKey: API_KEY, apiSecret: 's', baseUrl: endless.url });
     cleanups.push(() => client.close(), () => endless.close());
 
     for await (const chunk of client.download('t1', `${endless.url}/endless`)) {

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SystemError } from '../../src/errors.js';
-import { channelRecord } from '../../src/streams/channels.js';
-import { compileCheck } from '../../src/streams/compiled-check.js';
-import { memberRecord } from '../../src/streams/members.js';
-import { messageRecord } from '../../src/streams/messages.js';
-import { reactionRecord } from '../../src/streams/reactions.js';
-import { userRecord } from '../../src/streams/users.js';
+import { channelRecord } from '../../src/records/channels.js';
+import { compileCheck } from '../../src/records/compiled-check.js';
+import { memberRecord } from '../../src/records/members.js';
+import { messageRecord } from '../../src/records/messages.js';
+import { reactionRecord } from '../../src/records/reactions.js';
+import { userRecord } from '../../src/records/users.js';
 import { sampleChannel, sampleMember, sampleMessage, sampleReaction, sampleUser } from './sample-entities.js';
 
 const CID = 'messaging:general';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemError, TransientError } from '../../src/errors.js';
-import { StreamClient } from '../../src/stream/client.js';
-import type { Task } from '../../src/stream/task.js';
-import { pollTask } from '../../src/stream/task-poller.js';
+import { StreamApiClient } from '../../src/stream-api/client.js';
+import type { Task } from '../../src/stream-api/task.js';
+import { pollTask } from '../../src/stream-api/task-poller.js';
 import { sendJson, startServer } from './loopback-server.js';
 
 function taskWith(status: string, extra: Partial<Task> = {}): Task {
@@ -110,7 +110,7 @@ describe('pollTask', () => {
   });
 });
 
-describe('StreamClient.waitForTask', () => {
+describe('StreamApiClient.waitForTask', () => {
   it('polls GET /tasks/{id} on Stream until the task completes', async () => {
     const statuses = ['waiting', 'pending', 'running', 'completed'];
     const server = await startServer((request, response, index) => {
@@ -124,7 +124,7 @@ describe('StreamClient.waitForTask', () => {
         ...(status === 'completed' ? { result: { url: 'http://127.0.0.1:1/exports/file.jsonl' } } : {}),
       });
     });
-    const client = new StreamClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
+    const client = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
     try {
       const task = await client.waitForTask('task-7', { pollIntervalMs: 5, maxPollIntervalMs: 10, timeoutMs: 5_000 });
       expect(task).toMatchObject({ task_id: 'task-7', status: 'completed', result: { url: 'http://127.0.0.1:1/exports/file.jsonl' } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SystemError, TransientError, BatchTooLargeError, ChannelNotFoundError } from '../../src/errors.js';
-import { errorFromResponse, parseErrorBody } from '../../src/stream/error-response.js';
+import { errorFromResponse, parseErrorBody } from '../../src/stream-api/error-response.js';
 
 function body(code: number, message: string, status: number): string {
   return JSON.stringify({ code, message, StatusCode: status, duration: '0.00ms', more_info: 'https://getstream.io/chat/docs/api_errors_response' });

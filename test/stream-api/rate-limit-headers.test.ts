@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstListValue, parseRateLimitReset, parseRetryAfter, rateLimitResetAt } from '../../src/stream/rate-limit-headers.js';
+import { firstListValue, parseRateLimitReset, parseRetryAfter, rateLimitResetAt } from '../../src/stream-api/rate-limit-headers.js';
 
 const NOW = Date.UTC(2025, 0, 23, 13, 5, 0);
 

@@ -7,7 +7,7 @@ import { reactions } from './reactions.js';
 import { users } from './users.js';
 
 export { STREAM_NAMES, isStreamName, type StreamDefinition, type StreamName } from './definition.js';
-export { toRecords, type InvalidRecordReport, type StreamRecord } from './records.js';
+export { toRecords, type InvalidRecordReport, type StreamRecord } from './to-records.js';
 
 const STREAMS: Readonly<Record<StreamName, StreamDefinition>> = { channels, members, messages, reactions, users };
 

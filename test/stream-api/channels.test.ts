@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../src/errors.js';
-import type { ChannelSummary } from '../../src/stream/client.js';
-import { StreamClient } from '../../src/stream/client.js';
+import type { ChannelSummary } from '../../src/stream-api/client.js';
+import { StreamApiClient } from '../../src/stream-api/client.js';
 import type { RecordedRequest } from './loopback-server.js';
 import { sendJson, startServer } from './loopback-server.js';
 
@@ -60,7 +60,7 @@ afterEach(async () => {
 
 async function setup(channels: ChannelSummary[]) {
   const server = await queryChannelsServer(channels);
-  const client = new StreamClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
+  const client = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
   cleanups.push(() => client.close(), () => server.close());
   return { server, client };
 }
@@ -112,7 +112,7 @@ describe('listChannels', () => {
     const wanted = channels.slice(0, 45).map((channel) => channel.cid);
     const missing: string[][] = [];
     const logs: string[] = [];
-    const clientWithLog = new StreamClient({ ...client.options, onLog: (_level, message) => void logs.push(message) });
+    const clientWithLog = new StreamApiClient({ ...client.options, onLog: (_level, message) => void logs.push(message) });
     cleanups.push(() => clientWithLog.close());
 
     const listed = await collect(clientWithLog.listChannels({ cids: [...wanted, 'messaging:ghost', wanted[0] as string], onMissing: (cids) => missing.push(cids) }));
@@ -142,7 +142,7 @@ describe('listChannels', () => {
       channel: { cid: `messaging:${index}`, type: 'messaging', id: String(index), created_at: '2025-01-01T00:00:00Z' },
     }));
     const server = await startServer((_request, response) => sendJson(response, 201, { channels: stuck }));
-    const client = new StreamClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
+    const client = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
     cleanups.push(() => client.close(), () => server.close());
     await expect(collect(client.listChannels({}))).rejects.toBeInstanceOf(SystemError);
     expect(server.requests).toHaveLength(2);
