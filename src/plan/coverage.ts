@@ -2,7 +2,7 @@ import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
 import type { ChannelSummary } from '../stream-api/channels.js';
 import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
-import { covers } from './selection.js';
+import { covers, selectionKey } from './selection.js';
 import type { CompactState, StateShape } from './stored-state.js';
 import { shapeOf } from './stored-state.js';
 
@@ -135,7 +135,7 @@ export function coveredSelections(coverages: readonly Coverage[]): Selection[] {
   const seen = new Map<string, Selection>();
   for (const coverage of coverages) {
     const selection = coverage.state?.selection;
-    if (selection !== undefined) seen.set(JSON.stringify(selection), selection);
+    if (selection !== undefined) seen.set(selectionKey(selection), selection);
   }
   return [...seen.values()];
 }

@@ -1,6 +1,6 @@
 import { earliest, latest } from '../utils/timestamps.js';
 import type { Coverage, PlanClock } from './coverage.js';
-import type { Selection } from './selection.js';
+import { selectionKey, type Selection } from './selection.js';
 import type { CompactState } from './stored-state.js';
 
 /** How far a sync got with its planned channels, at one checkpoint. */
@@ -41,7 +41,7 @@ export function nextState(coverage: Coverage, outcome: SyncOutcome, clock: PlanC
     if (input?.activeSince !== undefined) state.activeSince = input.activeSince;
     if (input?.swept !== undefined) state.swept = input.swept;
     state.selection = input?.selection ?? selection;
-    const ranWith = JSON.stringify(state.selection) === JSON.stringify(selection) ? {} : { selection };
+    const ranWith = selectionKey(state.selection) === selectionKey(selection) ? {} : { selection };
     const progress = outcome.through === undefined ? input?.progress : { until: clock.startedAt, through: outcome.through, sweep: coverage.sweepDue, ...ranWith };
     if (progress !== undefined) state.progress = progress;
     if (input?.newest !== undefined) state.newest = input.newest;

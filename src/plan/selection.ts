@@ -23,6 +23,11 @@ export function selectionOf(config: Partial<Selection>): Selection {
   };
 }
 
+/** The key two selections share exactly when they are the same (both normalised by selectionOf). */
+export function selectionKey(selection: Selection): string {
+  return JSON.stringify([selection.channel_types, selection.channel_ids, selection.exclude_channel_ids]);
+}
+
 /** Whether `cid` belongs to the selection. */
 export function covers(selection: Selection, cid: string): boolean {
   if (selection.exclude_channel_ids.includes(cid)) return false;
