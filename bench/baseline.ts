@@ -9,7 +9,14 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 
 const CHUNK_CHARS = 64 * 1024;
-const STREAMS: Record<string, string> = { channel: 'channels', member: 'members', channel_member: 'members', message: 'messages', reaction: 'reactions', user: 'users' };
+const STREAMS: Record<string, string> = {
+  channel: 'channels',
+  member: 'members',
+  channel_member: 'members',
+  message: 'messages',
+  reaction: 'reactions',
+  user: 'users',
+};
 
 let out = '';
 let full = false;

@@ -22,9 +22,16 @@ const { url, api_key, api_secret, ask } = emulator;
 
 const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-breadth-'));
 const streams = ['channels', 'members', 'messages', 'reactions', 'users'];
-writeFileSync(join(work, 'catalog.json'), JSON.stringify({
-  streams: streams.map((name) => ({ stream: { name, json_schema: {}, supported_sync_modes: ['incremental'] }, sync_mode: 'incremental', destination_sync_mode: 'append' })),
-}));
+writeFileSync(
+  join(work, 'catalog.json'),
+  JSON.stringify({
+    streams: streams.map((name) => ({
+      stream: { name, json_schema: {}, supported_sync_modes: ['incremental'] },
+      sync_mode: 'incremental',
+      destination_sync_mode: 'append',
+    })),
+  }),
+);
 
 interface SyncResult {
   exports: number;
@@ -61,13 +68,22 @@ async function sync(name: string, config: Record<string, unknown>, state?: unkno
   const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
   const after = (await ask({ stats: true })) as { requests: number; exportsCreated: number };
   const lastStates = [...states.values()];
-  return { exports: after.exportsCreated - before.exportsCreated, calls: after.requests - before.requests, stateBytes: JSON.stringify(lastStates).length, seconds, records, state: lastStates };
+  return {
+    exports: after.exportsCreated - before.exportsCreated,
+    calls: after.requests - before.requests,
+    stateBytes: JSON.stringify(lastStates).length,
+    seconds,
+    records,
+    state: lastStates,
+  };
 }
 
 try {
   console.log(`breadth: ${channels} channels, ${active} of them active between two syncs`);
   const first = await sync('first', { max_exports_per_minute: 100_000, max_concurrent_exports: 10 });
-  console.log(`first sync: ${first.records} records, ${first.exports} exports, ${first.calls} API calls, state ${first.stateBytes} bytes, ${first.seconds.toFixed(1)} s`);
+  console.log(
+    `first sync: ${first.records} records, ${first.exports} exports, ${first.calls} API calls, state ${first.stateBytes} bytes, ${first.seconds.toFixed(1)} s`,
+  );
   const cids = (await ask({ cids: true })) as string[];
   const step = Math.max(1, Math.floor(cids.length / active));
   for (let i = 0; i < active; i++) await ask({ addMessages: [cids[i * step], 1] });
@@ -79,8 +95,9 @@ try {
   console.log(`\nsecond sync (${active} active channels)     exports  API calls  state bytes  wall (s)   records`);
   console.log(row('by activity (default)', byActivity));
   console.log(row('every channel (sweep interval 0)*', everyChannel));
-  console.log('* its export pacing lifted for the benchmark; at the default 30 exports a minute it would take at least ' +
-    `${Math.ceil(everyChannel.exports / 30)} min`);
+  console.log(
+    '* its export pacing lifted for the benchmark; at the default 30 exports a minute it would take at least ' + `${Math.ceil(everyChannel.exports / 30)} min`,
+  );
 } finally {
   emulator.stop();
   rmSync(work, { recursive: true, force: true });

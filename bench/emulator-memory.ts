@@ -83,7 +83,11 @@ console.log(
     {
       messages: values.gzip ? `${channels * perChannel} (gzip: not counted)` : messages,
       bytes,
-      seconds: { generate: ((generated - started) / 1000).toFixed(1), download: ((finished - generated) / 1000).toFixed(1), total: ((finished - started) / 1000).toFixed(1) },
+      seconds: {
+        generate: ((generated - started) / 1000).toFixed(1),
+        download: ((finished - generated) / 1000).toFixed(1),
+        total: ((finished - started) / 1000).toFixed(1),
+      },
       emulatorRss: { idle: mib(idle?.rss), sampledMax: mib(Math.max(...samples)), peak: mib(final?.peak) },
     },
     null,

@@ -16,7 +16,8 @@ const shape = values.shape === 'attachments' ? 'attachments' : 'text';
 
 /** The line, a chunk at a time: never whole in memory here, so what is measured is the reader's. */
 async function* line(): AsyncGenerator<Buffer> {
-  const head = '{"type":"message","data":{"id":"m1","cid":"messaging:long","user":{"id":"u1"},"created_at":"2025-01-23T13:05:35.310709Z","updated_at":"2025-01-23T13:05:35.310709Z"';
+  const head =
+    '{"type":"message","data":{"id":"m1","cid":"messaging:long","user":{"id":"u1"},"created_at":"2025-01-23T13:05:35.310709Z","updated_at":"2025-01-23T13:05:35.310709Z"';
   const unit = shape === 'text' ? 'é ' : '{"type":"image","image_url":"https://example.test/cat.png","fallback":"cat.png"},';
   const body = Buffer.from(unit.repeat(Math.floor(CHUNK_BYTES / Buffer.byteLength(unit))));
   yield Buffer.from(shape === 'text' ? `${head},"text":"` : `${head},"attachments":[`);

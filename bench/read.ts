@@ -143,19 +143,37 @@ const median = (numbers: number[]) => {
 };
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
-const emulator = await startBenchEmulator(['--seed', '3', '--channels', String(channels), '--messages-per-channel', String(messagesPerChannel),
-  '--task-latency-ms', '100', ...(values.gzip ? ['--gzip'] : [])]);
+const emulator = await startBenchEmulator([
+  '--seed',
+  '3',
+  '--channels',
+  String(channels),
+  '--messages-per-channel',
+  String(messagesPerChannel),
+  '--task-latency-ms',
+  '100',
+  ...(values.gzip ? ['--gzip'] : []),
+]);
 const { url, api_key, api_secret, ask } = emulator;
 
 const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-bench-'));
 const streams = ['channels', 'members', 'messages', 'reactions', 'users'];
 writeFileSync(join(work, 'config.json'), JSON.stringify({ api_key, api_secret, base_url: url, export_format: values.format, poll_interval_seconds: 0.2 }));
-writeFileSync(join(work, 'catalog.json'), JSON.stringify({
-  streams: streams.map((name) => ({ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' })),
-}));
+writeFileSync(
+  join(work, 'catalog.json'),
+  JSON.stringify({
+    streams: streams.map((name) => ({
+      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] },
+      sync_mode: 'full_refresh',
+      destination_sync_mode: 'overwrite',
+    })),
+  }),
+);
 const connectorArgs = [join(ROOT, 'dist', 'main.js'), 'read', '--config', join(work, 'config.json'), '--catalog', join(work, 'catalog.json')];
 
-console.log(`reading ${channels * messagesPerChannel} messages (${channels} channels, export ${values.format}${values.gzip ? ', gzip' : ''}), ${rounds} round(s)…`);
+console.log(
+  `reading ${channels * messagesPerChannel} messages (${channels} channels, export ${values.format}${values.gzip ? ', gzip' : ''}), ${rounds} round(s)…`,
+);
 const results: Array<{ connector: Run; baseline?: Run }> = [];
 const read = new Set<string>();
 let failed = false;

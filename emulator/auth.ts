@@ -47,12 +47,7 @@ function checkTimes(payload: Record<string, unknown>, nowSeconds: number): void 
 }
 
 /** Checks a request's credentials in Stream's order; throws Stream's error for the first failure. */
-export function authenticate(
-  apiKey: string | null,
-  headers: IncomingHttpHeaders,
-  app: AppCredentials,
-  nowSeconds: number,
-): Principal {
+export function authenticate(apiKey: string | null, headers: IncomingHttpHeaders, app: AppCredentials, nowSeconds: number): Principal {
   if (!apiKey) throw new StreamApiError(401, 2, 'api_key not provided');
   if (apiKey !== app.apiKey) throw new StreamApiError(401, 2, 'api_key is invalid');
   if (String(headers['stream-auth-type'] ?? '').toLowerCase() !== 'jwt') {

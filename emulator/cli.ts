@@ -48,7 +48,10 @@ const emulator = await startEmulator({
   channels: argv.channels,
   messagesPerChannel: argv['messages-per-channel'],
   usersCount: argv.users,
-  channelTypes: argv['channel-types'].split(',').map((type) => type.trim()).filter((type) => type !== ''),
+  channelTypes: argv['channel-types']
+    .split(',')
+    .map((type) => type.trim())
+    .filter((type) => type !== ''),
   taskLatencyMs: argv['task-latency-ms'],
   lineFormat: argv['line-format'],
   gzip: argv.gzip,

@@ -474,7 +474,11 @@ export class DataSet extends DataView {
     const id = options.id ?? `added-${index}`;
     const cid = `${type}:${id}`;
     if (this.channelModel(cid)) throw new Error(`emulator data set: channel "${cid}" already exists`);
-    const memberIds = options.memberIds ?? this.allUsers().slice(0, 2).map((user) => user.id);
+    const memberIds =
+      options.memberIds ??
+      this.allUsers()
+        .slice(0, 2)
+        .map((user) => user.id);
     if (memberIds.length === 0) throw new Error(`emulator data set: channel "${cid}" needs a member`);
     memberIds.forEach((userId) => this.requireUser(userId));
     const createdAt = this.tick();

@@ -36,8 +36,7 @@ export interface DownloadServerOptions {
 
 function s3Error(res: ServerResponse, status: number, code: string, message: string): void {
   const body =
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+    '<?xml version="1.0" encoding="UTF-8"?>\n' + `<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
   res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -99,7 +98,8 @@ export class DownloadServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = `/${this.options.bucket}/`;
     const key = url.pathname.startsWith(prefix) ? decodeURIComponent(url.pathname.slice(prefix.length)) : '';
-    if (req.method !== 'GET' && req.method !== 'HEAD') return s3Error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return s3Error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
     const check = checkSignature(this.secret, key, url.searchParams, this.options.now());
     if (check === 'invalid') {
       return s3Error(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');

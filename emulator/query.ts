@@ -55,9 +55,7 @@ function compare(operator: Operator, value: Value, target: Value | Value[]): boo
 
 function fieldPredicate<T>(name: string, field: Field<T>, condition: unknown): Predicate<T>[] {
   const conditions =
-    condition !== null && typeof condition === 'object' && !Array.isArray(condition)
-      ? Object.entries(condition)
-      : [['$eq', condition] as [string, unknown]];
+    condition !== null && typeof condition === 'object' && !Array.isArray(condition) ? Object.entries(condition) : [['$eq', condition] as [string, unknown]];
   return conditions.map(([operator, raw]) => {
     if (!(OPERATORS as readonly string[]).includes(operator)) throw inputError(`operator ${operator} is not supported for field "${name}"`);
     const op = operator as Operator;
@@ -184,7 +182,10 @@ export function queryUsers(view: DataView, payload: string | null): { users: Ent
     updated_at: { kind: 'time', get: (u) => u.updatedAt },
   };
   const matches = compileFilter(request.filter_conditions, fields);
-  const sort = request.sort ?? [{ field: 'created_at', direction: -1 }, { field: 'id', direction: -1 }];
+  const sort = request.sort ?? [
+    { field: 'created_at', direction: -1 },
+    { field: 'id', direction: -1 },
+  ];
   const found = view.allUsers().filter(matches).sort(sorter(sort, fields));
   return { users: page(found, request.limit, request.offset, { defaultLimit: 30, maxLimit: 100 }).map((user) => userEntity(user)) };
 }

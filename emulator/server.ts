@@ -133,9 +133,27 @@ export class ApiServer {
       { method: 'GET', pattern: /^\/export_channels\/([^/]+)$/, endpoint: 'GetExportChannelsStatus', serverOnly: true, handle: task },
       { method: 'GET', pattern: /^\/tasks\/([^/]+)$/, endpoint: 'GetTask', serverOnly: true, handle: task },
       { method: 'POST', pattern: /^\/export\/users$/, endpoint: 'ExportUsers', serverOnly: true, handle: ({ body }) => this.exportUsers(body) },
-      { method: 'GET', pattern: /^\/users\/([^/]+)\/export$/, endpoint: 'ExportUser', serverOnly: true, handle: ({ params }) => this.exportUser(params[0] as string) },
-      { method: 'POST', pattern: /^\/channels$/, endpoint: 'QueryChannels', serverOnly: false, handle: ({ body }) => ({ status: 201, body: queryChannels(this.options.data, body) }) },
-      { method: 'GET', pattern: /^\/users$/, endpoint: 'QueryUsers', serverOnly: false, handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload')) }) },
+      {
+        method: 'GET',
+        pattern: /^\/users\/([^/]+)\/export$/,
+        endpoint: 'ExportUser',
+        serverOnly: true,
+        handle: ({ params }) => this.exportUser(params[0] as string),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/channels$/,
+        endpoint: 'QueryChannels',
+        serverOnly: false,
+        handle: ({ body }) => ({ status: 201, body: queryChannels(this.options.data, body) }),
+      },
+      {
+        method: 'GET',
+        pattern: /^\/users$/,
+        endpoint: 'QueryUsers',
+        serverOnly: false,
+        handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload')) }),
+      },
     ];
   }
 
@@ -239,7 +257,11 @@ export class ApiServer {
       const cid = item.cid ?? (item.type !== undefined && item.id !== undefined ? `${item.type}:${item.id}` : undefined);
       if (cid === undefined) throw inputError(`channels[${i}]: either cid or type and id are required`);
       if (!data.channelModel(cid)) throw inputError(`Can't find channel with cid "${cid}"`);
-      return { cid, since: instant(item.messages_since, `channels[${i}].messages_since`), until: instant(item.messages_until, `channels[${i}].messages_until`) };
+      return {
+        cid,
+        since: instant(item.messages_since, `channels[${i}].messages_since`),
+        until: instant(item.messages_until, `channels[${i}].messages_until`),
+      };
     });
     const empty = faults.takeEmptyExport();
     const entities = data.snapshot().exportEntities({

@@ -6,7 +6,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type SignatureCheck = 'valid' | 'expired' | 'invalid';
 
 function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function parseAmzDate(text: string): number | undefined {

@@ -103,7 +103,14 @@ describe('planning by activity: sweeps, selection changes, batch sizes', () => {
 
   beforeAll(async () => {
     await ensureBuilt();
-    emulator = await startEmulator({ seed: 5, channels: 60, messagesPerChannel: 5, taskLatencyMs: 20, repliesMoveLastMessageAt: false, maxChannelsPerExport: 25 });
+    emulator = await startEmulator({
+      seed: 5,
+      channels: 60,
+      messagesPerChannel: 5,
+      taskLatencyMs: 20,
+      repliesMoveLastMessageAt: false,
+      maxChannelsPerExport: 25,
+    });
   }, 120_000);
   afterAll(() => emulator.close());
 
@@ -183,6 +190,9 @@ describe('planning by activity: sweeps, selection changes, batch sizes', () => {
     const caughtUp = [...emulator.data.messages({ cids: [behind], since: String(older.created_at) })].map((message) => message.id);
     expect(migrated.keys('messages')).toEqual(messageKeys([...caughtUp, ...fresh.map((message) => message.id)]));
     expect(migrated.keys('channels')).toEqual([]);
-    expect(migrated.states('messages').at(-1)!.stream.stream_state).toMatchObject({ lagging: {}, selection: { channel_types: [], channel_ids: [], exclude_channel_ids: [] } });
+    expect(migrated.states('messages').at(-1)!.stream.stream_state).toMatchObject({
+      lagging: {},
+      selection: { channel_types: [], channel_ids: [], exclude_channel_ids: [] },
+    });
   });
 });

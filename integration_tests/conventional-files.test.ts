@@ -77,7 +77,11 @@ describe("integration_tests/ files (Airbyte's conventional ones) against the sam
   it('check with invalid_config.json answers FAILED, exits 0 and never prints the secret', async () => {
     const invalid = integrationFile<Config>('invalid_config.json');
     const { _comment: _ignored, ...shape } = invalid;
-    expect(Object.keys(shape).sort()).toEqual(Object.keys(sampleConfig).filter((key) => !key.startsWith('_')).sort());
+    expect(Object.keys(shape).sort()).toEqual(
+      Object.keys(sampleConfig)
+        .filter((key) => !key.startsWith('_'))
+        .sort(),
+    );
     expect(invalid.api_secret).not.toBe(DEFAULT_API_SECRET);
     const result = await check({ ...invalid, base_url: emulator.url });
     expect(result.exitCode).toBe(0);

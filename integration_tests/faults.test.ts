@@ -89,7 +89,10 @@ describe('faults of the emulator: every read still ends with exactly the ground-
     emulator.faults.failTasks({ count: 1 });
     const failed = await whileFiring('failTasks', 1, () => read({ config: sequential, catalog: catalogOf(STREAMS_READ) }));
 
-    const firstExport = emulator.requests().slice(requestsBefore).find((request) => request.endpoint === 'ExportChannels');
+    const firstExport = emulator
+      .requests()
+      .slice(requestsBefore)
+      .find((request) => request.endpoint === 'ExportChannels');
     const failedCids = (firstExport!.body as { channels: Array<{ type: string; id: string }> }).channels.map((channel) => `${channel.type}:${channel.id}`);
     expect(failed.exitCode, describeRun(failed)).not.toBe(0);
     expectStatuses(failed, STREAMS_READ, 'INCOMPLETE');
@@ -98,8 +101,13 @@ describe('faults of the emulator: every read still ends with exactly the ground-
     expectStateAccounting(failed, STREAMS_READ, { complete: true });
     const lagging = failed.states('messages').at(-1)!.stream.stream_state.lagging as Record<string, string | null>;
     expect(Object.keys(lagging).sort()).toEqual([...failedCids].sort());
-    expect(Object.values(lagging).every((at) => at === null), 'a first sync: the failed channels are read whole next time').toBe(true);
-    const savedCids = exportedCids(emulator).filter((cid) => !failedCids.includes(cid)).sort();
+    expect(
+      Object.values(lagging).every((at) => at === null),
+      'a first sync: the failed channels are read whole next time',
+    ).toBe(true);
+    const savedCids = exportedCids(emulator)
+      .filter((cid) => !failedCids.includes(cid))
+      .sort();
     expect(failed.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: savedCids }));
 
     const resumed = await read({ config: sequential, catalog: catalogOf(STREAMS_READ), state: failed.nextState() });

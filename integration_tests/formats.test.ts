@@ -15,16 +15,23 @@ describe('export formats: every one reads the same ground truth', () => {
   afterAll(() => Promise.all(emulators.map((emulator) => emulator.close())));
 
   for (const [name, emulatorOptions, configOptions] of cases) {
-    it(name, async () => {
-      await ensureBuilt();
-      const emulator = await startEmulator({ ...SMALL_DATA_SET, channels: 8, ...emulatorOptions });
-      emulators.push(emulator);
-      const result = await read({ config: configFor(emulator, { channels_per_export: 3, ...configOptions }), catalog: catalogOf() });
-      expectCompleteRead(result, STREAMS);
-      for (const stream of STREAMS) expect(result.keys(stream), stream).toEqual(groundTruthKeys(emulator, stream));
-      const versions = emulator.requests().filter((request) => request.endpoint === 'ExportChannels').map((request) => (request.body as { version?: string }).version);
-      expect(new Set(versions)).toEqual(new Set([configOptions.export_format ?? 'v2']));
-    }, 120_000);
+    it(
+      name,
+      async () => {
+        await ensureBuilt();
+        const emulator = await startEmulator({ ...SMALL_DATA_SET, channels: 8, ...emulatorOptions });
+        emulators.push(emulator);
+        const result = await read({ config: configFor(emulator, { channels_per_export: 3, ...configOptions }), catalog: catalogOf() });
+        expectCompleteRead(result, STREAMS);
+        for (const stream of STREAMS) expect(result.keys(stream), stream).toEqual(groundTruthKeys(emulator, stream));
+        const versions = emulator
+          .requests()
+          .filter((request) => request.endpoint === 'ExportChannels')
+          .map((request) => (request.body as { version?: string }).version);
+        expect(new Set(versions)).toEqual(new Set([configOptions.export_format ?? 'v2']));
+      },
+      120_000,
+    );
   }
 });
 

@@ -204,7 +204,8 @@ export function expectStateAccounting(read: Read, streams: readonly StreamName[]
     const text = JSON.stringify(state.stream?.stream_state);
     if (state.type !== 'STREAM') problems.push(`a ${String(state.type)} state`);
     if (!streams.includes(name as StreamName)) problems.push(`a state of stream ${name}, which is not configured`);
-    if (state.sourceStats?.recordCount !== count) problems.push(`${name} state says ${state.sourceStats?.recordCount} record(s), ${count} came since the previous`);
+    if (state.sourceStats?.recordCount !== count)
+      problems.push(`${name} state says ${state.sourceStats?.recordCount} record(s), ${count} came since the previous`);
     if (count === 0 && previous.get(name) === text) problems.push(`${name} state ${text} repeated without a record between`);
     previous.set(name, text);
     since.set(name, 0);
@@ -285,7 +286,7 @@ export function sequentialSliceCheckpoints(states: readonly StateMessage[]): Sli
   } else {
     const runs: Array<{ state: StateMessage; count: number }> = [];
     const last = states.length - 1;
-    for (let current = 0; current < last; ) {
+    for (let current = 0; current < last;) {
       let next = current + 1;
       while (same(states[current]!, states[next]!) && next < last) next += 1;
       runs.push({ state: states[current]!, count: states.slice(current, next).reduce((sum, state) => sum + count(state), 0) });
@@ -322,9 +323,7 @@ const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
  * become 0.5, a float to any reader.
  */
 export function parseLikePython(line: string): DataRecord {
-  const marked = line.replace(JSON_TOKEN, (token) =>
-    token.startsWith('"') || !/[.eE]/.test(token) || !Number.isInteger(Number(token)) ? token : '0.5',
-  );
+  const marked = line.replace(JSON_TOKEN, (token) => (token.startsWith('"') || !/[.eE]/.test(token) || !Number.isInteger(Number(token)) ? token : '0.5'));
   return JSON.parse(marked) as DataRecord;
 }
 
@@ -351,7 +350,10 @@ function toRead(result: CliResult): Read {
   return {
     ...result,
     records: recordsOf,
-    keys: (stream) => recordsOf(stream).map((data) => keyOf(stream, data)).sort(),
+    keys: (stream) =>
+      recordsOf(stream)
+        .map((data) => keyOf(stream, data))
+        .sort(),
     states: (stream) => (stream === undefined ? states : states.filter((state) => state.stream.stream_descriptor.name === stream)),
     statuses: (stream) =>
       result
@@ -359,7 +361,8 @@ function toRead(result: CliResult): Read {
         .filter((message) => message.trace.type === 'STREAM_STATUS' && message.trace.stream_status.stream_descriptor.name === stream)
         .map((message) => message.trace.stream_status.status as string),
     nextState: () => lastStates(states),
-    recordLines: () => result.messages.flatMap((message, index) => (message.type === 'RECORD' ? [{ stream: message.record.stream as string, line: lines[index]! }] : [])),
+    recordLines: () =>
+      result.messages.flatMap((message, index) => (message.type === 'RECORD' ? [{ stream: message.record.stream as string, line: lines[index]! }] : [])),
   };
 }
 

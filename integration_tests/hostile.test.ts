@@ -105,7 +105,10 @@ describe('hostile upstreams and inputs, black box', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(configFor(emulator, { channels_per_export: 1, max_concurrent_exports: 1 })));
     writeFileSync(join(dir, 'catalog.json'), JSON.stringify(messagesOnly));
     const before = emulator.stats().exportsCreated;
-    const child = spawn(process.execPath, [DIST_MAIN, 'read', '--config', 'config.json', '--catalog', 'catalog.json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DIST_MAIN, 'read', '--config', 'config.json', '--catalog', 'catalog.json'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     for await (const line of createInterface({ input: child.stdout })) {

@@ -181,5 +181,8 @@ function cursors(node: unknown, path = ''): Map<string, string> {
 /** Users of the app who are members of no exported channel: no export has shown them yet. */
 function outsiders(emulator: Emulator): string[] {
   const shown = new Set([...emulator.data.users()].map((user) => user.id));
-  return emulator.data.allUsers().filter((user) => !shown.has(user.id)).map((user) => user.id);
+  return emulator.data
+    .allUsers()
+    .filter((user) => !shown.has(user.id))
+    .map((user) => user.id);
 }

@@ -75,7 +75,13 @@ async function syncInto(args: string[]): Promise<number> {
   let summary = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (summary += text));
   const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  say(summary.trimEnd().split('\n').map((line) => `  ${line}`).join('\n'));
+  say(
+    summary
+      .trimEnd()
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  );
   if (exitCode !== 0) {
     say(`\n✗ sync failed (exit ${exitCode}); see the messages above.`);
     process.exit(1);
@@ -90,12 +96,20 @@ async function showQuery(database: string, title: string, sql: string): Promise<
     const connection = await instance.connect();
     const reader = await connection.runAndReadAll(sql);
     const names = reader.columnNames();
-    const rows = reader.getRowsJson().map((row) => row.map((value) => (value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value))));
+    const rows = reader
+      .getRowsJson()
+      .map((row) => row.map((value) => (value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value))));
     connection.disconnectSync();
     const widths = names.map((name, index) => Math.max(name.length, ...rows.map((row) => row[index]!.length)));
-    const line = (cells: string[]) => `    ${cells.map((cell, index) => (/^-?\d+(\.\d+)?$/.test(cell) ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join('  ')}`;
+    const line = (cells: string[]) =>
+      `    ${cells.map((cell, index) => (/^-?\d+(\.\d+)?$/.test(cell) ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join('  ')}`;
     say(`\n  ${title}`);
-    say(sql.split('\n').map((text) => `    ${text}`).join('\n'));
+    say(
+      sql
+        .split('\n')
+        .map((text) => `    ${text}`)
+        .join('\n'),
+    );
     say(line(names));
     for (const row of rows) say(line(row));
   } finally {
@@ -177,10 +191,16 @@ try {
       .slice(-(after.exportsCreated - before.exportsCreated))
       .flatMap((request) => (request.body as { channels: Array<{ type: string; id: string }> }).channels.map((channel) => `${channel.type}:${channel.id}`)),
   );
-  say(`\nExport requests: first read ${firstExports} (every channel, 100 a request); incremental read ${after.exportsCreated - before.exportsCreated}, for ${[...exported].join(', ') || 'no channel'}; ${after.requests - before.requests} API calls in all`);
+  say(
+    `\nExport requests: first read ${firstExports} (every channel, 100 a request); incremental read ${after.exportsCreated - before.exportsCreated}, for ${[...exported].join(', ') || 'no channel'}; ${after.requests - before.requests} API calls in all`,
+  );
   const state = JSON.stringify(stateFile(second.states));
-  say(`State after the incremental read: ${state.length} bytes for ${emulator.data.allChannels().length} channels; messages → ${JSON.stringify(second.states.get('messages')?.stream.stream_state)}`);
-  say(`\nTimes: first read ${first.seconds.toFixed(1)} s, incremental read ${second.seconds.toFixed(1)} s, whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    `State after the incremental read: ${state.length} bytes for ${emulator.data.allChannels().length} channels; messages → ${JSON.stringify(second.states.get('messages')?.stream.stream_state)}`,
+  );
+  say(
+    `\nTimes: first read ${first.seconds.toFixed(1)} s, incremental read ${second.seconds.toFixed(1)} s, whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   const out = relative(process.cwd(), OUT);
   say(`Files: ${out}/<stream>.jsonl (first read), ${out}/incremental/<stream>.jsonl, ${out}/state.json, ${out}/config.json, ${out}/configured_catalog.json`);
 
@@ -200,26 +220,41 @@ try {
   const secondSync = await syncInto(['--config', configPath, '--duckdb', database]);
 
   say(`\n› the warehouse, queried with DuckDB (duckdb ${shown}, or any DuckDB client)`);
-  await showQuery(database, 'Messages per channel type', [
-    'SELECT c.type AS channel_type, count(DISTINCT m.cid) AS channels, count(*) AS messages',
-    'FROM messages m JOIN channels c USING (cid)',
-    'GROUP BY ALL ORDER BY messages DESC;',
-  ].join('\n'));
-  await showQuery(database, 'Top posters', [
-    'SELECT u.name, count(*) AS messages, max(m.created_at)::DATE AS last_post',
-    "FROM messages m JOIN users u ON u.id = m.user_id WHERE m.type <> 'deleted'",
-    'GROUP BY ALL ORDER BY messages DESC, u.name LIMIT 5;',
-  ].join('\n'));
-  await showQuery(database, 'Reactions per type', [
-    'SELECT type AS reaction, count(*) AS reactions, count(DISTINCT message_id) AS messages',
-    'FROM reactions GROUP BY ALL ORDER BY reactions DESC;',
-  ].join('\n'));
-  await showQuery(database, 'What the second sync wrote (_synced_at: when a row was last written)', [
-    "SELECT 'messages' AS \"table\", count(*) AS \"rows\", min(created_at)::VARCHAR AS oldest FROM messages",
-    `WHERE _synced_at > TIMESTAMPTZ '${betweenSyncs}'`,
-    "UNION ALL SELECT 'reactions', count(*), min(created_at)::VARCHAR FROM reactions",
-    `WHERE _synced_at > TIMESTAMPTZ '${betweenSyncs}';`,
-  ].join('\n'));
+  await showQuery(
+    database,
+    'Messages per channel type',
+    [
+      'SELECT c.type AS channel_type, count(DISTINCT m.cid) AS channels, count(*) AS messages',
+      'FROM messages m JOIN channels c USING (cid)',
+      'GROUP BY ALL ORDER BY messages DESC;',
+    ].join('\n'),
+  );
+  await showQuery(
+    database,
+    'Top posters',
+    [
+      'SELECT u.name, count(*) AS messages, max(m.created_at)::DATE AS last_post',
+      "FROM messages m JOIN users u ON u.id = m.user_id WHERE m.type <> 'deleted'",
+      'GROUP BY ALL ORDER BY messages DESC, u.name LIMIT 5;',
+    ].join('\n'),
+  );
+  await showQuery(
+    database,
+    'Reactions per type',
+    ['SELECT type AS reaction, count(*) AS reactions, count(DISTINCT message_id) AS messages', 'FROM reactions GROUP BY ALL ORDER BY reactions DESC;'].join(
+      '\n',
+    ),
+  );
+  await showQuery(
+    database,
+    'What the second sync wrote (_synced_at: when a row was last written)',
+    [
+      'SELECT \'messages\' AS "table", count(*) AS "rows", min(created_at)::VARCHAR AS oldest FROM messages',
+      `WHERE _synced_at > TIMESTAMPTZ '${betweenSyncs}'`,
+      "UNION ALL SELECT 'reactions', count(*), min(created_at)::VARCHAR FROM reactions",
+      `WHERE _synced_at > TIMESTAMPTZ '${betweenSyncs}';`,
+    ].join('\n'),
+  );
   say(`\nSync times: first ${firstSync.toFixed(1)} s, second ${secondSync.toFixed(1)} s; whole demo ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await emulator.close();

@@ -25,11 +25,7 @@ const results = '.vitest-results.json';
 rmSync(results, { force: true });
 const config = process.argv.includes('--slow') ? ['--config', 'vitest.slow.config.ts'] : [];
 const passthrough = process.argv.slice(2).filter((arg) => arg !== '--slow');
-const status = run('npx', [
-  'vitest', 'run', ...config,
-  '--reporter=default', '--reporter=json', `--outputFile.json=${results}`,
-  ...passthrough,
-]);
+const status = run('npx', ['vitest', 'run', ...config, '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...passthrough]);
 
 let passed = 0;
 let failed = 0;

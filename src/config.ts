@@ -34,12 +34,15 @@ const cidList = (meta: { title: string; description: string; order: number; exam
 
 export const configSchema = z
   .object({
-    api_key: z.string().min(1).meta({
-      title: 'API Key',
-      description: 'The API key of your Stream app (Stream dashboard → App → Chat Overview).',
-      examples: ['mmhfdzb5evj2'],
-      order: 0,
-    }),
+    api_key: z
+      .string()
+      .min(1)
+      .meta({
+        title: 'API Key',
+        description: 'The API key of your Stream app (Stream dashboard → App → Chat Overview).',
+        examples: ['mmhfdzb5evj2'],
+        order: 0,
+      }),
     api_secret: z.string().min(1).meta({
       title: 'API Secret',
       description: "The app's API secret. It signs the server token and is never printed.",
@@ -54,8 +57,7 @@ export const configSchema = z
       .optional()
       .meta({
         title: 'Start Date',
-        description:
-          'The first sync exports messages created after this instant (UTC). Leave empty to export the whole history.',
+        description: 'The first sync exports messages created after this instant (UTC). Leave empty to export the whole history.',
         format: 'date-time',
         pattern: START_DATE_PATTERN,
         pattern_descriptor: 'YYYY-MM-DDTHH:mm:ssZ',
@@ -96,12 +98,17 @@ export const configSchema = z
         examples: [['alice', 'bob']],
         order: 6,
       }),
-    lookback_window_hours: z.int().min(0).max(MAX_HOURS).default(0).meta({
-      title: 'Lookback Window (Hours)',
-      description: 'Re-export this much history before each cursor, to catch edited messages and late reactions.',
-      examples: [0, 24],
-      order: 7,
-    }),
+    lookback_window_hours: z
+      .int()
+      .min(0)
+      .max(MAX_HOURS)
+      .default(0)
+      .meta({
+        title: 'Lookback Window (Hours)',
+        description: 'Re-export this much history before each cursor, to catch edited messages and late reactions.',
+        examples: [0, 24],
+        order: 7,
+      }),
     include_truncated_messages: z.boolean().default(false).meta({
       title: 'Include Truncated Messages',
       description: 'Also export messages removed by a channel truncation.',
@@ -158,13 +165,18 @@ export const configSchema = z
         "Export requests created in any one minute. Stream's quota is 60 a minute for the whole app, shared with its other exports; the connector also slows down when Stream says the quota runs low.",
       order: 16,
     }),
-    full_sweep_interval_hours: z.int().min(0).max(MAX_HOURS).default(168).meta({
-      title: 'Full Sweep Interval (Hours)',
-      description:
-        'Incremental syncs export only the channels with activity since the last sync. This often, every selected channel is exported anyway (from the last sweep), to catch what the activity of a channel does not show (such as thread replies or membership changes). 0: every sync.',
-      examples: [168, 24, 0],
-      order: 17,
-    }),
+    full_sweep_interval_hours: z
+      .int()
+      .min(0)
+      .max(MAX_HOURS)
+      .default(168)
+      .meta({
+        title: 'Full Sweep Interval (Hours)',
+        description:
+          'Incremental syncs export only the channels with activity since the last sync. This often, every selected channel is exported anyway (from the last sweep), to catch what the activity of a channel does not show (such as thread replies or membership changes). 0: every sync.',
+        examples: [168, 24, 0],
+        order: 17,
+      }),
   })
   .meta({ title: 'Stream Chat Source Spec' });
 
@@ -222,7 +234,8 @@ function baseUrlProblem(value: string): string | undefined {
   } catch {
     return `must be an absolute URL such as ${DEFAULT_BASE_URL}, got ${shown}`;
   }
-  if (url.username !== '' || url.password !== '') return `must not carry a user name or password (Stream authenticates with api_key and api_secret), got ${shown}`;
+  if (url.username !== '' || url.password !== '')
+    return `must not carry a user name or password (Stream authenticates with api_key and api_secret), got ${shown}`;
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
     return isLoopback(url.hostname) ? undefined : `must use https (plain http only for loopback hosts), got ${shown}`;
@@ -230,9 +243,6 @@ function baseUrlProblem(value: string): string | undefined {
   return `must be an https URL, got ${shown}`;
 }
 
-
 function withoutPlatformKeys(raw: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith('_')));
 }
-
-

@@ -127,13 +127,16 @@ describe('parseConfig', () => {
 
   it('answers any JSON value with a config or a ConfigError, never anything else (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('api_key', 'api_secret', 'start_date', 'base_url', 'channel_ids', '_x'), fc.jsonValue())), (raw) => {
-        try {
-          expect(parseConfig(raw).api_key).toEqual(expect.any(String));
-        } catch (error) {
-          expect(error).toBeInstanceOf(ConfigError);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.jsonValue(), fc.dictionary(fc.constantFrom('api_key', 'api_secret', 'start_date', 'base_url', 'channel_ids', '_x'), fc.jsonValue())),
+        (raw) => {
+          try {
+            expect(parseConfig(raw).api_key).toEqual(expect.any(String));
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+          }
+        },
+      ),
     );
   });
 });
@@ -208,8 +211,10 @@ describe('connectionSpecification', () => {
     expect(schema.type).toBe('object');
   });
 
-  it("marks api_secret, and only it, as airbyte_secret", () => {
-    const secrets = Object.entries(properties).filter(([, p]) => p.airbyte_secret === true).map(([name]) => name);
+  it('marks api_secret, and only it, as airbyte_secret', () => {
+    const secrets = Object.entries(properties)
+      .filter(([, p]) => p.airbyte_secret === true)
+      .map(([name]) => name);
     expect(secrets).toEqual(['api_secret']);
   });
 

@@ -125,14 +125,18 @@ describe('Dockerfile, metadata.yaml and package.json agree', () => {
   });
 
   it('keeps node_modules and dist out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist']));
   });
 });
 
 /** The packed package unpacked into `dir` with the lock file, then installed with `omit` left out. */
 function installPackage(work: string, dir: string, omit: string[]): void {
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>;
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{
+    filename: string;
+  }>;
   mkdirSync(dir, { recursive: true });
   execFileSync('tar', ['-xzf', join(work, packed[0]!.filename), '-C', dir, '--strip-components=1']);
   cpSync(join(REPO_ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
@@ -141,12 +145,18 @@ function installPackage(work: string, dir: string, omit: string[]): void {
 }
 
 describe('package-lock.json', () => {
-  it('is one `npm ci` accepts: in step with package.json, every platform\'s optional entries kept', () => {
+  it("is one `npm ci` accepts: in step with package.json, every platform's optional entries kept", () => {
     const dir = mkdtempSync(join(tmpdir(), 'source-stream-chat-lock-'));
     try {
       for (const file of ['package.json', 'package-lock.json']) cpSync(join(REPO_ROOT, file), join(dir, file));
       const result = spawnSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8' });
-      expect(result.stderr.split('\n').filter((line) => line.startsWith('npm error')).slice(0, 3).join('\n')).toBe('');
+      expect(
+        result.stderr
+          .split('\n')
+          .filter((line) => line.startsWith('npm error'))
+          .slice(0, 3)
+          .join('\n'),
+      ).toBe('');
       expect(result.status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -176,10 +186,15 @@ describe('the runtime stage, replayed without Docker', () => {
   it('answers sync, which the image cannot run, with one line naming what is missing and exit 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'config-dir-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ api_key: 'key', api_secret: 'not-a-real-secret', base_url: 'http://127.0.0.1:9' }));
-    const result = spawnSync(process.execPath, [join(integrationCode, 'dist', 'main.js'), 'sync', '--config', 'config.json', '--duckdb', 'chat.duckdb'], { cwd: dir, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [join(integrationCode, 'dist', 'main.js'), 'sync', '--config', 'config.json', '--duckdb', 'chat.duckdb'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^error: sync needs DuckDB's bindings for .* \(the optional dependency @duckdb\/node-api\), which this installation left out; .*\n$/);
+    expect(result.stderr).toMatch(
+      /^error: sync needs DuckDB's bindings for .* \(the optional dependency @duckdb\/node-api\), which this installation left out; .*\n$/,
+    );
     expect(existsSync(join(dir, 'chat.duckdb'))).toBe(false);
   });
 

@@ -3,10 +3,7 @@ import { isStreamName, STREAM_NAMES, type StreamName } from '../records/definiti
 import { CONNECTOR_NAME, CONNECTOR_VERSION } from '../version.js';
 
 export type Command =
-  | { name: 'spec' }
-  | { name: 'check' | 'discover'; config: string }
-  | { name: 'read'; config: string; catalog: string; state?: string }
-  | SyncCommand;
+  { name: 'spec' } | { name: 'check' | 'discover'; config: string } | { name: 'read'; config: string; catalog: string; state?: string } | SyncCommand;
 
 /** The local mode: the streams into a DuckDB file. */
 export interface SyncCommand {
@@ -32,7 +29,9 @@ const CONFIG = { type: 'string', demandOption: true, requiresArg: true, describe
 export async function parseArguments(args: string[]): Promise<ParsedArguments> {
   const parser = yargs(args)
     .scriptName(CONNECTOR_NAME)
-    .usage('$0 <command> [options]\n\nAn Airbyte source for Stream Chat: every message is one JSON line on stdout (sync: a local DuckDB file, a summary on stdout).')
+    .usage(
+      '$0 <command> [options]\n\nAn Airbyte source for Stream Chat: every message is one JSON line on stdout (sync: a local DuckDB file, a summary on stdout).',
+    )
     .command('spec', 'Print the connector specification (one SPEC message)')
     .command('check', 'Validate the config and try the credentials (one CONNECTION_STATUS)', (y) => y.option('config', CONFIG))
     .command('discover', 'Print the streams this source offers (one CATALOG)', (y) => y.option('config', CONFIG))

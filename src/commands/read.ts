@@ -17,7 +17,14 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
   const config = await loadConfig(options.config, writer);
   const streams = await readCatalogFile(options.catalog);
   const state = await readStateFile(options.state);
-  const [{ runSync }, client] = await Promise.all([import('../sync/run-sync.js'), streamApiClient(config, writer, streams.map((stream) => stream.name))]);
+  const [{ runSync }, client] = await Promise.all([
+    import('../sync/run-sync.js'),
+    streamApiClient(
+      config,
+      writer,
+      streams.map((stream) => stream.name),
+    ),
+  ]);
   try {
     await runSync({ config, streams, state, writer, client, signal });
   } finally {

@@ -119,15 +119,8 @@ function classifyWrapped(
   return NOT_REPLICATED.has(type) ? { skip: `a "${type}" line (not replicated)` } : { skip: `a line of unknown type "${type}"` };
 }
 
-function toEntity(
-  kind: EntityKind,
-  data: Record<string, unknown>,
-  context: LineContext,
-  wrapper?: Record<string, unknown>,
-  json?: Buffer,
-): ExportEntity {
-  const cid =
-    kind === 'user' ? undefined : kind === 'channel' ? channelCid(data) : (ownerCid(data) ?? (wrapper && ownerCid(wrapper)) ?? context.cid);
+function toEntity(kind: EntityKind, data: Record<string, unknown>, context: LineContext, wrapper?: Record<string, unknown>, json?: Buffer): ExportEntity {
+  const cid = kind === 'user' ? undefined : kind === 'channel' ? channelCid(data) : (ownerCid(data) ?? (wrapper && ownerCid(wrapper)) ?? context.cid);
   const entity: ExportEntity = cid === undefined ? { kind, data } : { kind, cid, data };
   if (json !== undefined) entity.json = json;
   return entity;
@@ -151,11 +144,7 @@ function bareKind(value: Record<string, unknown>): EntityKind | SkippedLine {
     return 'channel';
   }
   if (typeof value.id === 'string' && isText) return 'message';
-  if (
-    typeof value.id === 'string' &&
-    ('role' in value || 'created_at' in value) &&
-    !('cid' in value || 'user_id' in value || 'message_id' in value)
-  ) {
+  if (typeof value.id === 'string' && ('role' in value || 'created_at' in value) && !('cid' in value || 'user_id' in value || 'message_id' in value)) {
     return 'user';
   }
   return { skip: `an unrecognised line with the fields ${fieldList(value)}` };

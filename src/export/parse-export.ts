@@ -109,14 +109,11 @@ function parseOrUnreadable(text: string): unknown {
 }
 
 function excerpt(text: string): string {
-  return text.length <= EXCERPT_LENGTH
-    ? JSON.stringify(text)
-    : `${JSON.stringify(text.slice(0, EXCERPT_LENGTH))}… (${text.length} characters)`;
+  return text.length <= EXCERPT_LENGTH ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, EXCERPT_LENGTH))}… (${text.length} characters)`;
 }
 
 function lineTooLong(lineNumber: number, maxLineLength: number): SystemError {
-  return new SystemError(
-    `line ${lineNumber} of the export is longer than ${maxLineLength} bytes; is this a v1 (single document) export read as v2?`,
-    { context: { line: lineNumber, maxLineLength } },
-  );
+  return new SystemError(`line ${lineNumber} of the export is longer than ${maxLineLength} bytes; is this a v1 (single document) export read as v2?`, {
+    context: { line: lineNumber, maxLineLength },
+  });
 }

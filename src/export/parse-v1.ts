@@ -28,10 +28,7 @@ type Frame = { kind: 'groups' } | GroupFrame | { kind: 'list'; entity: 'member' 
  * `{channels: [...]}`, or a bare group. Only the entities of a batch are held in memory, however
  * long a channel's message list is.
  */
-export async function* parseV1Document(
-  bytes: AsyncIterable<Buffer>,
-  onSkip: (reason: string) => void,
-): AsyncGenerator<ExportEntity[]> {
+export async function* parseV1Document(bytes: AsyncIterable<Buffer>, onSkip: (reason: string) => void): AsyncGenerator<ExportEntity[]> {
   const reader = new V1Reader(onSkip);
   const parser = new EntityParser(reader);
   const entities: AsyncIterable<ExportEntity[]> = pipeline(Readable.from(bytes, { objectMode: false }), parser, () => {});

@@ -24,10 +24,7 @@ export interface JobFailure<Job> {
  * Runs every job through prepare → consume. A failing job does not stop the others unless its error
  * is fatal; an abort of `signal` stops everything and rejects with the abort reason.
  */
-export async function runPipeline<Job, Ready>(
-  jobs: readonly Job[],
-  options: PipelineOptions<Job, Ready>,
-): Promise<JobFailure<Job>[]> {
+export async function runPipeline<Job, Ready>(jobs: readonly Job[], options: PipelineOptions<Job, Ready>): Promise<JobFailure<Job>[]> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
   // Every job in flight listens on it (sleeps, requests): a few listeners each, not a leak.

@@ -42,7 +42,8 @@ export function nextState(coverage: Coverage, outcome: SyncOutcome, clock: PlanC
     if (input?.swept !== undefined) state.swept = input.swept;
     state.selection = input?.selection ?? selection;
     const ranWith = selectionKey(state.selection) === selectionKey(selection) ? {} : { selection };
-    const progress = outcome.through === undefined ? input?.progress : { until: clock.startedAt, through: outcome.through, sweep: coverage.sweepDue, ...ranWith };
+    const progress =
+      outcome.through === undefined ? input?.progress : { until: clock.startedAt, through: outcome.through, sweep: coverage.sweepDue, ...ranWith };
     if (progress !== undefined) state.progress = progress;
     if (input?.newest !== undefined) state.newest = input.newest;
   } else {

@@ -23,7 +23,11 @@ export interface ChannelPlan {
  * serves them all (the earliest need of the message streams; empty when none needs messages).
  * Channels are taken as they are listed; only the planned ones are kept.
  */
-export async function planChannels(listed: Iterable<ChannelSummary> | AsyncIterable<ChannelSummary>, coverages: readonly Coverage[], clock: PlanClock): Promise<ChannelPlan> {
+export async function planChannels(
+  listed: Iterable<ChannelSummary> | AsyncIterable<ChannelSummary>,
+  coverages: readonly Coverage[],
+  clock: PlanClock,
+): Promise<ChannelPlan> {
   const channels: PlannedChannel[] = [];
   const counts = { listed: 0, newcomers: 0, lagging: 0, swept: 0, active: 0 };
   let messageEstimate: number | undefined;

@@ -126,11 +126,7 @@ export function parseState(raw: unknown, path: string): StreamStates {
   return states;
 }
 
-function streamStatesOf(
-  message: StateMessage,
-  index: number,
-  path: string,
-): Array<[string, Record<string, unknown> | undefined]> {
+function streamStatesOf(message: StateMessage, index: number, path: string): Array<[string, Record<string, unknown> | undefined]> {
   const type = message.type ?? (message.stream !== undefined ? 'STREAM' : message.global !== undefined ? 'GLOBAL' : 'LEGACY');
   if (type === 'STREAM' && message.stream !== undefined) {
     return [[message.stream.stream_descriptor.name, message.stream.stream_state ?? undefined]];
@@ -161,5 +157,3 @@ function looksLikeStateMessage(value: Record<string, unknown>): boolean {
 function fieldOf(type: string): string {
   return type === 'STREAM' ? 'stream' : type === 'GLOBAL' ? 'global' : 'data';
 }
-
-

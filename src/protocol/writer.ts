@@ -110,9 +110,7 @@ export class MessageWriter {
 
   streamStatus(stream: string, status: StreamStatus, rateLimitedResetAt?: Date): WriteResult {
     const reasons =
-      rateLimitedResetAt === undefined
-        ? ''
-        : `,"reasons":[{"type":"RATE_LIMITED","rate_limited":{"quota_reset":${Math.round(rateLimitedResetAt.getTime())}}}]`;
+      rateLimitedResetAt === undefined ? '' : `,"reasons":[{"type":"RATE_LIMITED","rate_limited":{"quota_reset":${Math.round(rateLimitedResetAt.getTime())}}}]`;
     return this.push(
       `{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":${Date.now()},"stream_status":` +
         `{"stream_descriptor":${this.slot(stream).descriptor},"status":"${status}"${reasons}}}}\n`,

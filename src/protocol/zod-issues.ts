@@ -28,9 +28,7 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
 
 /** `streams[0].sync_mode` for the path `['streams', 0, 'sync_mode']`. */
 function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
-    .join('');
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
 }
 
 /** Each problem as "<path> <message>", in the order zod found them. */

@@ -81,7 +81,10 @@ class CheckSource {
     const inner = new CheckSource();
     if (def.type === 'array') {
       const item = inner.test(required(def.element, def), 'item');
-      return inner.build('array', `if (!Array.isArray(array)) return false;\nfor (let i = 0; i < array.length; i += 1) { const item = array[i]; if (!(${item})) return false; }\nreturn true;`);
+      return inner.build(
+        'array',
+        `if (!Array.isArray(array)) return false;\nfor (let i = 0; i < array.length; i += 1) { const item = array[i]; if (!(${item})) return false; }\nreturn true;`,
+      );
     }
     if (def.type === 'record') {
       const keyDef = definitionOf(required(def.keyType, def));
@@ -94,8 +97,13 @@ class CheckSource {
     }
     // Only loose objects: a stripping or strict object would make the output differ from the input.
     if (def.catchall === undefined || definitionOf(def.catchall).type !== 'unknown') throw unsupported(def);
-    const fields = Object.entries(def.shape ?? {}).map(([key, field]) => `field = object[${JSON.stringify(key)}];\nif (!(${inner.test(field, 'field')})) return false;`);
-    return inner.build('object', `if (typeof object !== 'object' || object === null || Array.isArray(object)) return false;\nlet field;\n${fields.join('\n')}\nreturn true;`);
+    const fields = Object.entries(def.shape ?? {}).map(
+      ([key, field]) => `field = object[${JSON.stringify(key)}];\nif (!(${inner.test(field, 'field')})) return false;`,
+    );
+    return inner.build(
+      'object',
+      `if (typeof object !== 'object' || object === null || Array.isArray(object)) return false;\nlet field;\n${fields.join('\n')}\nreturn true;`,
+    );
   }
 
   private reference(value: unknown): string {

@@ -4,8 +4,7 @@ import { RFC3339 } from '../utils/timestamps.js';
 // Every field but a primary key may be absent or null: Stream omits empty optional fields and
 // sends a few as explicit nulls, and a sync must not fail over either.
 
-export const timestamp = () =>
-  z.string().regex(RFC3339).meta({ format: 'date-time', airbyte_type: 'timestamp_with_timezone' }).nullish();
+export const timestamp = () => z.string().regex(RFC3339).meta({ format: 'date-time', airbyte_type: 'timestamp_with_timezone' }).nullish();
 
 export const text = () => z.string().nullish();
 

@@ -26,10 +26,7 @@ let schemas: Record<StreamName, Record<string, unknown>> | undefined;
 
 /** Each stream's record schema as JSON schema, generated from its zod type (what schemas/*.json hold). */
 export function streamJsonSchemas(): Record<StreamName, Record<string, unknown>> {
-  schemas ??= Object.fromEntries(STREAM_NAMES.map((name) => [name, airbyteJsonSchema(STREAMS[name].record)])) as Record<
-    StreamName,
-    Record<string, unknown>
-  >;
+  schemas ??= Object.fromEntries(STREAM_NAMES.map((name) => [name, airbyteJsonSchema(STREAMS[name].record)])) as Record<StreamName, Record<string, unknown>>;
   return schemas;
 }
 

@@ -65,9 +65,7 @@ export interface ApiTransportOptions {
   onLog?: Log;
 }
 
-type Outcome =
-  | { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string }
-  | { kind: 'network'; error: unknown };
+type Outcome = { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string } | { kind: 'network'; error: unknown };
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -148,10 +146,10 @@ export class ApiTransport {
   private failure(request: ApiRequest, outcome: Outcome, attempts: number): Error {
     const context = { ...request.context, endpoint: request.endpoint, attempts };
     if (outcome.kind === 'network') {
-      return new TransientError(
-        `${request.endpoint} got no answer from Stream after ${attempts} attempt(s): ${describeError(outcome.error)}`,
-        { cause: outcome.error, context },
-      );
+      return new TransientError(`${request.endpoint} got no answer from Stream after ${attempts} attempt(s): ${describeError(outcome.error)}`, {
+        cause: outcome.error,
+        context,
+      });
     }
     return errorFromResponse({ endpoint: request.endpoint, status: outcome.status, bodyText: outcome.text, context });
   }
@@ -161,11 +159,15 @@ export class ApiTransport {
     const { policy, onRateLimit, onLog } = this.options;
     const now = Date.now();
     const headerReset = rateLimitResetAt(outcome.headers, now);
-    const waitMs = headerReset === undefined ? backoffDelayMs(policy, 1 + Math.floor(waitedMs / policy.baseDelayMs)) : rateLimitDelayMs(policy, headerReset, now);
+    const waitMs =
+      headerReset === undefined ? backoffDelayMs(policy, 1 + Math.floor(waitedMs / policy.baseDelayMs)) : rateLimitDelayMs(policy, headerReset, now);
     if (waitedMs + waitMs > policy.rateLimitBudgetMs) return undefined;
     const resetAt = new Date(now + waitMs);
     await onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
-    await onLog?.('INFO', `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(waitedMs + waitMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`);
+    await onLog?.(
+      'INFO',
+      `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(waitedMs + waitMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`,
+    );
     return waitMs;
   }
 }

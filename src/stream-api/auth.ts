@@ -7,9 +7,7 @@ export const X_STREAM_CLIENT = `source-stream-chat-v${CONNECTOR_VERSION}`;
 /** The server token: HS256 over exactly {"server": true}, no iat/exp, so one token serves the whole run. */
 export async function createServerToken(apiSecret: string): Promise<string> {
   try {
-    return await new SignJWT({ server: true })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .sign(new TextEncoder().encode(apiSecret));
+    return await new SignJWT({ server: true }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(apiSecret));
   } catch (error) {
     throw new ConfigError('api_secret cannot sign a token: check api_secret', { cause: error });
   }

@@ -79,9 +79,12 @@ async function* keysetPages(query: QueryChannelsPage, base: Record<string, unkno
   for (;;) {
     const offset = seenAtLast.size;
     if (listed >= maxListed) {
-      throw new SystemError(`QueryChannels listed ${listed} channels and still has more, past the ${maxListed} any app holds: stopped, this listing does not end`, {
-        context: { endpoint: 'QueryChannels', listed },
-      });
+      throw new SystemError(
+        `QueryChannels listed ${listed} channels and still has more, past the ${maxListed} any app holds: stopped, this listing does not end`,
+        {
+          context: { endpoint: 'QueryChannels', listed },
+        },
+      );
     }
     if (offset > MAX_OFFSET) {
       throw new SystemError(`More than ${MAX_OFFSET} channels share created_at ${lastCreatedAt}: Stream cannot page past them`, {
@@ -89,10 +92,7 @@ async function* keysetPages(query: QueryChannelsPage, base: Record<string, unkno
       });
     }
     const filter_conditions = lastCreatedAt === undefined ? base : { ...base, created_at: { $gte: lastCreatedAt } };
-    const page = await query(
-      { filter_conditions, sort: SORT, limit: CHANNELS_PAGE_SIZE, offset, state: false, watch: false, presence: false },
-      signal,
-    );
+    const page = await query({ filter_conditions, sort: SORT, limit: CHANNELS_PAGE_SIZE, offset, state: false, watch: false, presence: false }, signal);
     let fresh = 0;
     for (const channel of page) {
       if (channel.created_at === lastCreatedAt && seenAtLast.has(channel.cid)) continue;

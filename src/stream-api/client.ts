@@ -197,10 +197,7 @@ export class StreamApiClient {
   }
 
   private async queryChannels(body: QueryChannelsBody, signal?: AbortSignal): Promise<ChannelSummary[]> {
-    const response = await this.api.call(
-      { method: 'POST', path: '/channels', endpoint: 'QueryChannels', body, signal },
-      queryChannelsResponseSchema,
-    );
+    const response = await this.api.call({ method: 'POST', path: '/channels', endpoint: 'QueryChannels', body, signal }, queryChannelsResponseSchema);
     return response.channels.map(({ channel }) => {
       const summary: ChannelSummary = { cid: channel.cid, type: channel.type, id: channel.id, created_at: channel.created_at };
       if (typeof channel.updated_at === 'string') summary.updated_at = channel.updated_at;

@@ -59,12 +59,7 @@ function headerText(value: HeaderValue): string {
 }
 
 /** Which bytes of a 200/206 body are new (skip) and where the file ends, when the host says. */
-function bodyRange(
-  status: number,
-  headers: Dispatcher.ResponseData['headers'],
-  offset: number,
-  taskId: string,
-): { skip: number; end: number | undefined } {
+function bodyRange(status: number, headers: Dispatcher.ResponseData['headers'], offset: number, taskId: string): { skip: number; end: number | undefined } {
   const length = headerNumber(headers['content-length']);
   if (status === 200) return { skip: offset, end: length };
   const range = CONTENT_RANGE.exec(headerText(headers['content-range']));
@@ -101,7 +96,11 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
     try {
       const headers: Record<string, string> = { 'accept-encoding': 'identity' };
       if (offset > 0) headers.range = `bytes=${offset}-`;
-      const { statusCode, headers: responseHeaders, body } = await request(url, { dispatcher, method: 'GET', headers, signal: AbortSignal.any([signal, attempt.signal]) });
+      const {
+        statusCode,
+        headers: responseHeaders,
+        body,
+      } = await request(url, { dispatcher, method: 'GET', headers, signal: AbortSignal.any([signal, attempt.signal]) });
       const host = new URL(url).host;
       if (REFRESH_STATUSES.has(statusCode)) {
         const said = bodySnippet(await body.text());
@@ -156,9 +155,12 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
         if (!framed) {
           stalled += offset > before ? 0 : 1;
           if (stalled >= limits.maxAttemptsWithoutProgress) {
-            throw new TransientError(`The download of task ${taskId} ends at byte ${offset} with no length to check it against, ${stalled} times: its end cannot be verified`, {
-              context: { taskId, endpoint: 'download', offset },
-            });
+            throw new TransientError(
+              `The download of task ${taskId} ends at byte ${offset} with no length to check it against, ${stalled} times: its end cannot be verified`,
+              {
+                context: { taskId, endpoint: 'download', offset },
+              },
+            );
           }
           continue;
         }

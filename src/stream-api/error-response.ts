@@ -74,7 +74,10 @@ export function errorFromResponse({ endpoint, status, bodyText, context }: Faile
     case 'server-error':
       return new TransientError(`Stream could not answer ${where} for now. Stream said ${said}`, options);
     case 'channel-not-found':
-      return new ChannelNotFoundError(`Stream cannot find channel ${missingChannels(body?.message ?? '', context?.cids)}: check channel_ids. Stream said ${said}`, options);
+      return new ChannelNotFoundError(
+        `Stream cannot find channel ${missingChannels(body?.message ?? '', context?.cids)}: check channel_ids. Stream said ${said}`,
+        options,
+      );
     default:
       if (status === 400 && body?.message !== undefined && TOO_MANY_CHANNELS.test(body.message)) {
         return new BatchTooLargeError(`Stream refused ${where} for its number of channels. Stream said ${said}`, options);

@@ -40,7 +40,13 @@ const answer = (test: (status: number, code: number | undefined, message: string
  * poller all decide through it, so a retry and the error's classification can never disagree.
  */
 export const RETRY_TABLE: readonly Row[] = [
-  { rule: 'no-answer', when: 'no answer (network error, timeout, body cut short)', matches: (attempt) => attempt.kind === 'no-answer', action: 'retry', failureType: 'transient_error' },
+  {
+    rule: 'no-answer',
+    when: 'no answer (network error, timeout, body cut short)',
+    matches: (attempt) => attempt.kind === 'no-answer',
+    action: 'retry',
+    failureType: 'transient_error',
+  },
   {
     rule: 'credentials',
     when: 'credentials refused (HTTP 401/403, Stream codes 2, 5, 17, 40–43)',
@@ -48,7 +54,13 @@ export const RETRY_TABLE: readonly Row[] = [
     action: 'fail',
     failureType: 'config_error',
   },
-  { rule: 'rate-limited', when: 'rate limited (HTTP 429, Stream code 9)', matches: answer((status, code) => status === 429 || code === 9), action: 'wait-for-quota', failureType: 'transient_error' },
+  {
+    rule: 'rate-limited',
+    when: 'rate limited (HTTP 429, Stream code 9)',
+    matches: answer((status, code) => status === 429 || code === 9),
+    action: 'wait-for-quota',
+    failureType: 'transient_error',
+  },
   {
     rule: 'unsupported',
     when: 'not implemented or unsupported (HTTP 501, 505)',
@@ -63,7 +75,13 @@ export const RETRY_TABLE: readonly Row[] = [
     action: 'retry',
     failureType: 'transient_error',
   },
-  { rule: 'channel-not-found', when: 'channel not found', matches: answer((_status, _code, message) => /can't find channel/i.test(message)), action: 'fail', failureType: 'config_error' },
+  {
+    rule: 'channel-not-found',
+    when: 'channel not found',
+    matches: answer((_status, _code, message) => /can't find channel/i.test(message)),
+    action: 'fail',
+    failureType: 'config_error',
+  },
   { rule: 'refused', when: 'any other answer (4xx, redirects)', matches: () => true, action: 'fail', failureType: 'system_error' },
 ];
 

@@ -26,9 +26,7 @@ export class Admission {
   private readonly lastFloor = new Map<StreamName, { cid: string; floor: Instant | undefined }>();
   private users: { floor: Instant | undefined } | undefined;
 
-  constructor(
-    private readonly coverages: ReadonlyMap<StreamName, Coverage>,
-  ) {}
+  constructor(private readonly coverages: ReadonlyMap<StreamName, Coverage>) {}
 
   admit(stream: StreamName, data: Record<string, unknown>, options: AdmitOptions = {}): boolean {
     if (!this.isNew(stream, data, options)) return false;
@@ -90,4 +88,3 @@ function isAfterInstant(value: unknown, cursor: Instant | undefined): boolean {
   const key = instantKey(value);
   return key === undefined || cursor.key === undefined || key > cursor.key;
 }
-

@@ -98,7 +98,10 @@ export class ChannelBatchJob implements ExportJob {
       } catch (error) {
         if (!(error instanceof BatchTooLargeError) || !context.batchSize.shrink(batch.length)) throw deletedSinceListed(error);
         if (context.batchSize.current < size) {
-          context.log(context.batchSize.level(), `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`);
+          context.log(
+            context.batchSize.level(),
+            `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`,
+          );
         }
       }
     }
@@ -115,7 +118,11 @@ export class ChannelBatchJob implements ExportJob {
     });
     const taskId = await client.exportChannels(
       requests,
-      { version: config.export_format, include_truncated_messages: config.include_truncated_messages, include_soft_deleted_channels: config.include_soft_deleted_channels },
+      {
+        version: config.export_format,
+        include_truncated_messages: config.include_truncated_messages,
+        include_soft_deleted_channels: config.include_soft_deleted_channels,
+      },
       signal,
     );
     context.log('INFO', `Export task ${taskId} created for ${this.description}${batch.length < this.cids.length ? ` (${batch.length} of its channels)` : ''}`);

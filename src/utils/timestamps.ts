@@ -6,7 +6,14 @@ export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:
 // Keeps keys of instants before 1970 positive so that they still sort as text.
 const EPOCH_SHIFT_SECONDS = 100_000_000_000;
 const MAX_FRACTION_DIGITS = 9;
-const [DASH, COLON, DOT, PLUS, ZERO, NINE] = ['-', ':', '.', '+', '0', '9'].map((character) => character.charCodeAt(0)) as [number, number, number, number, number, number];
+const [DASH, COLON, DOT, PLUS, ZERO, NINE] = ['-', ':', '.', '+', '0', '9'].map((character) => character.charCodeAt(0)) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 /**
  * A string that sorts like the instant it stands for, or undefined for anything not RFC3339 (what
@@ -14,7 +21,8 @@ const [DASH, COLON, DOT, PLUS, ZERO, NINE] = ['-', ':', '.', '+', '0', '9'].map(
  * captures would cost a dozen strings each time).
  */
 export function instantKey(value: string): string | undefined {
-  if (value.length < 20 || value.charCodeAt(4) !== DASH || value.charCodeAt(7) !== DASH || value.charCodeAt(13) !== COLON || value.charCodeAt(16) !== COLON) return undefined;
+  if (value.length < 20 || value.charCodeAt(4) !== DASH || value.charCodeAt(7) !== DASH || value.charCodeAt(13) !== COLON || value.charCodeAt(16) !== COLON)
+    return undefined;
   const separator = value[10];
   if (separator !== 'T' && separator !== 't') return undefined;
   let end = 19;
@@ -54,10 +62,26 @@ export function normalizeDateTime(value: string): string | undefined {
 
 /** The calendar and clock fields of an RFC 3339 text are in range: no month 13, Feb 30, 24:00 or offset +25:00. */
 function isRealDateTime(value: string): boolean {
-  const [year, month, day, hour, minute, second] = [digits(value, 0, 4), digits(value, 5, 7), digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19)];
+  const [year, month, day, hour, minute, second] = [
+    digits(value, 0, 4),
+    digits(value, 5, 7),
+    digits(value, 8, 10),
+    digits(value, 11, 13),
+    digits(value, 14, 16),
+    digits(value, 17, 19),
+  ];
   const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
   const offset = /[+-](\d{2}):(\d{2})$/.exec(value);
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && (offset === null || (Number(offset[1]) <= 23 && Number(offset[2]) <= 59));
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    (offset === null || (Number(offset[1]) <= 23 && Number(offset[2]) <= 59))
+  );
 }
 
 function isLeapYear(year: number): boolean {

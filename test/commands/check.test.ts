@@ -19,7 +19,11 @@ describe.concurrent('check with a bad config: CONNECTION_STATUS FAILED naming th
     ['missing keys', { 'config.json': {} }, ['api_key is required', 'api_secret is required']],
     ['a key of the wrong type', { 'config.json': { ...VALID, lookback_window_hours: 'a day' } }, ['lookback_window_hours must be a number, got "a day"']],
     ['a bad date', { 'config.json': { ...VALID, start_date: '2024-02-30' } }, ['start_date must be a date-time']],
-    ['a cid that is not type:id', { 'config.json': { ...VALID, channel_ids: ['general'] } }, ['channel_ids[0] must be a cid of the form type:id, got "general"']],
+    [
+      'a cid that is not type:id',
+      { 'config.json': { ...VALID, channel_ids: ['general'] } },
+      ['channel_ids[0] must be a cid of the form type:id, got "general"'],
+    ],
     ['a non-https base_url', { 'config.json': { ...VALID, base_url: 'http://chat.example.com' } }, ['base_url must use https']],
     [
       'many problems at once',
@@ -82,7 +86,10 @@ describe.concurrent('check against a Stream app (the local emulator)', () => {
   });
 
   it('succeeds when every channel_id exists', async () => {
-    const cids = emulator.data.snapshot().allChannels().map((channel) => channel.cid);
+    const cids = emulator.data
+      .snapshot()
+      .allChannels()
+      .map((channel) => channel.cid);
     const result = await runCli(['check', '--config', 'config.json'], { files: config({ channel_ids: cids }) });
     expect(connectionStatus(result)).toEqual({ status: 'SUCCEEDED' });
   });

@@ -6,7 +6,11 @@ const SECRET = 'TOP-SECRET-do-not-print-7f3a';
 const VALID = { api_key: 'key', api_secret: SECRET };
 const CATALOG = {
   streams: [
-    { stream: { name: 'messages', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] }, sync_mode: 'incremental', destination_sync_mode: 'append' },
+    {
+      stream: { name: 'messages', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+      sync_mode: 'incremental',
+      destination_sync_mode: 'append',
+    },
   ],
 };
 
@@ -35,7 +39,10 @@ describe.concurrent('discover and read with bad input: one config_error TRACE na
     const catalogs = result.byType('CATALOG');
     expect(catalogs).toHaveLength(1);
     expect(catalogs[0]!.catalog.streams.map((s: { name: string }) => s.name).sort()).toEqual(['channels', 'members', 'messages', 'reactions', 'users']);
-    const warnings = result.byType('LOG').filter((m) => m.log.level === 'WARN').map((m) => m.log.message);
+    const warnings = result
+      .byType('LOG')
+      .filter((m) => m.log.level === 'WARN')
+      .map((m) => m.log.message);
     expect(warnings).toEqual(['The config has keys this source does not know; they are ignored: colour']);
   });
 
@@ -48,17 +55,32 @@ describe.concurrent('discover and read with bad input: one config_error TRACE na
       {
         'config.json': VALID,
         'catalog.json': {
-          streams: [{ stream: { name: '__AIRBYTE__stream_that_does_not_exist', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'INVALID', destination_sync_mode: 'append' }],
+          streams: [
+            {
+              stream: { name: '__AIRBYTE__stream_that_does_not_exist', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+              sync_mode: 'INVALID',
+              destination_sync_mode: 'append',
+            },
+          ],
         },
       },
       [],
       ['__AIRBYTE__stream_that_does_not_exist', 'sync_mode must be one of "full_refresh", "incremental", got "INVALID"'],
     ],
     ['an empty catalog', { 'config.json': VALID, 'catalog.json': { streams: [] } }, [], ['streams must have at least 1 item(s)']],
-    ['a state that is not JSON', { 'config.json': VALID, 'catalog.json': CATALOG, 'state.json': '[{' }, ['--state', 'state.json'], ['state.json is not valid JSON']],
+    [
+      'a state that is not JSON',
+      { 'config.json': VALID, 'catalog.json': CATALOG, 'state.json': '[{' },
+      ['--state', 'state.json'],
+      ['state.json is not valid JSON'],
+    ],
     [
       'a state of the wrong shape',
-      { 'config.json': VALID, 'catalog.json': CATALOG, 'state.json': [{ type: 'STREAM', stream: { stream_descriptor: { name: 'messages' }, stream_state: 'now' } }] },
+      {
+        'config.json': VALID,
+        'catalog.json': CATALOG,
+        'state.json': [{ type: 'STREAM', stream: { stream_descriptor: { name: 'messages' }, stream_state: 'now' } }],
+      },
       ['--state', 'state.json'],
       ['The state file state.json is not a valid state', '[0].stream.stream_state must be an object, got "now"'],
     ],

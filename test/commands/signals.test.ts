@@ -21,7 +21,10 @@ describe.concurrent('read stopped by a signal', () => {
   }, 120_000);
   afterAll(() => emulator.close());
 
-  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, exitCode] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     it(`exits ${exitCode} on ${signal} with one transient_error TRACE and no state after the signal`, async () => {
       const config = { api_key: emulator.apiKey, api_secret: emulator.apiSecret, base_url: emulator.url, poll_interval_seconds: 0.1 };
       const run = spawnCli(['read', '--config', 'config.json', '--catalog', 'catalog.json'], {

@@ -6,9 +6,13 @@ import { signToken } from '../../emulator/index.js';
 
 describe('emulator/cli.ts', () => {
   it('prints {url, api_key, api_secret} first, applies fault flags, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', '--channels', '2', '--seed', '9', '--rate-limit', '1', '--api-key', 'cli-key'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'emulator/cli.ts', '--channels', '2', '--seed', '9', '--rate-limit', '1', '--api-key', 'cli-key'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       const [first] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
       const printed = JSON.parse(first) as Record<string, string>;

@@ -84,7 +84,13 @@ describe('POST /export_channels (v2)', () => {
     expect(ofType(plain, 'message').every((message) => Date.parse(message.created_at) > truncatedAt)).toBe(true);
 
     const everything = jsonLines(
-      (await exportChannels(emulator, { channels: [{ cid: TRUNCATED }, { cid: DELETED }], include_truncated_messages: true, include_soft_deleted_channels: true })).text,
+      (
+        await exportChannels(emulator, {
+          channels: [{ cid: TRUNCATED }, { cid: DELETED }],
+          include_truncated_messages: true,
+          include_soft_deleted_channels: true,
+        })
+      ).text,
     );
     expect(ofType(everything, 'channel').map((channel) => channel.cid)).toEqual([TRUNCATED, DELETED]);
     expect(ofType(everything, 'message').length).toBe(80);
@@ -100,7 +106,10 @@ describe('POST /export_channels (v2)', () => {
 
   it('rejects more channels than its limit (configurable, default 100), an empty list and unknown channels', async () => {
     const strict = await startEmulator({ seed: 3, channels: 30, messagesPerChannel: 1, taskLatencyMs: 20, maxChannelsPerExport: 25 });
-    const channels = emulator.data.allChannels().slice(0, 26).map((channel) => ({ cid: channel.cid }));
+    const channels = emulator.data
+      .allChannels()
+      .slice(0, 26)
+      .map((channel) => ({ cid: channel.cid }));
     try {
       const tooMany = await api(strict, 'POST', '/export_channels', { body: { channels } });
       expect(tooMany.status).toBe(400);
@@ -121,7 +130,10 @@ describe('POST /export_channels (v2)', () => {
     const other = await startEmulator({ seed: 3, channels: 30, messagesPerChannel: 40, taskLatencyMs: 20 });
     try {
       const body = { channels: [{ cid: CID }, { cid: TRUNCATED }] };
-      const sha = async (target: Emulator) => createHash('sha256').update((await exportChannels(target, body)).bytes).digest('hex');
+      const sha = async (target: Emulator) =>
+        createHash('sha256')
+          .update((await exportChannels(target, body)).bytes)
+          .digest('hex');
       expect(await sha(other)).toBe(await sha(emulator));
     } finally {
       await other.close();
@@ -133,9 +145,16 @@ describe('POST /export_channels (v2)', () => {
     const added = emulator.data.addMessages('team:channel-0002', 2, { text: 'fresh news' });
     const after = jsonLines((await exportChannels(emulator, { channels: [{ cid: 'team:channel-0002' }] })).text);
     expect(before).not.toContain('fresh news');
-    expect(ofType(after, 'message').slice(-2).map((message) => message.id)).toEqual(added.map((message) => message.id));
+    expect(
+      ofType(after, 'message')
+        .slice(-2)
+        .map((message) => message.id),
+    ).toEqual(added.map((message) => message.id));
     const since = String(added[0]?.created_at);
-    const incremental = ofType(jsonLines((await exportChannels(emulator, { channels: [{ cid: 'team:channel-0002', messages_since: since }] })).text), 'message');
+    const incremental = ofType(
+      jsonLines((await exportChannels(emulator, { channels: [{ cid: 'team:channel-0002', messages_since: since }] })).text),
+      'message',
+    );
     expect(incremental.map((message) => message.id)).toEqual([added[1]?.id]);
   });
 
@@ -215,7 +234,10 @@ describe('tasks', () => {
   });
 
   it('answers an unknown task id with Stream’s not-found error on both routes', async () => {
-    for (const [path, endpoint] of [['/tasks/', 'GetTask'], ['/export_channels/', 'GetExportChannelsStatus']] as const) {
+    for (const [path, endpoint] of [
+      ['/tasks/', 'GetTask'],
+      ['/export_channels/', 'GetExportChannelsStatus'],
+    ] as const) {
       const response = await api(emulator, 'GET', `${path}no-such-task`);
       expect(response.status).toBe(404);
       expect(response.json).toMatchObject({ code: 16, StatusCode: 404, details: [] });

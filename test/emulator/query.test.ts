@@ -31,10 +31,9 @@ describe('POST /channels (query channels)', () => {
     const two = cids(await queryChannels({ filter_conditions: { type: { $in: ['team', 'livestream'] } }, limit: 30 }));
     expect(two.every((cid) => !cid.startsWith('messaging:'))).toBe(true);
     expect(cids(await queryChannels({ filter_conditions: { cid: { $eq: 'team:channel-0002' } } }))).toEqual(['team:channel-0002']);
-    expect(cids(await queryChannels({ filter_conditions: { id: { $in: ['channel-0001', 'channel-0003'] } }, sort: [{ field: 'cid', direction: 1 }] }))).toEqual([
-      'livestream:channel-0001',
-      'messaging:channel-0003',
-    ]);
+    expect(cids(await queryChannels({ filter_conditions: { id: { $in: ['channel-0001', 'channel-0003'] } }, sort: [{ field: 'cid', direction: 1 }] }))).toEqual(
+      ['livestream:channel-0001', 'messaging:channel-0003'],
+    );
   });
 
   it('leaves out soft-deleted channels', async () => {
@@ -47,12 +46,20 @@ describe('POST /channels (query channels)', () => {
     const pivot = emulator.data.channelEntity(sorted[10] as (typeof sorted)[number]).created_at as string;
     const response = await queryChannels({
       filter_conditions: { created_at: { $gte: pivot } },
-      sort: [{ field: 'created_at', direction: 1 }, { field: 'cid', direction: 1 }],
+      sort: [
+        { field: 'created_at', direction: 1 },
+        { field: 'cid', direction: 1 },
+      ],
       limit: 30,
     });
     expect(cids(response)).toEqual(sorted.slice(10, 40).map((channel) => channel.cid));
     const before = cids(await queryChannels({ filter_conditions: { created_at: { $lt: pivot } }, sort: [{ field: 'created_at', direction: -1 }], limit: 30 }));
-    expect(before).toEqual(sorted.slice(0, 10).reverse().map((channel) => channel.cid));
+    expect(before).toEqual(
+      sorted
+        .slice(0, 10)
+        .reverse()
+        .map((channel) => channel.cid),
+    );
   });
 
   it('pages with limit and offset, default limit 10', async () => {

@@ -32,7 +32,10 @@ async function untilDone(poll: () => Promise<object>): Promise<{ status?: string
 describe('the official stream-chat SDK against the emulator', () => {
   it('exports channels, polls both status routes and downloads the file', async () => {
     const { task_id } = await client.exportChannels(
-      [{ type: 'messaging', id: 'channel-0000' }, { cid: 'team:channel-0002', messages_since: new Date('2024-11-01T00:00:00Z') }],
+      [
+        { type: 'messaging', id: 'channel-0000' },
+        { cid: 'team:channel-0002', messages_since: new Date('2024-11-01T00:00:00Z') },
+      ],
       { version: 'v2', include_truncated_messages: true },
     );
     const status = await untilDone(() => client.getExportChannelStatus(task_id));

@@ -102,7 +102,7 @@ describe('classifyLine: the channel of an entity', () => {
     expect(classifyLine({ type: 'reaction', data: sampleReaction('m1', 'u1', 'like') }, noContext)).not.toHaveProperty('cid');
   });
 
-  it('is a channel\'s own cid, or type:id', () => {
+  it("is a channel's own cid, or type:id", () => {
     const { cid: _cid, ...channel } = sampleChannel('team', 'ops');
     expect(classifyLine({ type: 'channel', data: channel }, { cid: 'other:1' })).toMatchObject({ cid: 'team:ops' });
   });

@@ -59,7 +59,15 @@ describe('LineSplitter', () => {
 
   it('joins a line cut into many chunks, multi-byte characters included', () => {
     const text = `${'grüße 👋🏽 日本語 '.repeat(50)}\nend`;
-    expect(linesOf(cut(text, Array.from({ length: 40 }, (_, i) => i * 17 + 1)), 4096)).toEqual(text.split('\n'));
+    expect(
+      linesOf(
+        cut(
+          text,
+          Array.from({ length: 40 }, (_, i) => i * 17 + 1),
+        ),
+        4096,
+      ),
+    ).toEqual(text.split('\n'));
   });
 
   it('refuses a line longer than the cap, whole or in pieces, naming its number', () => {
@@ -75,13 +83,18 @@ describe('LineSplitter', () => {
 
   it('gives the lines of String.split however the bytes are cut', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }), { maxLength: 10 }), fc.constantFrom('\n', '\r\n'), fc.array(fc.nat(), { maxLength: 15 }), (lines, lineBreak, cuts) => {
-        const text = lines.map((line) => line.replaceAll('\r', '').replaceAll('\n', '')).join(lineBreak);
-        const expected = text.split(lineBreak);
-        // A line break ends a line: none follows the last one.
-        if (expected.at(-1) === '') expected.pop();
-        expect(linesOf(cut(text, cuts))).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 30 }), { maxLength: 10 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.array(fc.nat(), { maxLength: 15 }),
+        (lines, lineBreak, cuts) => {
+          const text = lines.map((line) => line.replaceAll('\r', '').replaceAll('\n', '')).join(lineBreak);
+          const expected = text.split(lineBreak);
+          // A line break ends a line: none follows the last one.
+          if (expected.at(-1) === '') expected.pop();
+          expect(linesOf(cut(text, cuts))).toEqual(expected);
+        },
+      ),
       { numRuns: 200 },
     );
   });

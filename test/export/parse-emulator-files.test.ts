@@ -7,7 +7,14 @@ import type { ExportEntity } from '../../src/export/entities.js';
 import { parseExport } from '../../src/export/parse-export.js';
 import { type StreamRecord, toRecords } from '../../src/records/index.js';
 
-const dataSet = new DataSet({ seed: 7, channels: 3, messagesPerChannel: 40, usersCount: 12, channelTypes: ['messaging', 'team'], now: () => new Date('2025-04-01T00:00:00Z') });
+const dataSet = new DataSet({
+  seed: 7,
+  channels: 3,
+  messagesPerChannel: 40,
+  usersCount: 12,
+  channelTypes: ['messaging', 'team'],
+  now: () => new Date('2025-04-01T00:00:00Z'),
+});
 const selection = { channels: dataSet.allChannels().map((channel) => ({ cid: channel.cid })) };
 
 async function* bytes(pieces: Iterable<string>): AsyncGenerator<Buffer> {
@@ -44,7 +51,11 @@ describe('emulator export files', () => {
   it('read back from a v1 document, reactions coming from latest_reactions', async () => {
     const { skipped, entities, records } = await read(v1File(written), 'v1');
     expect(skipped).toEqual([]);
-    expect(countBy(entities, (entity) => entity.kind)).toEqual({ channel: expectedKinds.channel, member: expectedKinds.member, message: expectedKinds.message });
+    expect(countBy(entities, (entity) => entity.kind)).toEqual({
+      channel: expectedKinds.channel,
+      member: expectedKinds.member,
+      message: expectedKinds.message,
+    });
     expect(records.some((record) => record.stream === 'reactions')).toBe(true);
   });
 
@@ -57,7 +68,11 @@ describe('emulator export files', () => {
   });
 
   it('read back from a users export', async () => {
-    const userIds = dataSet.allChannels()[0]?.members.slice(0, 2).map((member) => member.userId) ?? [];
+    const userIds =
+      dataSet
+        .allChannels()[0]
+        ?.members.slice(0, 2)
+        .map((member) => member.userId) ?? [];
     const exported = [...dataSet.userExportEntities(userIds)];
     const { skipped, entities, records } = await read(jsonLinesFile(exported, 'wrapped'), 'v2');
     expect(skipped).toEqual([]);

@@ -188,7 +188,7 @@ describe('parseExport v1', () => {
     expect(entities.map((entity) => entity.kind)).toEqual([...expected.map((entity) => entity.kind), 'channel']);
   });
 
-  it('gives members listed before their channel the channel\'s cid', async () => {
+  it("gives members listed before their channel the channel's cid", async () => {
     const { entities } = await parse('v1', JSON.stringify({ members, messages, channel }));
     expect(entities.map((entity) => `${entity.kind} ${entity.cid}`)).toEqual([
       `message ${CID}`,
@@ -208,10 +208,7 @@ describe('parseExport v1', () => {
     const document = { ...group, read: [{ user: sampleUser('u1'), last_read: '2025-01-01T00:00:00Z' }], watcher_count: 3 };
     const { entities, skipped } = await parse('v1', JSON.stringify(document));
     expect(entities).toEqual(expected);
-    expect(skipped).toEqual([
-      'the field "read" of a v1 channel (not replicated)',
-      'the field "watcher_count" of a v1 channel (not replicated)',
-    ]);
+    expect(skipped).toEqual(['the field "read" of a v1 channel (not replicated)', 'the field "watcher_count" of a v1 channel (not replicated)']);
   });
 
   it('fails on invalid or truncated JSON', async () => {
@@ -240,16 +237,24 @@ const timestamp = fc
 
 const userArb = fc.tuple(id, customFields, timestamp).map(([userId, custom, updated]) => sampleUser(userId, { ...custom, updated_at: updated }));
 const messageArb = (cid: string) =>
-  fc.tuple(id, fc.string(), customFields, fc.array(fc.tuple(id, id), { maxLength: 2 })).map(([messageId, text, custom, reactions]) =>
-    sampleMessage(cid, messageId, { ...custom, text, latest_reactions: reactions.map(([userId, type]) => sampleReaction(messageId, userId, type)) }),
-  );
+  fc
+    .tuple(id, fc.string(), customFields, fc.array(fc.tuple(id, id), { maxLength: 2 }))
+    .map(([messageId, text, custom, reactions]) =>
+      sampleMessage(cid, messageId, { ...custom, text, latest_reactions: reactions.map(([userId, type]) => sampleReaction(messageId, userId, type)) }),
+    );
 const groupArb = fc.tuple(id, id, customFields).chain(([type, channelId, custom]) => {
   const cid = `${type}:${channelId}`;
   return fc.record({
     channel: fc.constant(sampleChannel(type, channelId, custom)),
-    members: fc.array(fc.tuple(id, customFields).map(([userId, extra]) => sampleMember(userId, extra)), { maxLength: 3 }),
+    members: fc.array(
+      fc.tuple(id, customFields).map(([userId, extra]) => sampleMember(userId, extra)),
+      { maxLength: 3 },
+    ),
     messages: fc.array(messageArb(cid), { maxLength: 3 }),
-    reactions: fc.array(fc.tuple(id, id, id).map(([m, u, t]) => sampleReaction(m, u, t)), { maxLength: 2 }),
+    reactions: fc.array(
+      fc.tuple(id, id, id).map(([m, u, t]) => sampleReaction(m, u, t)),
+      { maxLength: 2 },
+    ),
   });
 });
 const exportArb = fc.record({ groups: fc.array(groupArb, { minLength: 1, maxLength: 3 }), users: fc.array(userArb, { maxLength: 3 }) });
@@ -326,18 +331,15 @@ describe('parseExport properties', () => {
 
   it('gives the same entities however the file is cut into chunks', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        exportArb,
-        fc.constantFrom('v1', 'v2'),
-        fc.array(fc.nat(), { maxLength: 12 }),
-        async (sample, format, cuts) => {
-          const file =
-            format === 'v2' ? `${v2File(v2Entities(sample), true)}\r\n` : JSON.stringify(sample.groups.map(({ channel, members, messages }) => ({ channel, members, messages })));
-          const whole = await parse(format, file);
-          const pieces = await parse(format, ...split(file, cuts));
-          expect(pieces).toEqual(whole);
-        },
-      ),
+      fc.asyncProperty(exportArb, fc.constantFrom('v1', 'v2'), fc.array(fc.nat(), { maxLength: 12 }), async (sample, format, cuts) => {
+        const file =
+          format === 'v2'
+            ? `${v2File(v2Entities(sample), true)}\r\n`
+            : JSON.stringify(sample.groups.map(({ channel, members, messages }) => ({ channel, members, messages })));
+        const whole = await parse(format, file);
+        const pieces = await parse(format, ...split(file, cuts));
+        expect(pieces).toEqual(whole);
+      }),
       { numRuns: 60 },
     );
   });

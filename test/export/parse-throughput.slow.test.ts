@@ -12,7 +12,10 @@ const CHUNK_BYTES = 64 * 1024;
 async function* exportFile(format: 'v1' | 'v2', count: number): AsyncGenerator<Buffer> {
   const parts = JSON.stringify(sampleMessage(CID, '__ID__')).split('__ID__');
   const channel = JSON.stringify(sampleChannel('messaging', 'bench'));
-  let pending = format === 'v2' ? `${JSON.stringify({ type: 'channel', data: JSON.parse(channel) })}\n` : `{"channel":${channel},"members":[${JSON.stringify(sampleMember('u1'))}],"messages":[`;
+  let pending =
+    format === 'v2'
+      ? `${JSON.stringify({ type: 'channel', data: JSON.parse(channel) })}\n`
+      : `{"channel":${channel},"members":[${JSON.stringify(sampleMember('u1'))}],"messages":[`;
   for (let i = 0; i < count; i += 1) {
     const message = parts.join(`msg-${i}`);
     pending += format === 'v2' ? `{"type":"message","data":${message}}\n` : `${i === 0 ? '' : ','}${message}`;

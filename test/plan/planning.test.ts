@@ -46,7 +46,15 @@ describe('coverage of one stream', () => {
   });
 
   it('reads lagging channels from their own instant, newcomers whole, channels of a stopped sync from its progress', () => {
-    const coverage = new Coverage('messages', windowState({ lagging: { 'a:2': OLD, 'a:3': null }, selection: selectionOf({ exclude_channel_ids: ['a:4'] }), progress: { until: '2026-06-09T12:00:00.000Z', through: 'a:5', sweep: false } }), clock);
+    const coverage = new Coverage(
+      'messages',
+      windowState({
+        lagging: { 'a:2': OLD, 'a:3': null },
+        selection: selectionOf({ exclude_channel_ids: ['a:4'] }),
+        progress: { until: '2026-06-09T12:00:00.000Z', through: 'a:5', sweep: false },
+      }),
+      clock,
+    );
     expect(coverage.coveredUntil('a:2')).toBe(OLD);
     expect(coverage.needs(channel('a:2'))).toBe(true);
     expect(coverage.coveredUntil('a:3')).toBeUndefined();
@@ -88,7 +96,10 @@ describe('planning', () => {
       { filter: { types: [], where: { $or: [{ last_message_at: { $gt: COVER } }, { updated_at: { $gt: COVER } }, { created_at: { $gt: COVER } }] } } },
       { filter: { cids: ['a:9'] }, direct: false, expected: 'lagging' },
     ]);
-    expect(planListing([new Coverage('messages', undefined, clock)], selection, clock, false)).toMatchObject({ full: true, queries: [{ filter: { types: [] } }] });
+    expect(planListing([new Coverage('messages', undefined, clock)], selection, clock, false)).toMatchObject({
+      full: true,
+      queries: [{ filter: { types: [] } }],
+    });
     const dueSweep = new Coverage('messages', windowState({ swept: OLD }), clock);
     expect(planListing([dueSweep], selection, clock, false)).toMatchObject({ full: true, why: 'full sweep due' });
   });
@@ -118,7 +129,9 @@ describe('planning', () => {
   it('gives a channel only the channels stream needs an empty window', async () => {
     const channels = new Coverage('channels', { covered: OLD, activeSince: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const messages = new Coverage('messages', windowState(), clock);
-    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([{ cid: 'a:1', since: NOW, catchUp: false }]);
+    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([
+      { cid: 'a:1', since: NOW, catchUp: false },
+    ]);
   });
 });
 
@@ -134,7 +147,13 @@ describe('next state', () => {
   it('midway: the state it started from, plus how far it got and what failed', () => {
     const coverage = new Coverage('messages', windowState({ lagging: { 'a:1': OLD, 'a:9': OLD } }), clock);
     const next = nextState(coverage, { ...outcome, finished: false, failed: new Set(['a:2']) }, clock, selection);
-    expect(next).toEqual({ covered: COVER, swept: SWEPT, lagging: { 'a:9': OLD, 'a:2': COVER }, selection, progress: { until: NOW, through: 'a:3', sweep: false } });
+    expect(next).toEqual({
+      covered: COVER,
+      swept: SWEPT,
+      lagging: { 'a:9': OLD, 'a:2': COVER },
+      selection,
+      progress: { until: NOW, through: 'a:3', sweep: false },
+    });
   });
 
   it('a sweep moves swept; a cover from the future never moves back; updated_at cursors stop at the sync start', () => {
@@ -142,7 +161,12 @@ describe('next state', () => {
     expect(swept.swept).toBe(NOW);
     const future = nextState(new Coverage('messages', windowState({ covered: '2999-01-01T00:00:00Z' }), clock), outcome, clock, selection);
     expect(future.covered).toBe('2999-01-01T00:00:00Z');
-    const rows = nextState(new Coverage('channels', { covered: OLD, swept: SWEPT, lagging: {}, selection }, clock), { ...outcome, newest: '2999-01-01T00:00:00Z' }, clock, selection);
+    const rows = nextState(
+      new Coverage('channels', { covered: OLD, swept: SWEPT, lagging: {}, selection }, clock),
+      { ...outcome, newest: '2999-01-01T00:00:00Z' },
+      clock,
+      selection,
+    );
     expect(rows).toMatchObject({ covered: NOW, activeSince: NOW });
   });
 });

@@ -14,10 +14,21 @@ describe('stored state', () => {
   });
 
   it('writes and reads back each shape unchanged', () => {
-    const window = { cover: T, updated_at: OLDER, swept: T, lagging: { 'a:1': OLDER, 'a:2': null }, selection, progress: { until: T, through: 'a:9', sweep: true } };
+    const window = {
+      cover: T,
+      updated_at: OLDER,
+      swept: T,
+      lagging: { 'a:1': OLDER, 'a:2': null },
+      selection,
+      progress: { until: T, through: 'a:9', sweep: true },
+    };
     const rows = { updated_at: OLDER, cover: T, swept: T, lagging: {}, selection };
     const users = { updated_at: OLDER, swept: T };
-    for (const [stream, state] of [['messages', window], ['members', rows], ['users', users]] as const) {
+    for (const [stream, state] of [
+      ['messages', window],
+      ['members', rows],
+      ['users', users],
+    ] as const) {
       const read = readStoredState(stream, state);
       expect(read.kind).toBe('compact');
       if (read.kind === 'compact') expect(writeStoredState(stream, read.state)).toEqual(state);

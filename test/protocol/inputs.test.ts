@@ -146,7 +146,10 @@ describe('parseState', () => {
   });
 
   it("reads a GLOBAL message's stream states, and a lone message not wrapped in an array", () => {
-    const global = { type: 'GLOBAL', global: { shared_state: {}, stream_states: [{ stream_descriptor: { name: 'members' }, stream_state: { updated_at: 'x' } }] } };
+    const global = {
+      type: 'GLOBAL',
+      global: { shared_state: {}, stream_states: [{ stream_descriptor: { name: 'members' }, stream_state: { updated_at: 'x' } }] },
+    };
     expect(parseState([global], 's.json').get('members')).toEqual({ updated_at: 'x' });
     expect(parseState(streamState('users', { n: 1 }), 's.json').get('users')).toEqual({ n: 1 });
   });
@@ -189,9 +192,7 @@ describe('parseState', () => {
     });
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 12 }), (entries) => {
-        const messages = entries.map(({ name, state, namespace }) =>
-          streamState(name, state, namespace === undefined ? {} : { namespace }),
-        );
+        const messages = entries.map(({ name, state, namespace }) => streamState(name, state, namespace === undefined ? {} : { namespace }));
         const expected = new Map<string, unknown>();
         for (const { name, state } of entries) {
           if (!(STREAM_NAMES as readonly string[]).includes(name)) continue;

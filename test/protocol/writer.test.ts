@@ -54,9 +54,7 @@ describe('MessageWriter', () => {
       assertValidMessage(message);
       expect(airbyteMessageSchema.safeParse(message).success).toBe(true);
     }
-    expect(out.messages().map((m) => m.type)).toEqual([
-      'RECORD', 'STATE', 'TRACE', 'LOG', 'TRACE', 'TRACE', 'SPEC', 'CATALOG', 'CONNECTION_STATUS',
-    ]);
+    expect(out.messages().map((m) => m.type)).toEqual(['RECORD', 'STATE', 'TRACE', 'LOG', 'TRACE', 'TRACE', 'SPEC', 'CATALOG', 'CONNECTION_STATUS']);
   });
 
   it('stamps records with an integer emitted_at from the clock and never writes a namespace', async () => {
@@ -87,8 +85,16 @@ describe('MessageWriter', () => {
     void writer.state('messages', { cursors: {} });
     void writer.state('channels', { updated_at: 'y' });
     await writer.flush();
-    const counts = out.messages().filter((m) => m.type === 'STATE').map((m) => [m.state.stream.stream_descriptor.name, m.state.sourceStats.recordCount]);
-    expect(counts).toEqual([['messages', 2], ['users', 1], ['messages', 0], ['channels', 0]]);
+    const counts = out
+      .messages()
+      .filter((m) => m.type === 'STATE')
+      .map((m) => [m.state.stream.stream_descriptor.name, m.state.sourceStats.recordCount]);
+    expect(counts).toEqual([
+      ['messages', 2],
+      ['users', 1],
+      ['messages', 0],
+      ['channels', 0],
+    ]);
     expect(out.text()).toContain('"recordCount":2.0');
     expect(out.messages().every((m) => m.type !== 'STATE' || m.state.type === 'STREAM')).toBe(true);
   });
@@ -159,7 +165,9 @@ describe('MessageWriter', () => {
     void writer.record('messages', { id: 'm1', html: '<p>café</p>' }, json);
     void writer.record('messages', { id: 'm2' });
     await writer.flush();
-    expect(out.text().split('\n')[1]).toMatch(/^\{"type":"RECORD","record":\{"stream":"messages","data":\{"id":"m1","html":"\\u003cp\\u003ecafé\\u003c\/p\\u003e"\},"emitted_at":\d+\}\}$/);
+    expect(out.text().split('\n')[1]).toMatch(
+      /^\{"type":"RECORD","record":\{"stream":"messages","data":\{"id":"m1","html":"\\u003cp\\u003ecafé\\u003c\/p\\u003e"\},"emitted_at":\d+\}\}$/,
+    );
     expect(out.messages().map((m) => m.record.data.id)).toEqual(['m0', 'm1', 'm2']);
     for (const message of out.messages()) assertValidMessage(message);
   });

@@ -32,9 +32,7 @@ describe('committed schemas', () => {
   it('equal what the zod record types generate (run `npm run generate` after changing a stream)', () => {
     const generated = streamJsonSchemas();
     for (const name of STREAM_NAMES) {
-      expect(readFileSync(new URL(`${name}.json`, schemasDirectory), 'utf8'), `schemas/${name}.json`).toBe(
-        schemaFileText(generated[name]),
-      );
+      expect(readFileSync(new URL(`${name}.json`, schemasDirectory), 'utf8'), `schemas/${name}.json`).toBe(schemaFileText(generated[name]));
     }
   });
 
@@ -51,11 +49,11 @@ describe('airbyteStreams (Airbyte discovery checks)', () => {
   });
 
   it('matches the AirbyteStream definition of the Airbyte protocol', () => {
-    const protocol = parseYaml(
-      readFileSync(new URL('../fixtures/airbyte-protocol/airbyte_protocol.yaml', import.meta.url), 'utf8'),
-    ) as { definitions: Record<string, unknown> };
+    const protocol = parseYaml(readFileSync(new URL('../fixtures/airbyte-protocol/airbyte_protocol.yaml', import.meta.url), 'utf8')) as {
+      definitions: Record<string, unknown>;
+    };
     const ajv = new Ajv({ strict: false });
-    const validate = ajv.compile({ ...protocol.definitions.AirbyteStream as object, definitions: protocol.definitions });
+    const validate = ajv.compile({ ...(protocol.definitions.AirbyteStream as object), definitions: protocol.definitions });
     for (const stream of streams) expect(validate(stream), JSON.stringify(validate.errors)).toBe(true);
   });
 
@@ -114,8 +112,13 @@ describe('airbyteStreams (Airbyte discovery checks)', () => {
   it('types timestamps as date-time with time zone, and counts as integers', () => {
     const schemas = Object.fromEntries(streams.map((stream) => [stream.name, stream.json_schema]));
     const timestamps: [string, string][] = [
-      ['channels', 'updated_at'], ['channels', 'last_message_at'], ['members', 'archived_at'],
-      ['messages', 'created_at'], ['messages', 'pinned_at'], ['reactions', 'updated_at'], ['users', 'last_active'],
+      ['channels', 'updated_at'],
+      ['channels', 'last_message_at'],
+      ['members', 'archived_at'],
+      ['messages', 'created_at'],
+      ['messages', 'pinned_at'],
+      ['reactions', 'updated_at'],
+      ['users', 'last_active'],
     ];
     for (const [stream, field] of timestamps) {
       expect(propertyAt(schemas[stream] as Schema, [field]), `${stream}.${field}`).toEqual({
@@ -124,7 +127,11 @@ describe('airbyteStreams (Airbyte discovery checks)', () => {
         airbyte_type: 'timestamp_with_timezone',
       });
     }
-    for (const [stream, field] of [['channels', 'member_count'], ['messages', 'reply_count'], ['reactions', 'score']] as const) {
+    for (const [stream, field] of [
+      ['channels', 'member_count'],
+      ['messages', 'reply_count'],
+      ['reactions', 'score'],
+    ] as const) {
       expect(propertyAt(schemas[stream] as Schema, [field])).toEqual({ type: ['integer', 'null'] });
     }
     expect(typesOf(propertyAt(schemas.messages as Schema, ['user']) as Schema)).toEqual(['object', 'null']);

@@ -21,9 +21,37 @@ const SCHEMAS: Array<[string, z.ZodType, Record<string, unknown>]> = [
 
 /** Values that sit on the edges of the schemas' constructs. */
 const edgy = fc.constantFrom<unknown>(
-  undefined, null, '', 'text', '2025-01-23T13:05:35Z', '2025-01-23T13:05:35.123456789+02:00', '2025-01-23 13:05:35', '2025-01-23T13:05:35.1234567890Z',
-  0, -0, 1.5, 2 ** 53, -(2 ** 53) + 1, Number.NaN, Number.POSITIVE_INFINITY, true, false, [], ['a'], [1], [{}], [null], {}, { a: 1 }, { a: 'b' },
-  Object.create(null) as unknown, new Date(0), sampleUser('nested'), { id: 'x' }, { id: 1 }, [sampleUser('in-a-list')],
+  undefined,
+  null,
+  '',
+  'text',
+  '2025-01-23T13:05:35Z',
+  '2025-01-23T13:05:35.123456789+02:00',
+  '2025-01-23 13:05:35',
+  '2025-01-23T13:05:35.1234567890Z',
+  0,
+  -0,
+  1.5,
+  2 ** 53,
+  -(2 ** 53) + 1,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  true,
+  false,
+  [],
+  ['a'],
+  [1],
+  [{}],
+  [null],
+  {},
+  { a: 1 },
+  { a: 'b' },
+  Object.create(null) as unknown,
+  new Date(0),
+  sampleUser('nested'),
+  { id: 'x' },
+  { id: 1 },
+  [sampleUser('in-a-list')],
 );
 
 /** `value` with a field at `path` replaced (arrays and objects are copied on the way down). */
@@ -62,7 +90,14 @@ describe('compileCheck', () => {
   });
 
   it('refuses the zod constructs it does not know, rather than guess', () => {
-    for (const schema of [z.object({ id: z.string() }), z.strictObject({}), z.string().email(), z.union([z.string(), z.number()]), z.int().min(1), z.literal('a')]) {
+    for (const schema of [
+      z.object({ id: z.string() }),
+      z.strictObject({}),
+      z.string().email(),
+      z.union([z.string(), z.number()]),
+      z.int().min(1),
+      z.literal('a'),
+    ]) {
       expect(() => compileCheck(schema)).toThrow(SystemError);
     }
   });

@@ -12,11 +12,8 @@ function streamsOf(records: StreamRecord[]): string[] {
   return records.map((record) => record.stream);
 }
 
-
 // ajv-formats is CommonJS: its default export arrives wrapped or not depending on the loader.
-const addFormats = ((ajvFormats as unknown as { default?: typeof ajvFormats }).default ?? ajvFormats) as unknown as (
-  ajv: Ajv,
-) => Ajv;
+const addFormats = ((ajvFormats as unknown as { default?: typeof ajvFormats }).default ?? ajvFormats) as unknown as (ajv: Ajv) => Ajv;
 
 describe('toRecords', () => {
   it('makes a channels record carrying its cid, custom fields included', () => {
@@ -80,9 +77,7 @@ describe('toRecords', () => {
   it('fills message_id and user_id of latest_reactions entries that lack them', () => {
     const { message_id: _m, user_id: _u, ...reaction } = sampleReaction('m4', 'fan-9', 'wow');
     const data = sampleMessage(CID, 'm4', { latest_reactions: [reaction] });
-    const reactions = toRecords({ kind: 'message', cid: CID, data, reactionsInline: true }).filter(
-      (record) => record.stream === 'reactions',
-    );
+    const reactions = toRecords({ kind: 'message', cid: CID, data, reactionsInline: true }).filter((record) => record.stream === 'reactions');
     expect(reactions[0]?.data).toMatchObject({ message_id: 'm4', user_id: 'fan-9', type: 'wow', cid: CID });
   });
 
@@ -148,7 +143,12 @@ describe('toRecords', () => {
   it('reports a bad nested user, a bad derived reaction and a fractional integer', () => {
     const bad = [
       { kind: 'message' as const, cid: CID, data: sampleMessage(CID, 'm9', { user: { role: 'user' } }) },
-      { kind: 'message' as const, cid: CID, data: sampleMessage(CID, 'm10', { latest_reactions: [{ type: 'like', score: 1 }] }), reactionsInline: true as const },
+      {
+        kind: 'message' as const,
+        cid: CID,
+        data: sampleMessage(CID, 'm10', { latest_reactions: [{ type: 'like', score: 1 }] }),
+        reactionsInline: true as const,
+      },
       { kind: 'reaction' as const, cid: CID, data: sampleReaction('m11', 'u', 'like', { score: 1.5 }) },
     ];
     for (const entity of bad) expect(withReports((report) => toRecords(entity, report)).reports.length, entity.data.id as string).toBeGreaterThan(0);
@@ -207,11 +207,18 @@ describe('toRecords: JSON text', () => {
     const entity = fc.oneof(
       fc.record({ kind: fc.constant('channel' as const), data: fc.constant(sampleChannel('messaging', 'general')) }),
       fc.record({ kind: fc.constant('member' as const), data: fc.constantFrom(sampleMember('u1'), { ...sampleMember('u2'), user_id: undefined }) }),
-      fc.record({ kind: fc.constant('message' as const), data: fc.constantFrom(sampleMessage(CID, 'm1'), sampleMessage(undefined, 'm2'), sampleMessage(CID, 'm3', { user_id: 'author-1' })) }),
+      fc.record({
+        kind: fc.constant('message' as const),
+        data: fc.constantFrom(sampleMessage(CID, 'm1'), sampleMessage(undefined, 'm2'), sampleMessage(CID, 'm3', { user_id: 'author-1' })),
+      }),
       fc.record({ kind: fc.constant('reaction' as const), data: fc.constant(sampleReaction('m1', 'u1', 'like')) }),
       fc.record({ kind: fc.constant('user' as const), data: fc.constant(sampleUser('u1')) }),
     );
-    const custom = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).map((key) => `x_${key}`), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+    const custom = fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 6 }).map((key) => `x_${key}`),
+      fc.jsonValue({ maxDepth: 2 }),
+      { maxKeys: 3 },
+    );
     fc.assert(
       fc.property(entity, custom, fc.constantFrom(CID, undefined), ({ kind, data }, extra, cid) => {
         const fields = JSON.parse(JSON.stringify({ ...data, ...extra })) as Record<string, unknown>;

@@ -26,7 +26,10 @@ async function setup(handler: Handler, options: Partial<StreamApiClientOptions> 
     ...options,
     retry: { baseDelayMs: 5, maxDelayMs: 20, jitter: 0, ...options.retry },
   });
-  cleanups.push(() => client.close(), () => server.close());
+  cleanups.push(
+    () => client.close(),
+    () => server.close(),
+  );
   return { server, client };
 }
 
@@ -65,7 +68,10 @@ describe('API requests', () => {
   it('send a JSON body with its content type on POST', async () => {
     const { server, client } = await setup((_request, response) => sendJson(response, 201, { task_id: 'task-9', duration: '1ms' }));
     const taskId = await client.exportChannels(
-      [{ type: 'messaging', id: 'a', messages_since: '2025-01-01T00:00:00Z' }, { type: 'team', id: 'b' }],
+      [
+        { type: 'messaging', id: 'a', messages_since: '2025-01-01T00:00:00Z' },
+        { type: 'team', id: 'b' },
+      ],
       EXPORT_OPTIONS,
     );
 
@@ -74,10 +80,20 @@ describe('API requests', () => {
     expect(request?.url.pathname).toBe('/export_channels');
     expect(request?.headers['content-type']).toBe('application/json');
     expect(request?.headerNames).toEqual([
-      'host', 'connection', 'authorization', 'stream-auth-type', 'x-stream-client', 'accept', 'content-type', 'content-length',
+      'host',
+      'connection',
+      'authorization',
+      'stream-auth-type',
+      'x-stream-client',
+      'accept',
+      'content-type',
+      'content-length',
     ]);
     expect(JSON.parse(request?.body ?? '')).toEqual({
-      channels: [{ type: 'messaging', id: 'a', messages_since: '2025-01-01T00:00:00Z' }, { type: 'team', id: 'b' }],
+      channels: [
+        { type: 'messaging', id: 'a', messages_since: '2025-01-01T00:00:00Z' },
+        { type: 'team', id: 'b' },
+      ],
       version: 'v2',
       include_truncated_messages: false,
       include_soft_deleted_channels: false,
@@ -103,7 +119,10 @@ describe('API requests', () => {
   it('keep the base URL path prefix', async () => {
     const server = await startServer((_request, response) => sendJson(response, 200, task));
     const client = new StreamApiClient({ apiKey: API_KEY, apiSecret: API_SECRET, baseUrl: `${server.url}/prefix/` });
-    cleanups.push(() => client.close(), () => server.close());
+    cleanups.push(
+      () => client.close(),
+      () => server.close(),
+    );
     await client.getTask('a/b');
     expect(server.requests[0]?.url.pathname).toBe('/prefix/tasks/a%2Fb');
   });
@@ -125,7 +144,11 @@ describe('retries', () => {
         }
         sendJson(response, 201, { task_id: 'after-limit', duration: '1ms' });
       },
-      { onRateLimit: (wait) => void waits.push(wait), onLog: (_level, message) => void logs.push(message), retry: { baseDelayMs: 5, maxRateLimitWaitMs: 90_000 } },
+      {
+        onRateLimit: (wait) => void waits.push(wait),
+        onLog: (_level, message) => void logs.push(message),
+        retry: { baseDelayMs: 5, maxRateLimitWaitMs: 90_000 },
+      },
     );
 
     const created = client.exportChannels([{ type: 'messaging', id: 'a' }], EXPORT_OPTIONS);
@@ -163,7 +186,8 @@ describe('retries', () => {
     const waits: RateLimitWait[] = [];
     const { client } = await setup(
       (_request, response, index) => {
-        if (index === 0) return sendJson(response, 429, streamError(9, 'slow down', 429), { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) });
+        if (index === 0)
+          return sendJson(response, 429, streamError(9, 'slow down', 429), { 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) });
         sendJson(response, 200, task);
       },
       { onRateLimit: (wait) => void waits.push(wait), retry: { maxRateLimitWaitMs: 30 } },
@@ -267,10 +291,9 @@ describe('retries', () => {
   });
 
   it('stop waiting out a rate limit as soon as the signal aborts', async () => {
-    const { server, client } = await setup(
-      (_request, response) => sendJson(response, 429, streamError(9, 'limit', 429), { 'retry-after': '60' }),
-      { retry: { maxRateLimitWaitMs: 60_000 } },
-    );
+    const { server, client } = await setup((_request, response) => sendJson(response, 429, streamError(9, 'limit', 429), { 'retry-after': '60' }), {
+      retry: { maxRateLimitWaitMs: 60_000 },
+    });
     const controller = new AbortController();
     const polled = client.getTask('t1', controller.signal);
     await until(() => server.requests.length === 1);
@@ -293,7 +316,9 @@ describe('failures', () => {
   });
 
   it('an unknown api_key (code 2) is a ConfigError that says to check api_key', async () => {
-    const { client } = await setup((_request, response) => sendJson(response, 401, streamError(2, 'QueryChannels failed with error: "api_key not valid"', 401)));
+    const { client } = await setup((_request, response) =>
+      sendJson(response, 401, streamError(2, 'QueryChannels failed with error: "api_key not valid"', 401)),
+    );
     const error = await client.checkAuth().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('check api_key');
@@ -311,7 +336,13 @@ describe('failures', () => {
       sendJson(response, 400, streamError(4, 'ExportChannels failed with error: "Can\'t find channel messaging:ghost"', 400)),
     );
     const error = await client
-      .exportChannels([{ type: 'messaging', id: 'real' }, { type: 'messaging', id: 'ghost' }], EXPORT_OPTIONS)
+      .exportChannels(
+        [
+          { type: 'messaging', id: 'real' },
+          { type: 'messaging', id: 'ghost' },
+        ],
+        EXPORT_OPTIONS,
+      )
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('channel messaging:ghost:');
@@ -319,7 +350,9 @@ describe('failures', () => {
   });
 
   it('an unknown task is a SystemError carrying Stream message and the task id', async () => {
-    const { client } = await setup((_request, response) => sendJson(response, 404, streamError(16, 'GetTask failed with error: "Can\'t find task with id "nope""', 404)));
+    const { client } = await setup((_request, response) =>
+      sendJson(response, 404, streamError(16, 'GetTask failed with error: "Can\'t find task with id "nope""', 404)),
+    );
     const error = await client.getTask('nope').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SystemError);
     expect((error as SystemError).message).toContain("Can't find task");

@@ -61,7 +61,10 @@ afterEach(async () => {
 async function setup(channels: ChannelSummary[]) {
   const server = await queryChannelsServer(channels);
   const client = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
-  cleanups.push(() => client.close(), () => server.close());
+  cleanups.push(
+    () => client.close(),
+    () => server.close(),
+  );
   return { server, client };
 }
 
@@ -115,7 +118,9 @@ describe('listChannels', () => {
     const clientWithLog = new StreamApiClient({ ...client.options, onLog: (_level, message) => void logs.push(message) });
     cleanups.push(() => clientWithLog.close());
 
-    const listed = await collect(clientWithLog.listChannels({ cids: [...wanted, 'messaging:ghost', wanted[0] as string], onMissing: (cids) => missing.push(cids) }));
+    const listed = await collect(
+      clientWithLog.listChannels({ cids: [...wanted, 'messaging:ghost', wanted[0] as string], onMissing: (cids) => missing.push(cids) }),
+    );
 
     expect(listed.map((channel) => channel.cid).sort()).toEqual([...wanted].sort());
     expect(missing).toEqual([['messaging:ghost']]);
@@ -143,7 +148,10 @@ describe('listChannels', () => {
     }));
     const server = await startServer((_request, response) => sendJson(response, 201, { channels: stuck }));
     const client = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: server.url });
-    cleanups.push(() => client.close(), () => server.close());
+    cleanups.push(
+      () => client.close(),
+      () => server.close(),
+    );
     await expect(collect(client.listChannels({}))).rejects.toBeInstanceOf(SystemError);
     expect(server.requests).toHaveLength(2);
   });

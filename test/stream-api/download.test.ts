@@ -12,7 +12,10 @@ const API_KEY = 'key-123';
 
 /** ~1.6 MB of JSONL that gzip cannot shrink to nothing (hex noise), so a cut lands mid-stream either way. */
 const PLAIN = Buffer.from(
-  Array.from({ length: 8_000 }, (_, index) => `${JSON.stringify({ type: 'message', data: { id: `m${index}`, text: randomBytes(90).toString('hex') } })}\n`).join(''),
+  Array.from(
+    { length: 8_000 },
+    (_, index) => `${JSON.stringify({ type: 'message', data: { id: `m${index}`, text: randomBytes(90).toString('hex') } })}\n`,
+  ).join(''),
 );
 const GZIP = gzipSync(PLAIN);
 
@@ -67,7 +70,11 @@ afterEach(async () => {
 });
 
 /** A Stream API answering GET /tasks/t1 with a freshly signed URL each time, and a file host. */
-async function setup(file: Buffer, plan: (index: number, request: RecordedRequest) => Behaviour, options: Partial<StreamApiClientOptions> = {}): Promise<Fixture> {
+async function setup(
+  file: Buffer,
+  plan: (index: number, request: RecordedRequest) => Behaviour,
+  options: Partial<StreamApiClientOptions> = {},
+): Promise<Fixture> {
   const files = await startServer((request, response, index) => serveFile(response, request, file, plan(index, request)));
   let signatures = 1;
   const api = await startServer((_request, response) => {
@@ -83,7 +90,11 @@ async function setup(file: Buffer, plan: (index: number, request: RecordedReques
     retry: { baseDelayMs: 1, maxDelayMs: 5, jitter: 0 },
     ...options,
   });
-  cleanups.push(() => client.close(), () => api.close(), () => files.close());
+  cleanups.push(
+    () => client.close(),
+    () => api.close(),
+    () => files.close(),
+  );
   return { api, files, client, logs, url: `${files.url}/exports/t1.jsonl?X-Amz-Signature=1` };
 }
 
@@ -233,7 +244,10 @@ describe('download', () => {
       pump();
     });
     const client = new StreamApiClient({ apiKey: API_KEY, apiSecret: 's', baseUrl: endless.url });
-    cleanups.push(() => client.close(), () => endless.close());
+    cleanups.push(
+      () => client.close(),
+      () => endless.close(),
+    );
 
     for await (const chunk of client.download('t1', `${endless.url}/endless`)) {
       expect(chunk.length).toBeGreaterThan(0);

@@ -53,7 +53,11 @@ describe('errorFromResponse', () => {
   });
 
   it('makes a 400 input error a SystemError carrying Stream message', () => {
-    const error = errorFromResponse({ endpoint: 'ExportChannels', status: 400, bodyText: body(4, 'ExportChannels failed with error: "channels is required"', 400) });
+    const error = errorFromResponse({
+      endpoint: 'ExportChannels',
+      status: 400,
+      bodyText: body(4, 'ExportChannels failed with error: "channels is required"', 400),
+    });
     expect(error).toBeInstanceOf(SystemError);
     expect(error.message).toContain('channels is required');
     expect(error.context.code).toBe(4);
@@ -77,7 +81,9 @@ describe('errorFromResponse', () => {
       const error = errorFromResponse({ endpoint: 'ExportChannels', status: 400, bodyText: body(4, message, 400) });
       expect(error, message).toBeInstanceOf(BatchTooLargeError);
     }
-    expect(errorFromResponse({ endpoint: 'ExportChannels', status: 400, bodyText: body(4, 'channels[0].messages_since must be a date', 400) })).not.toBeInstanceOf(BatchTooLargeError);
+    expect(
+      errorFromResponse({ endpoint: 'ExportChannels', status: 400, bodyText: body(4, 'channels[0].messages_since must be a date', 400) }),
+    ).not.toBeInstanceOf(BatchTooLargeError);
   });
 
   it('names every requested channel when the message names none of them', () => {

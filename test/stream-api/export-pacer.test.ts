@@ -8,10 +8,12 @@ describe('ExportPacer', () => {
     vi.useFakeTimers({ now: 0 });
     const pacer = new ExportPacer(3);
     const started: number[] = [];
-    const all = Promise.all([1, 2, 3, 4].map(async () => {
-      await pacer.acquire();
-      started.push(Date.now());
-    }));
+    const all = Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        await pacer.acquire();
+        started.push(Date.now());
+      }),
+    );
     await vi.advanceTimersByTimeAsync(60_000);
     await all;
     expect(started).toEqual([0, 0, 0, 60_000]);

@@ -25,7 +25,10 @@ async function client(handler: Handler, options: Partial<StreamApiClientOptions>
     ...options,
     retry: { baseDelayMs: 2, maxDelayMs: 5, jitter: 0, ...options.retry },
   });
-  cleanups.push(() => stream.close(), () => server.close());
+  cleanups.push(
+    () => stream.close(),
+    () => server.close(),
+  );
   return { server, client: stream, logs };
 }
 
@@ -66,7 +69,14 @@ describe('downloads from a hostile host', () => {
       }
       const start = Number(range[1]);
       const rest = FILE.subarray(start);
-      socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 206 Partial Content\r\nContent-Length: ${rest.length}\r\nContent-Range: bytes ${start}-${FILE.length - 1}/${FILE.length}\r\nConnection: close\r\n\r\n`), rest]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 206 Partial Content\r\nContent-Length: ${rest.length}\r\nContent-Range: bytes ${start}-${FILE.length - 1}/${FILE.length}\r\nConnection: close\r\n\r\n`,
+          ),
+          rest,
+        ]),
+      );
     });
     const { client: stream } = await client((_r, response) => sendJson(response, 200, {}));
     expect((await drain(stream.download('t1', `${url}/f.jsonl`))).equals(FILE)).toBe(true);
@@ -118,7 +128,13 @@ describe('API answers from a hostile host', () => {
       const timer = setInterval(() => (socket.writable ? socket.write(' ') : clearInterval(timer)), 20);
       socket.on('close', () => clearInterval(timer));
     });
-    const stream = new StreamApiClient({ apiKey: 'k', apiSecret: 's', baseUrl: url, timeouts: { requestMs: 200 }, retry: { limit: 1, baseDelayMs: 1, jitter: 0 } });
+    const stream = new StreamApiClient({
+      apiKey: 'k',
+      apiSecret: 's',
+      baseUrl: url,
+      timeouts: { requestMs: 200 },
+      retry: { limit: 1, baseDelayMs: 1, jitter: 0 },
+    });
     cleanups.push(() => stream.close());
     await expect(stream.getTask('t1')).rejects.toThrow(/no complete answer within 0\.2 s/);
   });
@@ -134,18 +150,24 @@ describe('API answers from a hostile host', () => {
   });
 
   it('waits out 429s without using up the retries of 5xx', async () => {
-    const { client: stream } = await client((_r, response, index) => {
-      if (index < 3) return sendJson(response, 429, { code: 9, message: 'Too many requests' }, { 'retry-after': '0' });
-      if (index < 7) return sendJson(response, 503, { code: -1, message: 'unavailable' });
-      sendJson(response, 200, { task_id: 't1', status: 'pending' });
-    }, { retry: { limit: 4 } });
+    const { client: stream } = await client(
+      (_r, response, index) => {
+        if (index < 3) return sendJson(response, 429, { code: 9, message: 'Too many requests' }, { 'retry-after': '0' });
+        if (index < 7) return sendJson(response, 503, { code: -1, message: 'unavailable' });
+        sendJson(response, 200, { task_id: 't1', status: 'pending' });
+      },
+      { retry: { limit: 4 } },
+    );
     await expect(stream.getTask('t1')).resolves.toMatchObject({ status: 'pending' });
   });
 
   it('bounds rate-limit waits by time, and never logs a reset beyond the wait it will make', async () => {
-    const { client: stream, logs } = await client((_r, response, index) => sendJson(response, 429, { code: 9, message: 'slow down' }, { 'retry-after': index % 2 === 0 ? '1e9' : '1000000000' }), {
-      retry: { maxRateLimitWaitMs: 10, rateLimitBudgetMs: 35 },
-    });
+    const { client: stream, logs } = await client(
+      (_r, response, index) => sendJson(response, 429, { code: 9, message: 'slow down' }, { 'retry-after': index % 2 === 0 ? '1e9' : '1000000000' }),
+      {
+        retry: { maxRateLimitWaitMs: 10, rateLimitBudgetMs: 35 },
+      },
+    );
     await expect(stream.getTask('t1')).rejects.toBeInstanceOf(TransientError);
     expect(logs.length).toBeGreaterThanOrEqual(3);
     for (const line of logs) expect(Date.parse(/until (\S+)/.exec(line)?.[1] ?? '') - Date.now()).toBeLessThan(60_000);
@@ -174,13 +196,16 @@ describe('API answers from a hostile host', () => {
 
   it('stops a listing that never ends with a clear error', async () => {
     let n = 0;
-    const query = async () => Array.from({ length: 30 }, (): ChannelSummary => {
-      n += 1;
-      return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
-    });
+    const query = async () =>
+      Array.from({ length: 30 }, (): ChannelSummary => {
+        n += 1;
+        return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
+      });
     const listing = listChannels(query, { maxListed: 300 });
-    await expect((async () => {
-      for await (const _channel of listing);
-    })()).rejects.toThrow(/listed 300 channels and still has more/);
+    await expect(
+      (async () => {
+        for await (const _channel of listing);
+      })(),
+    ).rejects.toThrow(/listed 300 channels and still has more/);
   });
 });

@@ -72,7 +72,12 @@ describe('the retry table', () => {
   });
 
   it('classifies every error the client builds as the table says', () => {
-    for (const [status, code, type] of [[503, undefined, 'transient_error'], [501, undefined, 'system_error'], [400, 9, 'transient_error'], [403, undefined, 'config_error']] as const) {
+    for (const [status, code, type] of [
+      [503, undefined, 'transient_error'],
+      [501, undefined, 'system_error'],
+      [400, 9, 'transient_error'],
+      [403, undefined, 'config_error'],
+    ] as const) {
       const bodyText = code === undefined ? '' : JSON.stringify({ code, message: 'x' });
       expect(errorFromResponse({ endpoint: 'GetTask', status, bodyText }).failureType, `${status}`).toBe(type);
     }

@@ -9,11 +9,13 @@ const clock = { startedAt: '2026-06-10T00:00:00Z', lookbackHours: 0, sweepCutoff
 
 describe('Admission.newestOf', () => {
   it('is the latest updated_at admitted, in its own text, whatever the precision, offset or order', () => {
-    const instant = fc.tuple(
-      fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }),
-      fc.constantFrom('', '.5', '.123456', '.123456789'),
-      fc.constantFrom('Z', '+02:00', '-05:30'),
-    ).map(([date, fraction, zone]) => `${date.toISOString().slice(0, 19)}${fraction}${zone}`);
+    const instant = fc
+      .tuple(
+        fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }),
+        fc.constantFrom('', '.5', '.123456', '.123456789'),
+        fc.constantFrom('Z', '+02:00', '-05:30'),
+      )
+      .map(([date, fraction, zone]) => `${date.toISOString().slice(0, 19)}${fraction}${zone}`);
     fc.assert(
       fc.property(fc.array(fc.oneof(instant, fc.constantFrom<unknown>(undefined, null, 'yesterday', 42)), { maxLength: 30 }), (stamps) => {
         const admission = new Admission(new Map([['channels', new Coverage('channels', undefined, clock)]]));
@@ -32,7 +34,12 @@ describe('Admission.newestOf', () => {
 function expectedNew(stream: StreamName, data: Record<string, unknown>, coverage: Coverage, lookbackHours: number, embeddedInNew: boolean): boolean {
   if (stream === 'users') {
     const state = coverage.state;
-    const floor = state?.covered === undefined ? undefined : coverage.sweepDue ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, lookbackHours) : state.covered;
+    const floor =
+      state?.covered === undefined
+        ? undefined
+        : coverage.sweepDue
+          ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, lookbackHours)
+          : state.covered;
     return embeddedInNew || isAfter(data.updated_at, floor);
   }
   const floor = coverage.floor(String(data.cid));
@@ -46,24 +53,40 @@ describe('Admission.admit', () => {
     const instant = fc.oneof(
       fc.constantFrom('2025-01-01T00:00:00Z', '2025-01-01T00:00:00.000Z', '2025-01-01T01:00:00Z', '2025-01-02T00:00:00.000000Z', '2025-06-01T12:00:00.5Z'),
       fc
-        .tuple(fc.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2026-06-09T00:00:00Z'), noInvalidDate: true }), fc.constantFrom('', '.5', '.123456789'))
+        .tuple(
+          fc.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2026-06-09T00:00:00Z'), noInvalidDate: true }),
+          fc.constantFrom('', '.5', '.123456789'),
+        )
         .map(([date, fraction]) => `${date.toISOString().slice(0, 19)}${fraction}Z`),
     );
     const stamp = fc.oneof(instant, fc.constantFrom<unknown>(undefined, null, 'not a time'));
     const cid = fc.constantFrom('t:a', 't:b', 't:c');
-    const state = fc.record({ covered: instant, swept: fc.option(instant, { nil: undefined }), lagging: fc.dictionary(cid, fc.option(instant, { nil: null })) });
-    const records = fc.array(fc.record({ cid, id: fc.constantFrom('u1', 'u2', 'u3', 'u4'), created_at: stamp, updated_at: stamp, embedded: fc.boolean() }), { maxLength: 40 });
+    const state = fc.record({
+      covered: instant,
+      swept: fc.option(instant, { nil: undefined }),
+      lagging: fc.dictionary(cid, fc.option(instant, { nil: null })),
+    });
+    const records = fc.array(fc.record({ cid, id: fc.constantFrom('u1', 'u2', 'u3', 'u4'), created_at: stamp, updated_at: stamp, embedded: fc.boolean() }), {
+      maxLength: 40,
+    });
     fc.assert(
-      fc.property(fc.constantFrom<StreamName>('messages', 'channels', 'members', 'users'), state, fc.option(instant, { nil: undefined }), fc.constantFrom(0, 1, 24), records, (stream, compact, startDate, lookbackHours, rows) => {
-        const coverage = new Coverage(stream, compact, { ...clock, startDate, lookbackHours });
-        const admission = new Admission(new Map([[stream, coverage]]));
-        const seen = new Set<unknown>();
-        for (const { embedded, ...data } of rows) {
-          let expected = expectedNew(stream, data, coverage, lookbackHours, embedded);
-          if (stream === 'users' && expected) expected = !seen.has(data.id) && Boolean(seen.add(data.id));
-          expect(admission.admit(stream, data, { embeddedInNew: embedded })).toBe(expected);
-        }
-      }),
+      fc.property(
+        fc.constantFrom<StreamName>('messages', 'channels', 'members', 'users'),
+        state,
+        fc.option(instant, { nil: undefined }),
+        fc.constantFrom(0, 1, 24),
+        records,
+        (stream, compact, startDate, lookbackHours, rows) => {
+          const coverage = new Coverage(stream, compact, { ...clock, startDate, lookbackHours });
+          const admission = new Admission(new Map([[stream, coverage]]));
+          const seen = new Set<unknown>();
+          for (const { embedded, ...data } of rows) {
+            let expected = expectedNew(stream, data, coverage, lookbackHours, embedded);
+            if (stream === 'users' && expected) expected = !seen.has(data.id) && Boolean(seen.add(data.id));
+            expect(admission.admit(stream, data, { embeddedInNew: embedded })).toBe(expected);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

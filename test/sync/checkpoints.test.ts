@@ -17,7 +17,13 @@ function setup(stateOf: (name: StreamName, final: boolean) => Record<string, unk
       .trim()
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { type: string; state?: { stream: { stream_descriptor: { name: string }; stream_state: unknown }; sourceStats: { recordCount: number } } })
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            state?: { stream: { stream_descriptor: { name: string }; stream_state: unknown }; sourceStats: { recordCount: number } };
+          },
+      )
       .filter((message) => message.type === 'STATE')
       .map((message) => ({ name: message.state!.stream.stream_descriptor.name, count: message.state!.sourceStats.recordCount }));
   };
@@ -80,7 +86,13 @@ describe('Checkpoints', () => {
 
   it('hands a heartbeat that cannot write to its caller instead of dropping the rejection', async () => {
     const failing = new Checkpoints(
-      { record: () => undefined, state: () => Promise.reject(new Error('stdout closed')), log: () => undefined, streamStatus: () => undefined, estimate: () => undefined },
+      {
+        record: () => undefined,
+        state: () => Promise.reject(new Error('stdout closed')),
+        log: () => undefined,
+        streamStatus: () => undefined,
+        estimate: () => undefined,
+      },
       ['messages'],
       () => ({ cursor: 'x' }),
     );

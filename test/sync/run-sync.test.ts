@@ -48,7 +48,18 @@ class FakeStream implements SyncClient {
     const requests = this.exports[Number(taskId.slice(5)) - 1] ?? [];
     const lines = requests.flatMap(({ type, id }) => [
       { type: 'channel', data: { cid: `${type}:${id}`, type, id, created_at: OLD, updated_at: OLD, member_count: 0 } },
-      { type: 'message', data: { id: `m-${id}`, cid: `${type}:${id}`, text: 'hi', type: 'regular', created_at: '2026-06-09T12:00:00Z', updated_at: '2026-06-09T12:00:00Z', user: { id: 'u1', created_at: OLD, updated_at: OLD } } },
+      {
+        type: 'message',
+        data: {
+          id: `m-${id}`,
+          cid: `${type}:${id}`,
+          text: 'hi',
+          type: 'regular',
+          created_at: '2026-06-09T12:00:00Z',
+          updated_at: '2026-06-09T12:00:00Z',
+          user: { id: 'u1', created_at: OLD, updated_at: OLD },
+        },
+      },
     ]);
     yield Buffer.from([...lines.map((line) => JSON.stringify(line)), ...this.extraLines].join('\n'));
   }
@@ -58,7 +69,10 @@ function channel(n: number, lastMessageAt = '2026-06-09T12:00:00Z'): ChannelSumm
   return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: OLD, updated_at: OLD, last_message_at: lastMessageAt, message_count: 1 };
 }
 
-async function sync(client: FakeStream, options: { config?: Record<string, unknown>; state?: Map<string, Record<string, unknown>>; streams?: ConfiguredStream[]; now?: Date } = {}) {
+async function sync(
+  client: FakeStream,
+  options: { config?: Record<string, unknown>; state?: Map<string, Record<string, unknown>>; streams?: ConfiguredStream[]; now?: Date } = {},
+) {
   const out = new PassThrough();
   let text = '';
   out.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -66,11 +80,23 @@ async function sync(client: FakeStream, options: { config?: Record<string, unkno
   const config = parseConfig({ api_key: 'k', api_secret: 's', poll_interval_seconds: 0.01, ...options.config });
   const streams = options.streams ?? [{ name: 'messages', syncMode: 'incremental' }];
   let error: unknown;
-  await runSync({ config, streams, state: options.state ?? new Map(), writer, client, signal: new AbortController().signal, now: options.now ?? NOW }).catch((caught: unknown) => (error = caught));
+  await runSync({ config, streams, state: options.state ?? new Map(), writer, client, signal: new AbortController().signal, now: options.now ?? NOW }).catch(
+    (caught: unknown) => (error = caught),
+  );
   await writer.flush();
-  const messages = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+  const messages = text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, any>);
   const states = messages.filter((message) => message.type === 'STATE').map((message) => message.state.stream.stream_state as Record<string, any>);
-  return { error, messages, states, last: states.at(-1), logs: messages.filter((m) => m.type === 'LOG').map((m) => String(m.log.message)), warnings: messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => String(m.log.message)) };
+  return {
+    error,
+    messages,
+    states,
+    last: states.at(-1),
+    logs: messages.filter((m) => m.type === 'LOG').map((m) => String(m.log.message)),
+    warnings: messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => String(m.log.message)),
+  };
 }
 
 describe('runSync, with a fake Stream', () => {
@@ -89,7 +115,13 @@ describe('runSync, with a fake Stream', () => {
     const client = new FakeStream([channel(1, '2026-06-10T00:00:01Z')]);
     const next = await sync(client, { state: new Map([['messages', first.last!]]), now: new Date('2026-06-11T00:00:00.000Z') });
     expect(next.error).toBeUndefined();
-    expect(client.filters).toEqual([{ types: [], where: { $or: [{ last_message_at: { $gt: NOW.toISOString() } }, { created_at: { $gt: NOW.toISOString() } }] }, onMissing: expect.any(Function) }]);
+    expect(client.filters).toEqual([
+      {
+        types: [],
+        where: { $or: [{ last_message_at: { $gt: NOW.toISOString() } }, { created_at: { $gt: NOW.toISOString() } }] },
+        onMissing: expect.any(Function),
+      },
+    ]);
     expect(client.exports.map((batch) => batch.map((request) => [request.id, request.messages_since]))).toEqual([[['c1', NOW.toISOString()]]]);
     expect(next.last).toMatchObject({ cover: '2026-06-11T00:00:00.000Z', swept: NOW.toISOString() });
   });
@@ -101,7 +133,12 @@ describe('runSync, with a fake Stream', () => {
     expect(result.error).toBeInstanceOf(Error);
     expect(String((result.error as Error).message)).toMatch(/^1 of 3 export\(s\) failed/);
     expect(result.last).toMatchObject({ lagging: { 't:c2': null } });
-    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id).sort()).toEqual(['m-c1', 'm-c3']);
+    expect(
+      result.messages
+        .filter((m) => m.type === 'RECORD')
+        .map((m) => m.record.data.id)
+        .sort(),
+    ).toEqual(['m-c1', 'm-c3']);
   });
 
   it('a batch Stream refuses as too large is split, the smaller size kept, one WARN', async () => {
@@ -138,6 +175,11 @@ describe('runSync, with a fake Stream', () => {
     const client = new FakeStream([channel(1)]);
     const result = await sync(client, { config: { user_ids: ['u1'] } });
     expect(result.error).toBeInstanceOf(ConfigError);
-    expect(result.messages.filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS').map((m) => m.trace.stream_status.status).at(-1)).toBe('INCOMPLETE');
+    expect(
+      result.messages
+        .filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS')
+        .map((m) => m.trace.stream_status.status)
+        .at(-1),
+    ).toBe('INCOMPLETE');
   });
 });

@@ -59,9 +59,24 @@ describe('instantKey', () => {
     const digit = fc.constantFrom(...'0123456789');
     const part = (length: number) => fc.array(digit, { minLength: length, maxLength: length }).map((chars) => chars.join(''));
     const timestamp = fc
-      .tuple(part(4), part(2), part(2), fc.constantFrom('T', 't'), part(2), part(2), part(2), fc.option(fc.integer({ min: 0, max: 10 }).chain((n) => part(n)), { nil: undefined }), fc.constantFrom('Z', 'z', '+02:00', '-05:30', '+14:00', '', '+0200', 'ZZ'))
+      .tuple(
+        part(4),
+        part(2),
+        part(2),
+        fc.constantFrom('T', 't'),
+        part(2),
+        part(2),
+        part(2),
+        fc.option(
+          fc.integer({ min: 0, max: 10 }).chain((n) => part(n)),
+          { nil: undefined },
+        ),
+        fc.constantFrom('Z', 'z', '+02:00', '-05:30', '+14:00', '', '+0200', 'ZZ'),
+      )
       .map(([y, mo, d, t, h, mi, s, fraction, zone]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${fraction === undefined ? '' : `.${fraction}`}${zone}`);
-    const mutated = fc.tuple(timestamp, fc.nat(40), fc.constantFrom('', 'x', '-', ':', '.', '9', ' ', '\n')).map(([text, at, by]) => `${text.slice(0, at % (text.length + 1))}${by}${text.slice((at % (text.length + 1)) + 1)}`);
+    const mutated = fc
+      .tuple(timestamp, fc.nat(40), fc.constantFrom('', 'x', '-', ':', '.', '9', ' ', '\n'))
+      .map(([text, at, by]) => `${text.slice(0, at % (text.length + 1))}${by}${text.slice((at % (text.length + 1)) + 1)}`);
     fc.assert(
       fc.property(fc.oneof(timestamp, mutated, fc.string({ maxLength: 40 })), (value) => {
         expect(instantKey(value)).toBe(referenceKey(value));
