@@ -64,8 +64,19 @@ function recordsOf(summary: string): number {
     .reduce((sum, cells) => sum + Number((cells[1] ?? '0').replaceAll(',', '')), 0);
 }
 
-const emulatorArgs = ['--import', 'tsx', join(ROOT, 'emulator', 'cli.ts'), '--seed', '3', '--channels', String(channels),
-  '--messages-per-channel', String(messagesPerChannel), '--task-latency-ms', '100'];
+const emulatorArgs = [
+  '--import',
+  'tsx',
+  join(ROOT, 'emulator', 'cli.ts'),
+  '--seed',
+  '3',
+  '--channels',
+  String(channels),
+  '--messages-per-channel',
+  String(messagesPerChannel),
+  '--task-latency-ms',
+  '100',
+];
 const emulator = spawn(process.execPath, emulatorArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 const lines = createInterface({ input: emulator.stdout });
 const first = (await lines[Symbol.asyncIterator]().next()).value as string;
@@ -75,9 +86,16 @@ const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-bench-duckdb-'));
 const config = join(work, 'config.json');
 const catalog = join(work, 'catalog.json');
 writeFileSync(config, JSON.stringify({ api_key, api_secret, base_url: url, poll_interval_seconds: 0.2 }));
-writeFileSync(catalog, JSON.stringify({
-  streams: STREAMS.map((name) => ({ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] }, sync_mode: 'incremental', destination_sync_mode: 'append_dedup' })),
-}));
+writeFileSync(
+  catalog,
+  JSON.stringify({
+    streams: STREAMS.map((name) => ({
+      stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+      sync_mode: 'incremental',
+      destination_sync_mode: 'append_dedup',
+    })),
+  }),
+);
 
 console.log(`${channels * messagesPerChannel} messages (${channels} channels), ${runs} run(s) of each, alternating; 2-core machine shared with the emulator\n`);
 const reads: Measure[] = [];
@@ -96,8 +114,10 @@ try {
     records = recordsOf(sync.stdout);
     fileMiB = statSync(database).size / 1048576;
     rmSync(database, { force: true });
-    console.log(`run ${run}: read to /dev/null ${read.seconds.toFixed(1)} s, peak RSS ${read.peakMiB.toFixed(0)} MiB; ` +
-      `sync into DuckDB ${sync.seconds.toFixed(1)} s, peak RSS ${sync.peakMiB.toFixed(0)} MiB`);
+    console.log(
+      `run ${run}: read to /dev/null ${read.seconds.toFixed(1)} s, peak RSS ${read.peakMiB.toFixed(0)} MiB; ` +
+        `sync into DuckDB ${sync.seconds.toFixed(1)} s, peak RSS ${sync.peakMiB.toFixed(0)} MiB`,
+    );
   }
 } finally {
   emulator.kill('SIGTERM');
@@ -112,9 +132,13 @@ const median = (list: number[]) => {
 const readSeconds = median(reads.map((m) => m.seconds));
 const syncSeconds = median(syncs.map((m) => m.seconds));
 const row = (what: string, seconds: number, peak: number) =>
-  `  ${what.padEnd(26)} ${seconds.toFixed(1).padStart(6)} s ${Math.round(records / seconds).toLocaleString('en-US').padStart(9)} records/s ${peak.toFixed(0).padStart(6)} MiB`;
+  `  ${what.padEnd(26)} ${seconds.toFixed(1).padStart(6)} s ${Math.round(records / seconds)
+    .toLocaleString('en-US')
+    .padStart(9)} records/s ${peak.toFixed(0).padStart(6)} MiB`;
 console.log(`\n${records.toLocaleString('en-US')} records; medians of ${runs} run(s)`);
 console.log(`  ${'what'.padEnd(26)} ${'wall'.padStart(8)} ${'rate'.padStart(19)} ${'peak RSS'.padStart(10)}`);
 console.log(row('read, stdout to /dev/null', readSeconds, Math.max(...reads.map((m) => m.peakMiB))));
 console.log(row('sync into DuckDB', syncSeconds, Math.max(...syncs.map((m) => m.peakMiB))));
-console.log(`\nloading adds ${(((syncSeconds - readSeconds) / readSeconds) * 100).toFixed(0)} % to the wall time (goal: at most 30 %); DuckDB file ${fileMiB.toFixed(0)} MiB`);
+console.log(
+  `\nloading adds ${(((syncSeconds - readSeconds) / readSeconds) * 100).toFixed(0)} % to the wall time (goal: at most 30 %); DuckDB file ${fileMiB.toFixed(0)} MiB`,
+);

@@ -89,7 +89,11 @@ function microsOf(text: string): string {
 function summaryOf(run: SyncRun, table: StreamName): number[] {
   const line = run.stdout.split('\n').find((text) => text.trim().split(/\s+/)[0] === table);
   if (line === undefined) throw new Error(`no ${table} line in the summary:\n${run.stdout}\n${run.stderr}`);
-  return line.trim().split(/\s+/).slice(1).map((cell) => Number(cell.replaceAll(',', '')));
+  return line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map((cell) => Number(cell.replaceAll(',', '')));
 }
 
 function expectSuccess(run: SyncRun): void {
@@ -163,12 +167,18 @@ describe('sync into DuckDB', () => {
       _data: 'JSON',
       _synced_at: 'TIMESTAMP WITH TIME ZONE',
     });
-    const rows = await query(database, "SELECT id, epoch_us(created_at)::VARCHAR AS micros, _data->>'created_at' AS sent, text = (_data->>'text') AS same_text FROM messages");
+    const rows = await query(
+      database,
+      "SELECT id, epoch_us(created_at)::VARCHAR AS micros, _data->>'created_at' AS sent, text = (_data->>'text') AS same_text FROM messages",
+    );
     const mismatches = rows.filter((row) => row.micros !== microsOf(String(row.sent)) || row.same_text === false);
     expect(mismatches).toEqual([]);
     const users = await query(database, "SELECT data_type FROM duckdb_columns() WHERE table_name = 'users' AND column_name = 'avg_response_time'");
     expect(users).toEqual([{ data_type: 'DOUBLE' }]);
-    const keys = await query(database, "SELECT table_name, constraint_column_names::VARCHAR AS columns FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' ORDER BY 1");
+    const keys = await query(
+      database,
+      "SELECT table_name, constraint_column_names::VARCHAR AS columns FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' ORDER BY 1",
+    );
     expect(keys).toEqual(
       [...STREAMS, '_sync_state']
         .sort()
@@ -211,7 +221,10 @@ describe('sync into DuckDB', () => {
     expect(updated).toBe(1);
     expect(rows).toBe(truth(emulator, 'messages').size);
     await expectGroundTruth(emulator, database, ['users', 'channels']);
-    const [row] = await query(database, `SELECT text, _synced_at > (SELECT min(_synced_at) FROM messages) AS rewritten FROM messages WHERE id = '${String(edited.id)}'`);
+    const [row] = await query(
+      database,
+      `SELECT text, _synced_at > (SELECT min(_synced_at) FROM messages) AS rewritten FROM messages WHERE id = '${String(edited.id)}'`,
+    );
     expect(row).toEqual({ text: 'edited inside the lookback', rewritten: true });
   });
 
@@ -232,7 +245,7 @@ describe('sync into DuckDB', () => {
     const only = join(work, 'two.duckdb');
     const run = await sync(config, only, '--streams', 'users,channels');
     expectSuccess(run);
-    const tables = await query(only, "SELECT table_name FROM duckdb_tables() ORDER BY 1");
+    const tables = await query(only, 'SELECT table_name FROM duckdb_tables() ORDER BY 1');
     expect(tables.map((row) => row.table_name)).toEqual(['_sync_state', 'channels', 'users']);
   });
 });
@@ -273,7 +286,10 @@ describe('sync stopped midway', () => {
     const saved = await query(copy, "SELECT stream_state->>'$.progress.through' AS through FROM _sync_state WHERE stream = 'messages'");
     const through = String(saved[0]?.through);
     const committed = await query(copy, 'SELECT id FROM messages ORDER BY id');
-    const expected = [...emulator.data.messages()].filter((message) => String(message.cid) <= through).map((message) => String(message.id)).sort();
+    const expected = [...emulator.data.messages()]
+      .filter((message) => String(message.cid) <= through)
+      .map((message) => String(message.id))
+      .sort();
     // Exactly what the saved state covers, nothing of the channels after it.
     expect(committed.map((row) => row.id)).toEqual(expected);
     expect(expected.length).toBeGreaterThan(0);
@@ -318,11 +334,15 @@ describe('a database sync cannot use', () => {
   it('locked by another process: one line naming it, exit 1, the file untouched', async () => {
     const database = join(work, 'locked.duckdb');
     expectSuccess(await sync(config, database, '--streams', 'channels'));
-    const holder = spawn(process.execPath, [
-      '--input-type=module',
-      '-e',
-      `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(database)}); console.log('open'); setTimeout(() => {}, 60000);`,
-    ], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(database)}); console.log('open'); setTimeout(() => {}, 60000);`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise((resolve) => holder.stdout.once('data', resolve));
       const before = readFileSync(database);

@@ -41,9 +41,13 @@ export function openError(path: string, error: unknown): Error {
   const options = { cause: error, context: { path } };
   const holder = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(message);
   if (holder !== null) {
-    return new DatabaseInUseError(`${path} is in use by another process (${holder[1]}, PID ${holder[2]}): let it finish, or close it, then sync again`, options);
+    return new DatabaseInUseError(
+      `${path} is in use by another process (${holder[1]}, PID ${holder[2]}): let it finish, or close it, then sync again`,
+      options,
+    );
   }
-  if (/Could not set lock/.test(message)) return new DatabaseInUseError(`${path} is in use by another process: let it finish, or close it, then sync again`, options);
+  if (/Could not set lock/.test(message))
+    return new DatabaseInUseError(`${path} is in use by another process: let it finish, or close it, then sync again`, options);
   if (/not a valid DuckDB database file|Invalid database header|Corrupt/i.test(message)) {
     return new DatabaseUnusableError(`${path} is not a DuckDB database, or it is damaged: move it aside or name another file`, options);
   }

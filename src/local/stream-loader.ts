@@ -2,15 +2,7 @@ import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { SystemError } from '../errors.js';
 import type { TableContract } from './table-contract.js';
 import { CURSOR_COLUMN } from './table-contract.js';
-import {
-  clearStageSql,
-  clearTableSql,
-  createStageTableSql,
-  insertSql,
-  saveStateSql,
-  stageTableName,
-  updateSql,
-} from './table-sql.js';
+import { clearStageSql, clearTableSql, createStageTableSql, insertSql, saveStateSql, stageTableName, updateSql } from './table-sql.js';
 
 export interface StreamLoaderOptions {
   /** Replace the table: its rows are deleted in the transaction of its first merge or state. */
@@ -98,7 +90,12 @@ export class StreamLoader {
       keys.push(typeof value === 'string' ? value : JSON.stringify(value));
     }
     const cursor = data[CURSOR_COLUMN];
-    this.pending.push({ keys, key: keys.length === 1 ? (keys[0] as string) : JSON.stringify(keys), cursor: typeof cursor === 'string' ? cursor : null, json: JSON.stringify(data) });
+    this.pending.push({
+      keys,
+      key: keys.length === 1 ? (keys[0] as string) : JSON.stringify(keys),
+      cursor: typeof cursor === 'string' ? cursor : null,
+      json: JSON.stringify(data),
+    });
     this.waiting += 1;
     if (this.pending.length >= APPEND_ROWS) this.enqueueStaging();
     if (this.waiting < HIGH_WATER_ROWS) return undefined;

@@ -12,14 +12,18 @@ export function summaryText(path: string, outcome: LocalSyncOutcome, seconds: nu
   const mode = fullRefresh ? 'full refresh' : 'incremental';
   const rows = outcome.tables.map((table) => [table.name, ...[table.records, table.rows, table.inserted, table.updated].map(formatCount)]);
   const widths = HEADERS.map((header, index) => Math.max(header.length, ...rows.map((row) => row[index]?.length ?? 0)));
-  const line = (cells: readonly string[]) => `  ${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}`;
+  const line = (cells: readonly string[]) =>
+    `  ${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}`;
   const notes: string[] = [];
   if (outcome.created.length > 0) notes.push(`tables created: ${outcome.created.join(', ')}`);
-  if (outcome.added.length > 0) notes.push(`columns added for new schema fields (filled from _data): ${outcome.added.map((added) => `${added.table}.${added.column}`).join(', ')}`);
+  if (outcome.added.length > 0)
+    notes.push(`columns added for new schema fields (filled from _data): ${outcome.added.map((added) => `${added.table}.${added.column}`).join(', ')}`);
   const replaced = outcome.tables.filter((table) => table.replaced > 0);
-  if (replaced.length > 0) notes.push(`replaced: ${replaced.map((table) => `${formatCount(table.replaced)} ${table.name} row(s)`).join(', ')} deleted before loading`);
+  if (replaced.length > 0)
+    notes.push(`replaced: ${replaced.map((table) => `${formatCount(table.replaced)} ${table.name} row(s)`).join(', ')} deleted before loading`);
   const skipped = outcome.tables.filter((table) => table.skipped > 0);
-  if (skipped.length > 0) notes.push(`skipped, without a primary key: ${skipped.map((table) => `${formatCount(table.skipped)} ${table.name} record(s)`).join(', ')}`);
+  if (skipped.length > 0)
+    notes.push(`skipped, without a primary key: ${skipped.map((table) => `${formatCount(table.skipped)} ${table.name} record(s)`).join(', ')}`);
   return [
     `Synced ${outcome.tables.length} stream(s) into ${path} in ${seconds.toFixed(1)} s (${mode})`,
     line(HEADERS),

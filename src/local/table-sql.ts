@@ -110,8 +110,7 @@ function typedStaged(contract: TableContract, options: StagedOptions, join: stri
   const nonKey = contract.columns.filter((column) => !keyFields.has(column.name));
   const data = identifier(DATA_COLUMN);
   return (
-    `SELECT ${stagedKeys(contract)}, st.${data}, unnest(${transform(`st.${data}`, nonKey)}) ` +
-    `FROM ${staged(contract, options.repeatedKeys)} st ${join}`
+    `SELECT ${stagedKeys(contract)}, st.${data}, unnest(${transform(`st.${data}`, nonKey)}) ` + `FROM ${staged(contract, options.repeatedKeys)} st ${join}`
   );
 }
 

@@ -74,13 +74,22 @@ export async function runSync(input: SyncInput): Promise<void> {
   try {
     for (const name of names) await writer.streamStatus(name, 'STARTED');
     const legacy = legacyPending;
-    const listing = legacy ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0') : planListing([...coverages.values()], selection, clock, config.include_soft_deleted_channels);
+    const listing = legacy
+      ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0')
+      : planListing([...coverages.values()], selection, clock, config.include_soft_deleted_channels);
     let listed: AsyncIterable<ChannelSummary> | ChannelSummary[] = listChannels(client, listing, selection, (message) => writer.log('WARN', message), signal);
     if (legacy) {
       // Once, after an upgrade: the old state is read against every selected channel.
       const all: ChannelSummary[] = [];
       for await (const channel of listed) all.push(channel);
-      coverages = coveragesOf(migrated(stored, all.map((channel) => channel.cid), selection), clock);
+      coverages = coveragesOf(
+        migrated(
+          stored,
+          all.map((channel) => channel.cid),
+          selection,
+        ),
+        clock,
+      );
       admission = new Admission(coverages);
       legacyPending = false;
       listed = all;
@@ -94,7 +103,13 @@ export async function runSync(input: SyncInput): Promise<void> {
     if (coverages.has('messages') && plan.messageEstimate !== undefined) await writer.estimate('messages', plan.messageEstimate);
     await writer.log('INFO', describePlan(listing, plan, jobs.length, [...coverages.values()], clock, config));
 
-    const context: JobContext = { client, config, until: clock.startedAt, batchSize: new BatchSize(config.channels_per_export), log: (level, message) => writer.log(level, message) };
+    const context: JobContext = {
+      client,
+      config,
+      until: clock.startedAt,
+      batchSize: new BatchSize(config.channels_per_export),
+      log: (level, message) => writer.log(level, message),
+    };
     let done = 0;
     const failures = await runPipeline(jobs, {
       concurrency: config.max_concurrent_exports,
@@ -105,9 +120,16 @@ export async function runSync(input: SyncInput): Promise<void> {
         for (const task of tasks) await writeExport(job, task, arrived, jobSignal);
         // A channel's instants move only when something of it arrived: a file that leaves one out says nothing of it.
         const absent = job.cids.filter((cid) => !arrived.has(cid));
-        if (absent.length > 0) await writer.log('WARN', `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`);
+        if (absent.length > 0)
+          await writer.log(
+            'WARN',
+            `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`,
+          );
         progress.settle(absent, false);
-        progress.settle(job.cids.filter((cid) => arrived.has(cid)), true);
+        progress.settle(
+          job.cids.filter((cid) => arrived.has(cid)),
+          true,
+        );
         await checkpoints.save();
         done += 1;
         await writer.log('INFO', `Export ${done}/${jobs.length} written (${job.description}); ${checkpoints.total} record(s) so far`);
@@ -133,7 +155,12 @@ export async function runSync(input: SyncInput): Promise<void> {
   }
 
   /** A record nested deeper than JSON.stringify can go (Stream's own bytes aside) is an odd line: skipped, counted. */
-  function writeRecord(stream: StreamName, data: Record<string, unknown>, json: Uint8Array | undefined, note: (reason: string) => void): Promise<void> | undefined {
+  function writeRecord(
+    stream: StreamName,
+    data: Record<string, unknown>,
+    json: Uint8Array | undefined,
+    note: (reason: string) => void,
+  ): Promise<void> | undefined {
     try {
       return checkpoints.record(stream, data, json);
     } catch (error) {
@@ -160,7 +187,12 @@ export async function runSync(input: SyncInput): Promise<void> {
       for (const entity of entities) {
         if (entity.cid !== undefined && entity.kind !== 'reaction') arrived.add(entity.cid);
         if (entity.kind === 'reaction') reactionLines += 1;
-        else if (entity.kind === 'message' && !entity.reactionsInline && Array.isArray(entity.data.latest_reactions) && entity.data.latest_reactions.length > 0) {
+        else if (
+          entity.kind === 'message' &&
+          !entity.reactionsInline &&
+          Array.isArray(entity.data.latest_reactions) &&
+          entity.data.latest_reactions.length > 0
+        ) {
           messagesWithReactions += 1;
         }
         // An entity's own record comes first, then the users embedded in it.
@@ -189,7 +221,12 @@ const none: StoredState = { kind: 'none' };
 
 function clockOf(config: Config, now: Date): PlanClock {
   const startedAt = now.toISOString();
-  return { startedAt, startDate: config.start_date, lookbackHours: config.lookback_window_hours, sweepCutoff: hoursBefore(startedAt, config.full_sweep_interval_hours) };
+  return {
+    startedAt,
+    startDate: config.start_date,
+    lookbackHours: config.lookback_window_hours,
+    sweepCutoff: hoursBefore(startedAt, config.full_sweep_interval_hours),
+  };
 }
 
 function coveragesOf(stored: ReadonlyMap<StreamName, StoredState>, clock: PlanClock): Map<StreamName, Coverage> {

@@ -52,7 +52,7 @@ describe('StreamLoader', () => {
     load.save({ cursor: 1 });
     await load.drain();
     const typed = await rows(
-      'SELECT id, count, flag, score, tags::VARCHAR AS tags, strftime(updated_at, \'%Y-%m-%dT%H:%M:%S.%fZ\') AS updated_at, _data->>\'$.custom.deep\' AS deep, _data->>\'count\' AS sent FROM messages ORDER BY id',
+      "SELECT id, count, flag, score, tags::VARCHAR AS tags, strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS updated_at, _data->>'$.custom.deep' AS deep, _data->>'count' AS sent FROM messages ORDER BY id",
     );
     expect(typed).toEqual([
       { id: 'a', count: '3', flag: true, score: 1.5, tags: '["x"]', updated_at: T1, deep: '1', sent: '3' },

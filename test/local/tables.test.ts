@@ -54,7 +54,7 @@ describe('prepareTables', () => {
       { column_name: '_data', data_type: 'JSON' },
       { column_name: '_synced_at', data_type: 'TIMESTAMP WITH TIME ZONE' },
     ]);
-    expect(await all("SELECT table_name FROM duckdb_tables() ORDER BY 1")).toEqual([{ table_name: '_sync_state' }, { table_name: 'users' }]);
+    expect(await all('SELECT table_name FROM duckdb_tables() ORDER BY 1')).toEqual([{ table_name: '_sync_state' }, { table_name: 'users' }]);
   });
 
   it('adds a column for a field new to the schema, filled from the rows already there', async () => {
@@ -73,17 +73,24 @@ describe('prepareTables', () => {
     await prepareTables(connection, [contractOf('users', schema({ visits: { type: 'string' } }), [['id']])], 'chat.duckdb');
     const later = [contractOf('users', schema({ visits: { type: 'integer' }, extra: { type: 'string' } }), [['id']])];
     await expect(prepareTables(connection, later, 'chat.duckdb')).rejects.toThrow(IncompatibleTableError);
-    await expect(prepareTables(connection, later, 'chat.duckdb')).rejects.toThrow(/^Table users in chat\.duckdb: column visits is VARCHAR where the users schema now wants BIGINT; rename or drop the table/);
+    await expect(prepareTables(connection, later, 'chat.duckdb')).rejects.toThrow(
+      /^Table users in chat\.duckdb: column visits is VARCHAR where the users schema now wants BIGINT; rename or drop the table/,
+    );
     expect(await all("SELECT column_name FROM duckdb_columns() WHERE table_name = 'users' AND column_name = 'extra'")).toEqual([]);
   });
 
   it('refuses a table of the same name that this sync did not make', async () => {
     await connection.run('CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR)');
-    await expect(prepareTables(connection, [contractOf('users', schema(), [['id']])], 'chat.duckdb')).rejects.toThrow(/has no column _data: it was not made by this sync/);
+    await expect(prepareTables(connection, [contractOf('users', schema(), [['id']])], 'chat.duckdb')).rejects.toThrow(
+      /has no column _data: it was not made by this sync/,
+    );
   });
 
-  it("gives the saved states of the tables that exist, not of a table dropped by hand (it is read whole again)", async () => {
-    const contracts = [contractOf('users', schema(), [['id']]), contractOf('channels', { type: 'object', properties: { cid: { type: 'string' }, updated_at: BASE.updated_at } }, [['cid']])];
+  it('gives the saved states of the tables that exist, not of a table dropped by hand (it is read whole again)', async () => {
+    const contracts = [
+      contractOf('users', schema(), [['id']]),
+      contractOf('channels', { type: 'object', properties: { cid: { type: 'string' }, updated_at: BASE.updated_at } }, [['cid']]),
+    ];
     await prepareTables(connection, contracts, 'chat.duckdb');
     await connection.run(`INSERT INTO _sync_state VALUES ('users', '{"updated_at":"x"}', now()), ('channels', '{"updated_at":"y"}', now())`);
     await connection.run('DROP TABLE channels');
@@ -96,8 +103,14 @@ describe('prepareTables', () => {
 describe('openError', () => {
   it('turns DuckDB opening errors into one sentence the user can act on', () => {
     const cases: Array<[string, RegExp]> = [
-      ['IO Error: Could not set lock on file "/d/chat.duckdb": Conflicting lock is held in /usr/bin/node (PID 4242). See also https://duckdb.org/docs', /^chat\.duckdb is in use by another process \(\/usr\/bin\/node, PID 4242\): let it finish/],
-      ['IO Error: The file "/d/chat.duckdb" exists, but it is not a valid DuckDB database file!', /^chat\.duckdb is not a DuckDB database, or it is damaged: move it aside/],
+      [
+        'IO Error: Could not set lock on file "/d/chat.duckdb": Conflicting lock is held in /usr/bin/node (PID 4242). See also https://duckdb.org/docs',
+        /^chat\.duckdb is in use by another process \(\/usr\/bin\/node, PID 4242\): let it finish/,
+      ],
+      [
+        'IO Error: The file "/d/chat.duckdb" exists, but it is not a valid DuckDB database file!',
+        /^chat\.duckdb is not a DuckDB database, or it is damaged: move it aside/,
+      ],
       ['IO Error: Cannot open file "/sys/chat.duckdb": Permission denied', /^Cannot write chat\.duckdb: the path is read-only or not permitted$/],
       ['IO Error: Could not read from file "/tmp": Is a directory', /^chat\.duckdb is a folder, not a database file$/],
       ['Something else\nwith details', /^Cannot open chat\.duckdb: Something else$/],
