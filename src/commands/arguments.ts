@@ -75,8 +75,12 @@ export async function parseArguments(args: string[]): Promise<ParsedArguments> {
 class UsageError extends Error {}
 
 function toCommand(argv: Record<string, unknown>): Command {
-  const [name] = argv._ as string[];
-  const text = (key: string) => argv[key] as string;
+  const name: unknown = Array.isArray(argv._) ? argv._[0] : undefined;
+  const text = (key: string): string => {
+    const value = argv[key];
+    if (typeof value !== 'string') throw new UsageError(`--${key} needs a value`);
+    return value;
+  };
   switch (name) {
     case 'spec':
       return { name };
