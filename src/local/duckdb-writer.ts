@@ -14,9 +14,9 @@ export class DuckDBWriter implements SyncWriter {
     private readonly report: ConsoleReport,
   ) {}
 
-  record(stream: string, data: Record<string, unknown>): Promise<void> | undefined {
+  record(stream: string, data: Record<string, unknown>, json?: Uint8Array): Promise<void> | undefined {
     this.report.record(stream);
-    return this.loader(stream).add(data);
+    return this.loader(stream).add(data, json);
   }
 
   state(stream: string, streamState: Record<string, unknown>): undefined {
