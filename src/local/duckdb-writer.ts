@@ -32,6 +32,10 @@ export class DuckDBWriter implements SyncWriter {
     return this.report.streamStatus(stream, status, rateLimitedResetAt);
   }
 
+  progress(done: number, planned: number): void {
+    this.report.progress(done, planned);
+  }
+
   estimate(): undefined {
     return undefined;
   }
