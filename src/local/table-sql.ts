@@ -76,7 +76,10 @@ export function updateSql(contract: TableContract, options: StagedOptions): stri
   ];
   const cursor = identifier(CURSOR_COLUMN);
   const newCursor = `TRY_CAST(st.${STAGED_CURSOR} AS TIMESTAMPTZ)`;
-  const replaces = `(${newCursor} IS NULL OR t.${cursor} IS NULL OR ${newCursor} >= t.${cursor}) AND st.${data}::VARCHAR IS DISTINCT FROM t.${data}::VARCHAR`;
+  // Content differs: the texts, then (for those only) the JSON they spell, since a record's text is
+  // Stream's bytes when the read path has them and JSON.stringify's otherwise (escapes, numbers).
+  const differs = `st.${data}::VARCHAR IS DISTINCT FROM t.${data}::VARCHAR AND json(st.${data}) IS DISTINCT FROM json(t.${data})`;
+  const replaces = `(${newCursor} IS NULL OR t.${cursor} IS NULL OR ${newCursor} >= t.${cursor}) AND ${differs}`;
   return (
     `UPDATE ${identifier(contract.name)} AS t SET ${sets.join(', ')} ` +
     `FROM (${typedStaged(contract, options, `JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')} AND ${replaces}`)}) s ` +
