@@ -91,25 +91,15 @@ describe('StreamLoader', () => {
 
   it('leaves a row alone when a re-export brings it unchanged: _synced_at keeps the write that made it', async () => {
     const load = await loader();
-    load.add({ id: 'a', text: 'x', updated_at: T1 });
+    load.add({ id: 'a', text: '<x>', updated_at: T1 });
     load.save({ n: 1 });
     await load.drain();
     const [before] = await rows('SELECT _synced_at::VARCHAR AS at FROM messages');
-    load.add({ id: 'a', text: 'x', updated_at: T1 });
+    load.add({ id: 'a', text: '<x>', updated_at: T1 });
     load.save({ n: 2 });
-    await load.drain();
-    expect(await rows('SELECT _synced_at::VARCHAR AS at FROM messages')).toEqual([before]);
-  });
-
-  it('leaves a row alone when the re-export spells the same JSON otherwise (Stream\'s bytes, escapes and all)', async () => {
-    const load = await loader();
-    load.add({ id: 'a', text: '<é>', updated_at: T1 });
-    load.save({ n: 1 });
-    await load.drain();
-    const [before] = await rows('SELECT _synced_at::VARCHAR AS at FROM messages');
-    const bytes = Buffer.from(String.raw`{"id":"a","text":"\u003c\u00e9\u003e","updated_at":"${T1}"}`);
-    load.add({ id: 'a', text: '<é>', updated_at: T1 }, bytes);
-    load.save({ n: 2 });
+    // The same JSON spelled otherwise: Stream's own bytes, escapes and all.
+    load.add({ id: 'a', text: '<x>', updated_at: T1 }, Buffer.from(String.raw`{"id":"a","text":"\u003cx\u003e","updated_at":"${T1}"}`));
+    load.save({ n: 3 });
     await load.drain();
     expect(await rows('SELECT _synced_at::VARCHAR AS at FROM messages')).toEqual([before]);
   });
