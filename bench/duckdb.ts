@@ -3,7 +3,7 @@
 // fresh DuckDB file. Reports wall time, records/s and peak RSS of each, and what loading adds.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -97,7 +97,14 @@ writeFileSync(
   }),
 );
 
-console.log(`${channels * messagesPerChannel} messages (${channels} channels), ${runs} run(s) of each, alternating; 2-core machine shared with the emulator\n`);
+/** The 1-, 5- and 15-minute load averages: the machine is shared, so figures are read beside them. */
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+console.log(
+  `${channels * messagesPerChannel} messages (${channels} channels), ${runs} run(s) of each, alternating; 2-core machine shared with the emulator; load average ${load()}\n`,
+);
 const reads: Measure[] = [];
 const syncs: Measure[] = [];
 let records = 0;
@@ -140,5 +147,5 @@ console.log(`  ${'what'.padEnd(26)} ${'wall'.padStart(8)} ${'rate'.padStart(19)}
 console.log(row('read, stdout to /dev/null', readSeconds, Math.max(...reads.map((m) => m.peakMiB))));
 console.log(row('sync into DuckDB', syncSeconds, Math.max(...syncs.map((m) => m.peakMiB))));
 console.log(
-  `\nloading adds ${(((syncSeconds - readSeconds) / readSeconds) * 100).toFixed(0)} % to the wall time (goal: at most 30 %); DuckDB file ${fileMiB.toFixed(0)} MiB`,
+  `\nloading adds ${(((syncSeconds - readSeconds) / readSeconds) * 100).toFixed(0)} % to the wall time (goal: at most 30 %); DuckDB file ${fileMiB.toFixed(0)} MiB; load average ${load()}`,
 );

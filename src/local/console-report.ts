@@ -17,9 +17,6 @@ interface StreamLine {
 }
 
 const MASK = '****';
-// runSync's INFO lines: what was planned, and each export written.
-const PLANNED = /^Planned (\d+) export\(s\)/;
-const WRITTEN = /^Export (\d+)\/(\d+) written/;
 
 /**
  * What a person sees of a sync on stderr. On a terminal: one live line per stream (records, exports
@@ -81,14 +78,13 @@ export class ConsoleReport {
     line.lastAt = at;
   }
 
+  /** runSync's exports: written so far, and planned. */
+  progress(done: number, planned: number): void {
+    this.exportsDone = done;
+    this.exportsPlanned = planned;
+  }
+
   log(level: LogLevel, message: string): undefined {
-    const planned = PLANNED.exec(message);
-    const written = WRITTEN.exec(message);
-    if (planned !== null) this.exportsPlanned = Number(planned[1]);
-    if (written !== null) {
-      this.exportsDone = Number(written[1]);
-      this.exportsPlanned = Number(written[2]);
-    }
     if (level === 'WARN' || level === 'ERROR' || level === 'FATAL') this.print(`${level === 'WARN' ? 'warning' : 'error'}: ${this.mask(message)}`);
     return undefined;
   }

@@ -14,9 +14,9 @@ export class DuckDBWriter implements SyncWriter {
     private readonly report: ConsoleReport,
   ) {}
 
-  record(stream: string, data: Record<string, unknown>): Promise<void> | undefined {
+  record(stream: string, data: Record<string, unknown>, json?: Uint8Array): Promise<void> | undefined {
     this.report.record(stream);
-    return this.loader(stream).add(data);
+    return this.loader(stream).add(data, json);
   }
 
   state(stream: string, streamState: Record<string, unknown>): undefined {
@@ -30,6 +30,10 @@ export class DuckDBWriter implements SyncWriter {
 
   streamStatus(stream: string, status: StreamStatus, rateLimitedResetAt?: Date): undefined {
     return this.report.streamStatus(stream, status, rateLimitedResetAt);
+  }
+
+  progress(done: number, planned: number): void {
+    this.report.progress(done, planned);
   }
 
   estimate(): undefined {

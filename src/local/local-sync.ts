@@ -68,7 +68,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
     const failed = new AbortController();
     const loaders = new Map<StreamName, StreamLoader>();
     for (const contract of contracts) {
-      const options = { fullRefresh: input.fullRefresh, onFailure: (error: unknown) => failed.abort(error) };
+      const options = { fullRefresh: input.fullRefresh, empty: prepared.rows.get(contract.name) === 0, onFailure: (error: unknown) => failed.abort(error) };
       loaders.set(contract.name, await StreamLoader.open(await connect(), contract, options));
     }
     const streams: ConfiguredStream[] = contracts.map((contract) => ({ name: contract.name, syncMode: input.fullRefresh ? 'full_refresh' : 'incremental' }));

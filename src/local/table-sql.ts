@@ -46,15 +46,18 @@ export function stageTableName(contract: TableContract): string {
 
 export function createStageTableSql(contract: TableContract): string {
   const keys = contract.primaryKey.map((_, index) => `${stagedKey(index)} VARCHAR NOT NULL`);
-  return `CREATE OR REPLACE TEMP TABLE ${identifier(stageTableName(contract))} (${SEQ} INTEGER NOT NULL, ${keys.join(', ')}, ${STAGED_CURSOR} VARCHAR, ${identifier(DATA_COLUMN)} VARCHAR NOT NULL)`;
-}
-
-export function clearStageSql(contract: TableContract): string {
-  return `DELETE FROM temp.${identifier(stageTableName(contract))}`;
+  // `_data` is JSON already: the appender stores the text as it is, without the second parse a
+  // VARCHAR → JSON cast would make to validate it (the text comes from JSON.parse'd bytes or JSON.stringify).
+  return `CREATE OR REPLACE TEMP TABLE ${identifier(stageTableName(contract))} (${SEQ} INTEGER NOT NULL, ${keys.join(', ')}, ${STAGED_CURSOR} VARCHAR, ${identifier(DATA_COLUMN)} JSON NOT NULL)`;
 }
 
 export function clearTableSql(contract: TableContract): string {
   return `DELETE FROM ${identifier(contract.name)}`;
+}
+
+/** Parameter: $stream. A full refresh drops the stream's old state with its old rows. */
+export function deleteStateSql(): string {
+  return `DELETE FROM ${identifier(STATE_TABLE)} WHERE stream = $stream`;
 }
 
 /**
@@ -68,12 +71,15 @@ export function updateSql(contract: TableContract, options: StagedOptions): stri
   const data = identifier(DATA_COLUMN);
   const sets = [
     ...nonKey.map((column) => `${identifier(column.name)} = s.${identifier(column.name)}`),
-    `${data} = s.${data}::JSON`,
+    `${data} = s.${data}`,
     `${identifier(SYNCED_AT_COLUMN)} = now()`,
   ];
   const cursor = identifier(CURSOR_COLUMN);
   const newCursor = `TRY_CAST(st.${STAGED_CURSOR} AS TIMESTAMPTZ)`;
-  const replaces = `(${newCursor} IS NULL OR t.${cursor} IS NULL OR ${newCursor} >= t.${cursor}) AND st.${data} IS DISTINCT FROM t.${data}::VARCHAR`;
+  // Content differs: the texts, then (for those only) the JSON they spell, since a record's text is
+  // Stream's bytes when the read path has them and JSON.stringify's otherwise (escapes, numbers).
+  const differs = `st.${data}::VARCHAR IS DISTINCT FROM t.${data}::VARCHAR AND json(st.${data}) IS DISTINCT FROM json(t.${data})`;
+  const replaces = `(${newCursor} IS NULL OR t.${cursor} IS NULL OR ${newCursor} >= t.${cursor}) AND ${differs}`;
   return (
     `UPDATE ${identifier(contract.name)} AS t SET ${sets.join(', ')} ` +
     `FROM (${typedStaged(contract, options, `JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')} AND ${replaces}`)}) s ` +
@@ -81,8 +87,12 @@ export function updateSql(contract: TableContract, options: StagedOptions): stri
   );
 }
 
-/** The second half of a merge: the staged records whose key is not in the table, as new rows. */
-export function insertSql(contract: TableContract, options: StagedOptions): string {
+/**
+ * The second half of a merge: the staged records whose key is not in the table, as new rows. With
+ * `fresh` (no staged key can be in the table) there is no join with the table: the primary key's
+ * index still refuses a key that is.
+ */
+export function insertSql(contract: TableContract, options: StagedOptions & { fresh?: boolean }): string {
   const values = contract.columns.map((column) => {
     const index = contract.primaryKey.indexOf(column.name);
     return index >= 0 ? `s.${stagedKey(index)}` : `s.${identifier(column.name)}`;
@@ -90,8 +100,8 @@ export function insertSql(contract: TableContract, options: StagedOptions): stri
   const names = [...contract.columns.map((column) => identifier(column.name)), identifier(DATA_COLUMN), identifier(SYNCED_AT_COLUMN)];
   return (
     `INSERT INTO ${identifier(contract.name)} (${names.join(', ')}) ` +
-    `SELECT ${[...values, `s.${identifier(DATA_COLUMN)}::JSON`, 'now()'].join(', ')} ` +
-    `FROM (${typedStaged(contract, options, `ANTI JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')}`)}) s`
+    `SELECT ${[...values, `s.${identifier(DATA_COLUMN)}`, 'now()'].join(', ')} ` +
+    `FROM (${typedStaged(contract, options, options.fresh === true ? '' : `ANTI JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')}`)}) s`
   );
 }
 

@@ -102,6 +102,7 @@ export async function runSync(input: SyncInput): Promise<void> {
     if (coverages.has('channels')) await writer.estimate('channels', plan.channels.length);
     if (coverages.has('messages') && plan.messageEstimate !== undefined) await writer.estimate('messages', plan.messageEstimate);
     await writer.log('INFO', describePlan(listing, plan, jobs.length, [...coverages.values()], clock, config));
+    writer.progress?.(0, jobs.length);
 
     const context: JobContext = {
       client,
@@ -133,6 +134,7 @@ export async function runSync(input: SyncInput): Promise<void> {
         await checkpoints.save();
         done += 1;
         await writer.log('INFO', `Export ${done}/${jobs.length} written (${job.description}); ${checkpoints.total} record(s) so far`);
+        writer.progress?.(done, jobs.length);
       },
       onFailed: (job) => progress.settle(job.cids, false),
       isFatal: (error) => error instanceof ConfigError,

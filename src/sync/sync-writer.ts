@@ -5,4 +5,7 @@ import type { MessageWriter } from '../protocol/writer.js';
  * local database. A returned promise means "full: await me before writing more". A state covers
  * every record written before it.
  */
-export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'streamStatus' | 'estimate'>;
+export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'streamStatus' | 'estimate'> & {
+  /** Exports written so far of those planned: told once planned (0), then after each one written. */
+  progress?(done: number, planned: number): void;
+};
