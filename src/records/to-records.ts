@@ -27,9 +27,13 @@ export interface StreamRecord {
  */
 export type InvalidRecordReport = (problem: string) => void;
 
-const CHECKS: ReadonlyMap<StreamName, Check> = new Map(
-  [channels, members, messages, reactions, users].map((stream): [StreamName, Check] => [stream.name, compileCheck(stream.record)]),
-);
+const CHECKS: Readonly<Record<StreamName, Check>> = {
+  channels: compileCheck(channels.record),
+  members: compileCheck(members.record),
+  messages: compileCheck(messages.record),
+  reactions: compileCheck(reactions.record),
+  users: compileCheck(users.record),
+};
 
 /**
  * The records one export entity yields, each checked against its stream's schema:
@@ -160,7 +164,7 @@ function add(out: StreamRecord[], stream: StreamDefinition, shaped: Shaped, repo
   const { data, json } = shaped;
   const record: StreamRecord = json === undefined ? { stream: stream.name, data } : { stream: stream.name, data, json };
   // The compiled check answers for nearly every record; zod has the last word, and says why.
-  const result = (CHECKS.get(stream.name) as Check)(data) ? undefined : stream.record.safeParse(data);
+  const result = CHECKS[stream.name](data) ? undefined : stream.record.safeParse(data);
   const valid = result === undefined || result.success;
   if (valid) {
     out.push(record);

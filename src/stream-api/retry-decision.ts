@@ -39,6 +39,8 @@ const answer = (test: (status: number, code: number | undefined, message: string
  * failure type. The first row that matches wins. The API transport, the downloads and the task
  * poller all decide through it, so a retry and the error's classification can never disagree.
  */
+const REFUSED: Row = { rule: 'refused', when: 'any other answer (4xx, redirects)', matches: () => true, action: 'fail', failureType: 'system_error' };
+
 export const RETRY_TABLE: readonly Row[] = [
   {
     rule: 'no-answer',
@@ -82,10 +84,10 @@ export const RETRY_TABLE: readonly Row[] = [
     action: 'fail',
     failureType: 'config_error',
   },
-  { rule: 'refused', when: 'any other answer (4xx, redirects)', matches: () => true, action: 'fail', failureType: 'system_error' },
+  REFUSED,
 ];
 
 export function decide(attempt: Attempt): Decision {
-  const row = RETRY_TABLE.find((candidate) => candidate.matches(attempt)) as Row;
+  const row = RETRY_TABLE.find((candidate) => candidate.matches(attempt)) ?? REFUSED;
   return { action: row.action, failureType: row.failureType, rule: row.rule };
 }
