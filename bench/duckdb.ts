@@ -2,10 +2,11 @@
 // one run against one emulator (in its own process): `read` with stdout to /dev/null, and `sync` into a
 // fresh DuckDB file. Reports wall time, records/s and peak RSS of each, and what loading adds.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startBenchEmulator } from './emulator-process-client.js';
+import { median, processStats } from './process-stats.js';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -30,23 +31,13 @@ interface Measure {
   stdout: string;
 }
 
-/** VmHWM: the highest resident set size the process has had, in MiB (Linux). */
-function peakRssMiB(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** Runs the connector with `args`; stdout to /dev/null, or kept when `keepStdout`. */
 async function measure(args: string[], keepStdout: boolean): Promise<Measure> {
   const devNull = openSync('/dev/null', 'w');
   const begin = process.hrtime.bigint();
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', keepStdout ? 'pipe' : devNull, 'inherit'] });
   let peakMiB = 0;
-  const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, peakRssMiB(child.pid!))), 50);
+  const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, processStats(child.pid!)?.peakRssMiB ?? 0)), 50);
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exitCode = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -64,10 +55,7 @@ function recordsOf(summary: string): number {
     .reduce((sum, cells) => sum + Number((cells[1] ?? '0').replaceAll(',', '')), 0);
 }
 
-const emulatorArgs = [
-  '--import',
-  'tsx',
-  join(ROOT, 'emulator', 'cli.ts'),
+const emulator = await startBenchEmulator([
   '--seed',
   '3',
   '--channels',
@@ -76,11 +64,8 @@ const emulatorArgs = [
   String(messagesPerChannel),
   '--task-latency-ms',
   '100',
-];
-const emulator = spawn(process.execPath, emulatorArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-const lines = createInterface({ input: emulator.stdout });
-const first = (await lines[Symbol.asyncIterator]().next()).value as string;
-const { url, api_key, api_secret } = JSON.parse(first) as { url: string; api_key: string; api_secret: string };
+]);
+const { url, api_key, api_secret } = emulator;
 
 const work = mkdtempSync(join(tmpdir(), 'source-stream-chat-bench-duckdb-'));
 const config = join(work, 'config.json');
@@ -127,15 +112,10 @@ try {
     );
   }
 } finally {
-  emulator.kill('SIGTERM');
+  emulator.stop();
   rmSync(work, { recursive: true, force: true });
 }
 
-const median = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const readSeconds = median(reads.map((m) => m.seconds));
 const syncSeconds = median(syncs.map((m) => m.seconds));
 const row = (what: string, seconds: number, peak: number) =>

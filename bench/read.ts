@@ -4,12 +4,13 @@
 // Prints, per round and as medians, records/s of both from their first record on and their ratio, the same per
 // CPU-second of each process (steadier when other work shares the cores), and peak RSS.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBenchEmulator } from './emulator-process-client.js';
+import { median, processStats } from './process-stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -39,22 +40,6 @@ interface Run {
   /** CPU time (user + system) it used over the same span. */
   streamingCpuSeconds: number;
   peakRssMiB: number;
-}
-
-/** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** What /proc says of a running process (Linux): its highest resident set size (VmHWM) and the CPU time it used. */
-function processStats(pid: number): { peakRssMiB: number; cpuSeconds: number } | undefined {
-  try {
-    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    // The fields after the command name (which may hold spaces) start with the 3rd; utime and stime are the 14th and 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { peakRssMiB: peak ? Number(peak[1]) / 1024 : 0, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND };
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -136,11 +121,6 @@ async function run(args: string[]): Promise<Run> {
 
 const rate = (run: Run) => run.records / run.streamingSeconds;
 const cpuRate = (run: Run) => run.records / run.streamingCpuSeconds;
-const median = (numbers: number[]) => {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 const emulator = await startBenchEmulator([
