@@ -62,30 +62,18 @@ export function normalizeDateTime(value: string): string | undefined {
 
 /** The calendar and clock fields of an RFC 3339 text are in range: no month 13, Feb 30, 24:00 or offset +25:00. */
 function isRealDateTime(value: string): boolean {
-  const [year, month, day, hour, minute, second] = [
-    digits(value, 0, 4),
-    digits(value, 5, 7),
-    digits(value, 8, 10),
-    digits(value, 11, 13),
-    digits(value, 14, 16),
-    digits(value, 17, 19),
-  ];
-  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
+  const [month, day] = [digits(value, 5, 7), digits(value, 8, 10)];
+  // A day the month does not have rolls into another month: the date read back differs.
+  const date = new Date(new Date(0).setUTCFullYear(digits(value, 0, 4), month - 1, day));
   const offset = /[+-](\d{2}):(\d{2})$/.exec(value);
   return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    digits(value, 11, 13) <= 23 &&
+    digits(value, 14, 16) <= 59 &&
+    digits(value, 17, 19) <= 59 &&
     (offset === null || (Number(offset[1]) <= 23 && Number(offset[2]) <= 59))
   );
-}
-
-function isLeapYear(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 /** The offset of the zone written from `at` to the end (`Z`, or ±HH:MM), in minutes; undefined if it is not one. */
