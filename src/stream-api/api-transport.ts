@@ -24,6 +24,9 @@ export interface RateLimitWait {
   resetAt: Date;
 }
 
+/** Told of a rate-limit wait before it starts; a promise, like Log's, means: wait for it. */
+export type OnRateLimit = (wait: RateLimitWait) => void | Promise<void>;
+
 /** Socket timeouts, for the API host and the download hosts alike, and the API's whole-attempt deadline. */
 export interface Timeouts {
   /** Establishing a connection (TCP + TLS). Default 10 s. */
@@ -59,7 +62,7 @@ export interface ApiTransportOptions {
   baseUrl: string;
   policy: RetryPolicy;
   timeouts: Timeouts;
-  onRateLimit?: (wait: RateLimitWait) => void | Promise<void>;
+  onRateLimit?: OnRateLimit;
   /** Every reply's headers, e.g. to read the quota left. */
   onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers']) => void;
   onLog?: Log;

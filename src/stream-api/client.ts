@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import type { ErrorContext } from '../errors.js';
 import { SystemError } from '../errors.js';
-import type { Log, RateLimitWait, Timeouts } from './api-transport.js';
+import type { Log, OnRateLimit, Timeouts } from './api-transport.js';
 import { ApiTransport, defaultTimeouts } from './api-transport.js';
 import type { ChannelFilter, ChannelSummary, QueryChannelsBody } from './channels.js';
 import { listChannels, queryChannelsResponseSchema } from './channels.js';
@@ -28,7 +28,7 @@ export interface StreamApiClientOptions {
   /** e.g. https://chat.stream-io-api.com (already validated: https, or http on loopback). */
   baseUrl: string;
   /** Called each time the client waits out a rate limit, before it waits. */
-  onRateLimit?: (wait: RateLimitWait) => void | Promise<void>;
+  onRateLimit?: OnRateLimit;
   /** Diagnostics worth a LOG line: retries, refreshed download URLs, resumed downloads. */
   onLog?: Log;
   /** Overrides of defaultRetryPolicy (5 retries of GET and POST, 0.5 s doubling to 30 s, 50 % jitter, rate-limit waits ≤ 90 s). */
