@@ -79,7 +79,14 @@ export interface SpawnedRead {
 
 /** A config for `emulator`: fast polls, anything else from `overrides`. */
 export function configFor(emulator: Emulator, overrides: Config = {}): Config {
-  return { api_key: emulator.apiKey, api_secret: emulator.apiSecret, base_url: emulator.url, poll_interval_seconds: 0.05, ...overrides };
+  return {
+    api_key: emulator.apiKey,
+    api_secret: emulator.apiSecret,
+    base_url: emulator.url,
+    poll_interval_seconds: 0.05,
+    settle_margin_seconds: 0,
+    ...overrides,
+  };
 }
 
 /** configured_catalog.json narrowed to `streams`, each synced in `syncMode`. */

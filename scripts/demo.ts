@@ -135,6 +135,8 @@ try {
     api_secret: emulator.apiSecret,
     base_url: emulator.url,
     poll_interval_seconds: 0.2,
+    // The demo adds messages and syncs at once: nothing is settling on a local emulator.
+    settle_margin_seconds: 0,
   };
   const configPath = join(OUT, 'config.json');
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);

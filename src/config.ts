@@ -177,6 +177,18 @@ export const configSchema = z
         examples: [168, 24, 0],
         order: 17,
       }),
+    settle_margin_seconds: z
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(60)
+      .meta({
+        title: 'Settle Margin (Seconds)',
+        description:
+          "A sync exports messages up to Stream's clock (the Date of its answers) less this margin, leaving what Stream may still be writing to the next sync: more is safer, less is fresher. 0: up to Stream's now.",
+        examples: [60, 0],
+        order: 18,
+      }),
   })
   .meta({ title: 'Stream Chat Source Spec' });
 

@@ -8,7 +8,7 @@ import { shapeOf } from './stored-state.js';
 
 /** The instants every stream's plan is measured against. */
 export interface PlanClock {
-  /** The end of every export window; a sync covers up to here. */
+  /** The end of every export window (Stream's clock less the settle margin); a sync covers up to here. */
   startedAt: string;
   startDate?: string | undefined;
   lookbackHours: number;

@@ -35,7 +35,7 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
   if (coverages.some((coverage) => coverage.shape !== 'users' && coverage.state?.covered === undefined)) return everything('resuming a first sync');
   if (coverages.some((coverage) => coverage.sweepDue)) return everything('full sweep due');
   const deltas = coveredSelections(coverages).map((before) => selectionDelta(before, selection));
-  if (deltas.some((delta) => delta.everything)) return everything('channel_ids replaced by channel_types');
+  if (deltas.some((delta) => delta.everything)) return everything('the selection grew past what a narrow listing can name');
 
   const conditions = activityConditions(coverages, clock);
   const queries: ChannelQuery[] = conditions.length === 0 ? [] : [{ filter: { ...base, where: { $or: conditions } } }];
@@ -43,13 +43,12 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
   for (const delta of deltas) {
     for (const cid of delta.cids) named.add(cid);
     if (delta.types.length > 0) queries.push({ filter: { types: delta.types } });
-    if (delta.notTypes !== undefined) queries.push({ filter: { where: { type: { $nin: delta.notTypes } } } });
   }
   const lagging = new Set(coverages.flatMap((coverage) => coverage.laggingCids()).filter((cid) => covers(selection, cid)));
   const newcomers = [...named].filter((cid) => !lagging.has(cid));
   if (newcomers.length > 0) queries.push({ filter: { cids: newcomers }, direct: includeSoftDeleted, expected: 'configured' });
   if (lagging.size > 0) queries.push({ filter: { cids: [...lagging] }, direct: includeSoftDeleted, expected: 'lagging' });
-  const narrowed = deltas.some((delta) => delta.cids.length > 0 || delta.types.length > 0 || delta.notTypes !== undefined);
+  const narrowed = deltas.some((delta) => delta.cids.length > 0 || delta.types.length > 0);
   return { full: false, why: narrowed ? 'the selection grew' : '', queries };
 }
 

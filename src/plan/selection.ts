@@ -44,13 +44,14 @@ export function explicitChannels(selection: Selection): string[] | undefined {
 /**
  * What `now` selects that `before` did not, in a form query channels can list:
  * - `cids`: channels named one by one (ids added, exclusions lifted);
- * - `types`/`notTypes`: whole types added (`notTypes`: every type but these, when `now` takes all types);
- * - `everything`: the change cannot be narrowed (from ids to types): list the whole selection.
+ * - `types`: whole types added;
+ * - `everything`: the change cannot be narrowed with documented filters (from ids to types, or from
+ *   some types to all, which would take a `$nin` query channels does not document): list the whole
+ *   selection.
  */
 export interface SelectionDelta {
   cids: string[];
   types: string[];
-  notTypes?: string[];
   everything: boolean;
 }
 
@@ -60,7 +61,7 @@ export function selectionDelta(before: Selection, now: Selection): SelectionDelt
   if (before.channel_ids.length > 0) return { cids: [], types: [], everything: true };
   const unexcluded = before.exclude_channel_ids.filter((cid) => !now.exclude_channel_ids.includes(cid) && covers(now, cid));
   if (before.channel_types.length === 0) return { cids: unexcluded, types: [], everything: false };
-  if (now.channel_types.length === 0) return { cids: unexcluded, types: [], notTypes: before.channel_types, everything: false };
+  if (now.channel_types.length === 0) return { cids: [], types: [], everything: true };
   const types = now.channel_types.filter((type) => !before.channel_types.includes(type));
   return { cids: unexcluded.filter((cid) => !types.includes(parseCid(cid).type)), types, everything: false };
 }

@@ -68,7 +68,8 @@ export interface ApiTransportOptions {
   onLog?: Log;
 }
 
-type Outcome = { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string } | { kind: 'network'; error: unknown };
+type Outcome =
+  { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string; receivedAt: Date } | { kind: 'network'; error: unknown };
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -91,6 +92,11 @@ export class ApiTransport {
   }
 
   async call<T>(request: ApiRequest, schema: z.ZodType<T>): Promise<T> {
+    return (await this.exchange(request, schema)).data;
+  }
+
+  /** call, with the headers of the answer and when it arrived by the host's clock. */
+  async exchange<T>(request: ApiRequest, schema: z.ZodType<T>): Promise<{ data: T; headers: Dispatcher.ResponseData['headers']; receivedAt: Date }> {
     this.token ??= createServerToken(this.options.apiSecret);
     const token = await this.token;
     const { policy } = this.options;
@@ -106,7 +112,7 @@ export class ApiTransport {
       const outcome = await this.send(request, path, headers, body);
       if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
-        return parseSuccess(outcome.text, schema, context, outcome.status);
+        return { data: parseSuccess(outcome.text, schema, context, outcome.status), headers: outcome.headers, receivedAt: outcome.receivedAt };
       }
       const decision = decide(attemptOf(outcome));
       const attempts = retries + 1;
@@ -137,7 +143,8 @@ export class ApiTransport {
     const signal = request.signal === undefined ? deadline : AbortSignal.any([request.signal, deadline]);
     try {
       const response = await this.pool.request({ method: request.method, path, headers, body, signal });
-      return { kind: 'response', status: response.statusCode, headers: response.headers, text: await readCapped(response.body, request.endpoint) };
+      const receivedAt = new Date();
+      return { kind: 'response', status: response.statusCode, headers: response.headers, text: await readCapped(response.body, request.endpoint), receivedAt };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
       if (error instanceof SystemError) throw error;

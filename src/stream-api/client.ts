@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { z } from 'zod';
 import type { ErrorContext } from '../errors.js';
 import { SystemError } from '../errors.js';
 import type { Log, OnRateLimit, Timeouts } from './api-transport.js';
@@ -14,12 +15,15 @@ import type { CompletedTask, Task } from './task.js';
 import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
 import type { WaitForTaskOptions } from './task-poller.js';
 import { pollTask } from './task-poller.js';
+import type { StreamTime } from './stream-time.js';
+import { streamTimeOf } from './stream-time.js';
 
 export type { ChannelFilter, ChannelSummary } from './channels.js';
 export type { DownloadLimits } from './download.js';
 export type { Log, RateLimitWait, Timeouts } from './api-transport.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { CompletedTask, Task } from './task.js';
+export type { StreamTime } from './stream-time.js';
 export type { WaitForTaskOptions } from './task-poller.js';
 
 export interface StreamApiClientOptions {
@@ -164,6 +168,18 @@ export class StreamApiClient {
     for await (const _channel of this.listChannels({ cids, onMissing: (unknown) => (missing = unknown) }, signal));
     const unknown = new Set(missing);
     return cids.filter((cid) => unknown.has(cid));
+  }
+
+  /**
+   * Stream's clock now, from the `Date` header of its cheapest answer (GET /rate_limits, which no
+   * query budget counts).
+   */
+  async streamTime(signal?: AbortSignal): Promise<StreamTime> {
+    const { headers, receivedAt } = await this.api.exchange(
+      { method: 'GET', path: '/rate_limits', endpoint: 'GetRateLimits', query: { server_side: 'true', endpoints: 'ExportChannels' }, signal },
+      z.looseObject({}),
+    );
+    return streamTimeOf(headers, receivedAt);
   }
 
   /** One cheap authenticated request; throws ConfigError naming the credential to check when auth fails. */

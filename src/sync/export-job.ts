@@ -11,7 +11,7 @@ import type { StreamName } from '../records/index.js';
 import { chunk } from '../utils/chunk.js';
 
 /** What runSync needs of the Stream client: a fake one tests the orchestration without HTTP. */
-export type SyncClient = Pick<StreamApiClient, 'listChannels' | 'exportChannels' | 'exportUsers' | 'waitForTask' | 'download'>;
+export type SyncClient = Pick<StreamApiClient, 'streamTime' | 'listChannels' | 'exportChannels' | 'exportUsers' | 'waitForTask' | 'download'>;
 
 export interface JobContext {
   client: SyncClient;

@@ -13,6 +13,7 @@ import type { ChannelPlan } from '../plan/plan.js';
 import { planChannels } from '../plan/plan.js';
 import type { Selection } from '../plan/selection.js';
 import { selectionOf } from '../plan/selection.js';
+import { windowEnd } from '../plan/window-end.js';
 import type { StoredState } from '../plan/stored-state.js';
 import { legacySweptAt, migrateLegacy, readStoredState, writeStoredState } from '../plan/stored-state.js';
 import type { ChannelSummary, CompletedTask } from '../stream-api/client.js';
@@ -35,7 +36,7 @@ export interface SyncInput {
   writer: SyncWriter;
   client: SyncClient;
   signal: AbortSignal;
-  /** The sync's start; default now. */
+  /** Where the sync's windows end; default Stream's clock less the settle margin (windowEnd). */
   now?: Date;
 }
 
@@ -53,7 +54,7 @@ export async function runSync(input: SyncInput): Promise<void> {
   const heartbeatFailed = new AbortController();
   const signal = AbortSignal.any([input.signal, heartbeatFailed.signal]);
   const names = input.streams.map((stream) => stream.name);
-  const clock = clockOf(config, input.now ?? new Date());
+  const clock = clockOf(config, input.now ?? (await windowEndNow(input)));
   const selection = selectionOf(config);
   const stored = new Map(input.streams.map(({ name, syncMode }) => [name, syncMode === 'incremental' ? readStoredState(name, input.state.get(name)) : none]));
   let coverages = coveragesOf(stored, clock);
@@ -220,6 +221,12 @@ export async function runSync(input: SyncInput): Promise<void> {
 }
 
 const none: StoredState = { kind: 'none' };
+
+async function windowEndNow({ client, config, writer, signal }: SyncInput): Promise<Date> {
+  const end = windowEnd(await client.streamTime(signal), config.settle_margin_seconds);
+  if (end.warning !== undefined) await writer.log('WARN', end.warning);
+  return end.at;
+}
 
 function clockOf(config: Config, now: Date): PlanClock {
   const startedAt = now.toISOString();

@@ -39,7 +39,7 @@ describe('selection', () => {
     const messaging = selectionOf({ channel_types: ['messaging'] });
     expect(selectionDelta(messaging, messaging)).toEqual({ cids: [], types: [], everything: false });
     expect(selectionDelta(messaging, selectionOf({ channel_types: ['messaging', 'team'] }))).toEqual({ cids: [], types: ['team'], everything: false });
-    expect(selectionDelta(messaging, all)).toEqual({ cids: [], types: [], notTypes: ['messaging'], everything: false });
+    expect(selectionDelta(messaging, all)).toEqual({ cids: [], types: [], everything: true });
     expect(selectionDelta(all, selectionOf({ channel_types: ['team'] }))).toEqual({ cids: [], types: [], everything: false });
     const excluded = selectionOf({ exclude_channel_ids: ['team:x', 'team:y'] });
     expect(selectionDelta(excluded, selectionOf({ exclude_channel_ids: ['team:y'] }))).toEqual({ cids: ['team:x'], types: [], everything: false });

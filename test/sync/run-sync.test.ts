@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { BatchTooLargeError, ConfigError, TransientError } from '../../src/errors.js';
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
-import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask } from '../../src/stream-api/client.js';
+import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime } from '../../src/stream-api/client.js';
 import type { SyncClient } from '../../src/sync/export-job.js';
 import { runSync } from '../../src/sync/run-sync.js';
 
@@ -21,7 +21,14 @@ class FakeStream implements SyncClient {
   /** Lines appended to every export file, as they are. */
   extraLines: string[] = [];
 
+  /** The Date header of Stream's answers; absent: none. */
+  streamDate: Date | undefined;
+
   constructor(readonly channels: ChannelSummary[]) {}
+
+  async streamTime(): Promise<StreamTime> {
+    return { date: this.streamDate, receivedAt: new Date() };
+  }
 
   async *listChannels(filter: ChannelFilter): AsyncGenerator<ChannelSummary> {
     this.filters.push(filter);
@@ -71,7 +78,7 @@ function channel(n: number, lastMessageAt = '2026-06-09T12:00:00Z'): ChannelSumm
 
 async function sync(
   client: FakeStream,
-  options: { config?: Record<string, unknown>; state?: Map<string, Record<string, unknown>>; streams?: ConfiguredStream[]; now?: Date } = {},
+  options: { config?: Record<string, unknown>; state?: Map<string, Record<string, unknown>>; streams?: ConfiguredStream[]; now?: Date | 'stream' } = {},
 ) {
   const out = new PassThrough();
   let text = '';
@@ -80,7 +87,8 @@ async function sync(
   const config = parseConfig({ api_key: 'k', api_secret: 's', poll_interval_seconds: 0.01, ...options.config });
   const streams = options.streams ?? [{ name: 'messages', syncMode: 'incremental' }];
   let error: unknown;
-  await runSync({ config, streams, state: options.state ?? new Map(), writer, client, signal: new AbortController().signal, now: options.now ?? NOW }).catch(
+  const now = options.now === 'stream' ? undefined : (options.now ?? NOW);
+  await runSync({ config, streams, state: options.state ?? new Map(), writer, client, signal: new AbortController().signal, now }).catch(
     (caught: unknown) => (error = caught),
   );
   await writer.flush();
@@ -169,6 +177,49 @@ describe('runSync, with a fake Stream', () => {
     const result = await sync(client, { state: new Map([['messages', legacy]]) });
     expect(result.error).toBeInstanceOf(TransientError);
     expect(result.last).toEqual(legacy);
+  });
+
+  it("windows end at Stream's clock less the settle margin when Stream's runs behind, with a WARN", async () => {
+    const client = new FakeStream([channel(1)]);
+    client.streamDate = new Date(Math.floor((Date.now() - 30_000) / 1000) * 1000);
+    const result = await sync(client, { now: 'stream', config: { settle_margin_seconds: 60 } });
+    const end = new Date(client.streamDate.getTime() - 60_000).toISOString();
+    expect(result.error).toBeUndefined();
+    expect(client.exports[0]?.[0]?.messages_until).toBe(end);
+    expect(result.last).toMatchObject({ cover: end, swept: end });
+    expect(result.warnings.some((line) => /Stream's clock is about 3\d s behind this host's/.test(line))).toBe(true);
+  });
+
+  it("windows end at the host's clock when Stream's runs ahead, never later, with a WARN", async () => {
+    const client = new FakeStream([channel(1)]);
+    client.streamDate = new Date(Date.now() + 30_000);
+    const before = Date.now();
+    const result = await sync(client, { now: 'stream', config: { settle_margin_seconds: 0 } });
+    const until = Date.parse(client.exports[0]?.[0]?.messages_until ?? '');
+    expect(until).toBeGreaterThanOrEqual(before);
+    expect(until).toBeLessThan(client.streamDate.getTime() - 25_000);
+    expect(result.warnings.some((line) => /Stream's clock is about 3\d s ahead of this host's/.test(line))).toBe(true);
+  });
+
+  it("windows end at the host's clock less the margin when Stream's answer has no Date, with a WARN", async () => {
+    const client = new FakeStream([channel(1)]);
+    const before = Date.now();
+    const result = await sync(client, { now: 'stream', config: { settle_margin_seconds: 120 } });
+    const until = Date.parse(client.exports[0]?.[0]?.messages_until ?? '');
+    expect(until).toBeGreaterThanOrEqual(before - 120_000);
+    expect(until).toBeLessThanOrEqual(Date.now() - 120_000);
+    expect(result.warnings.some((line) => /no Date header/.test(line))).toBe(true);
+  });
+
+  it("clocks that agree within the Date header's second say nothing and end at the host's clock less the margin", async () => {
+    const client = new FakeStream([channel(1)]);
+    client.streamDate = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const before = Date.now();
+    const result = await sync(client, { now: 'stream', config: { settle_margin_seconds: 0 } });
+    const until = Date.parse(client.exports[0]?.[0]?.messages_until ?? '');
+    expect(until).toBeGreaterThanOrEqual(client.streamDate.getTime());
+    expect(until).toBeGreaterThanOrEqual(before);
+    expect(result.warnings.filter((line) => /clock/.test(line))).toEqual([]);
   });
 
   it('a config error stops the sync and keeps the states of the batches written', async () => {
