@@ -24,7 +24,7 @@ export interface LocalSyncInput {
   client: SyncClient;
   report: ConsoleReport;
   signal: AbortSignal;
-  /** The sync's start; default now. */
+  /** Where the sync's windows end; default Stream's clock less the settle margin. */
   now?: Date;
 }
 
@@ -54,7 +54,8 @@ export interface LocalSyncOutcome {
  */
 export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome> {
   const contracts = [...tableContracts().values()].filter((contract) => input.streams.includes(contract.name));
-  const now = input.now ?? new Date();
+  // Rows are stamped _synced_at by this host's clock: those stamped since it began are this sync's.
+  const began = new Date();
   const instance = await openDatabase(input.duckdb, input.path);
   const connections: DuckDBConnection[] = [];
   const connect = async () => {
@@ -80,7 +81,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
         writer: new DuckDBWriter(loaders, input.report),
         client: input.client,
         signal: AbortSignal.any([input.signal, failed.signal]),
-        now,
+        now: input.now,
       });
       await Promise.all([...loaders.values()].map((loader) => loader.drain()));
     } catch (error) {
@@ -93,7 +94,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
     const tables: TableOutcome[] = [];
     for (const contract of contracts) {
       const counts = loaders.get(contract.name)?.counts ?? { records: 0, replaced: 0, skipped: 0, states: 0 };
-      const reader = await control.runAndReadAll(rowCountsSql(contract), { since: now.toISOString() });
+      const reader = await control.runAndReadAll(rowCountsSql(contract), { since: began.toISOString() });
       const rows = Number(reader.getRowObjects()[0]?.rows ?? 0);
       const written = Number(reader.getRowObjects()[0]?.written ?? 0);
       // Rows written since the sync began are new, or replaced rows that were there before it.
