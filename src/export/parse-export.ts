@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { SystemError } from '../errors.js';
+import { SystemError, TransientError } from '../errors.js';
 import { classifyLine, classifyWrappedData, splitWrapped, type ExportEntity, type LineContext, type SkippedLine } from './entities.js';
 import { LineSplitter } from './line-splitter.js';
 import { parseV1Document } from './parse-v1.js';
@@ -22,8 +22,9 @@ const UNREADABLE = Symbol('unreadable');
  * The entities of a downloaded export file, in file order, read as a stream whatever its size.
  * v2 (and users exports) hold one JSON entity per line; v1 is one JSON document.
  * Lines that hold nothing the connector replicates are passed to `onSkip` with the reason, and so
- * is a line that is not JSON (with its number and its start): the download has verified the file
- * is whole, so such a line is Stream's, and one odd line must not block its channels for good.
+ * is a line that is not JSON (with its number and its start): such a line is Stream's, and one odd
+ * line must not block its channels for good. A last line that is not JSON and has no line break
+ * after it is another matter: the file was cut there, and that fails it (a TransientError).
  */
 export async function* parseExport(
   bytes: AsyncIterable<Buffer>,
@@ -54,7 +55,7 @@ async function* parseLines(bytes: AsyncIterable<Buffer>, onSkip: (reason: string
     const entities = reader.read(splitter.push(chunk));
     if (entities.length > 0) yield entities;
   }
-  const last = reader.read(splitter.end());
+  const last = reader.read(splitter.end(), true);
   if (last.length > 0) yield last;
 }
 
@@ -65,12 +66,13 @@ class LineReader {
 
   constructor(private readonly onSkip: (reason: string) => void) {}
 
-  read(lines: readonly Buffer[]): ExportEntity[] {
+  /** `unterminated`: the line given is the file's last, with no line break after it. */
+  read(lines: readonly Buffer[], unterminated = false): ExportEntity[] {
     const entities: ExportEntity[] = [];
     for (const line of lines) {
       this.lineNumber += 1;
       const start = this.lineNumber === 1 && line.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
-      const classified = this.classify(line, start);
+      const classified = this.classify(line, start, unterminated);
       if (classified === undefined) continue;
       if ('skip' in classified) {
         this.onSkip(classified.skip);
@@ -83,7 +85,7 @@ class LineReader {
   }
 
   /** What the line holds; undefined for a blank line. */
-  private classify(line: Buffer, start: number): ExportEntity | SkippedLine | undefined {
+  private classify(line: Buffer, start: number, unterminated: boolean): ExportEntity | SkippedLine | undefined {
     const wrapped = splitWrapped(line, start);
     if (wrapped !== undefined) {
       const data = parseOrUnreadable(line.toString('utf8', wrapped.dataStart, line.length - 1));
@@ -96,7 +98,9 @@ class LineReader {
     const text = line.toString('utf8', start);
     if (!/\S/.test(text)) return undefined;
     const value = parseOrUnreadable(text);
-    return value === UNREADABLE ? { skip: `a line that is not JSON (line ${this.lineNumber}: ${excerpt(text)})` } : classifyLine(value, this.context);
+    if (value !== UNREADABLE) return classifyLine(value, this.context);
+    if (unterminated) throw truncated(this.lineNumber, text);
+    return { skip: `a line that is not JSON (line ${this.lineNumber}: ${excerpt(text)})` };
   }
 }
 
@@ -110,6 +114,13 @@ function parseOrUnreadable(text: string): unknown {
 
 function excerpt(text: string): string {
   return text.length <= EXCERPT_LENGTH ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, EXCERPT_LENGTH))}… (${text.length} characters)`;
+}
+
+/** A retry exports the file anew, and may get it whole. */
+function truncated(lineNumber: number, text: string): TransientError {
+  return new TransientError(`the export file ends in a cut line (line ${lineNumber}: ${excerpt(text)}): the file is truncated`, {
+    context: { line: lineNumber },
+  });
 }
 
 function lineTooLong(lineNumber: number, maxLineLength: number): SystemError {

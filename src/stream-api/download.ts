@@ -77,7 +77,8 @@ function bodyRange(status: number, headers: Dispatcher.ResponseData['headers'], 
 /**
  * The raw bytes of the file, each exactly once: a body cut off (socket error, timeout, fewer bytes than
  * announced) is resumed with `Range: bytes=<offset>-` (a 200 answer has its first `offset` bytes skipped),
- * and a refused URL is replaced by a fresh one.
+ * and a refused URL is replaced by a fresh one. The file ends at its announced length, at the terminating
+ * chunk of a chunked body, or, with neither, where the host answers a Range with 416.
  */
 async function* resumableBody(download: DownloadRequest, signal: AbortSignal): AsyncGenerator<Buffer> {
   const { taskId, dispatcher, policy, limits, log } = download;
@@ -134,7 +135,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
       } else {
         const { end, skip: toSkip } = bodyRange(statusCode, responseHeaders, offset, taskId);
         let skip = toSkip;
-        const framed = end !== undefined || /chunked/i.test(headerText(responseHeaders['transfer-encoding']));
+        const chunked = /chunked/i.test(headerText(responseHeaders['transfer-encoding']));
         const chunks: AsyncIterable<Buffer> = body;
         for await (const chunk of chunks) {
           if (chunk.length <= skip) {
@@ -146,13 +147,13 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
           offset += piece.length;
           yield piece;
         }
-        if (end !== undefined && offset >= end) return;
+        // undici fails a chunked body cut before its terminating chunk: one that ends here is whole.
+        if (end === undefined ? chunked : offset >= end) return;
         // A range answer may be shorter than asked: its end is no fault, the rest is just another request.
         if (end !== undefined && statusCode === 206 && offset > before) continue;
         // Without a length or chunked framing the end of a body cannot be told from a cut: ask for
         // what follows; only the host saying there is nothing more (416) ends it.
-        fault = framed ? `the body ended at byte ${offset} of ${end}` : `the body ended at byte ${offset} without a length to check it against`;
-        if (!framed) {
+        if (end === undefined) {
           stalled += offset > before ? 0 : 1;
           if (stalled >= limits.maxAttemptsWithoutProgress) {
             throw new TransientError(
@@ -164,6 +165,7 @@ async function* resumableBody(download: DownloadRequest, signal: AbortSignal): A
           }
           continue;
         }
+        fault = `the body ended at byte ${offset} of ${end}`;
       }
     } catch (error) {
       if (signal.aborted) throw signal.reason;

@@ -100,8 +100,28 @@ describe('parseExport v2', () => {
     expect(skipped).toEqual(['a line that is not JSON (line 3: "{\\"id\\": \\"m1\\", \\"text\\": tru")']);
   });
 
+  it('fails a file whose last line is not JSON and has no line break after it: the file was cut there', async () => {
+    const file = `${JSON.stringify(channel)}\n${JSON.stringify(member)}\n{"type":"message","data":{"id":"m1","te`;
+    for (const parts of [[file], split(file, [10, file.length - 20, file.length - 3])]) {
+      const error = await parse('v2', ...parts).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TransientError);
+      expect((error as TransientError).message).toBe(
+        'the export file ends in a cut line (line 3: "{\\"type\\":\\"message\\",\\"data\\":{\\"id\\":\\"m1\\",\\"te"): the file is truncated',
+      );
+      expect((error as TransientError).context).toEqual({ line: 3 });
+    }
+  });
+
+  it('reads a last line without a line break that is JSON, and skips a last line that is not JSON but ends in a line break', async () => {
+    expect((await parse('v2', `${JSON.stringify(channel)}\n{"foo":1}`)).skipped).toEqual(['an unrecognised line with the fields foo']);
+    expect((await parse('v2', `${JSON.stringify(channel)}\r\n${JSON.stringify(member)}\r`)).entities).toHaveLength(2);
+    const { entities, skipped } = await parse('v2', `${JSON.stringify(channel)}\n{"id": "m1", "te\r\n`);
+    expect(entities).toHaveLength(1);
+    expect(skipped).toEqual(['a line that is not JSON (line 2: "{\\"id\\": \\"m1\\", \\"te")']);
+  });
+
   it('quotes only the start of a long bad line', async () => {
-    const { skipped } = await parse('v2', `{"text": "${'x'.repeat(5000)}"`);
+    const { skipped } = await parse('v2', `{"text": "${'x'.repeat(5000)}"\n`);
     expect(skipped[0]).toMatch(/not JSON \(line 1: "\{\\"text\\": \\"x+"… \(5011 characters\)\)$/);
     expect(skipped[0]!.length).toBeLessThan(300);
   });
@@ -218,6 +238,13 @@ describe('parseExport v1', () => {
     expect(invalid.context).toEqual({ format: 'v1' });
     await failure(parse('v1', text.slice(0, text.length / 2)));
     await failure(parse('v1', text.slice(0, -1)));
+  });
+
+  it('fails on a file cut off anywhere, even right after a whole entity', async () => {
+    const text = JSON.stringify([group, group]);
+    for (const end of [text.indexOf('"messages"') - 1, text.indexOf('},') + 1, text.indexOf('"m2"') + 2, text.length - 1]) {
+      expect((await failure(parse('v1', text.slice(0, end)))).context).toEqual({ format: 'v1' });
+    }
   });
 
   it('fails on a document that is not an object or array', async () => {

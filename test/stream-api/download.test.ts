@@ -34,6 +34,8 @@ interface Behaviour {
   startEarlier?: number;
   /** Serve at most this many bytes per Range answer (allowed by HTTP; the Content-Range says so). */
   maxRangeLength?: number;
+  /** Frame the body with chunked transfer encoding instead of a Content-Length. */
+  chunked?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -46,7 +48,8 @@ function serveFile(response: ServerResponse, request: RecordedRequest, file: Buf
   const asked = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
   const start = asked === null || behaviour.ignoreRange === true ? 0 : Math.max(0, Number(asked[1]) - (behaviour.startEarlier ?? 0));
   const body = file.subarray(start, start > 0 ? start + (behaviour.maxRangeLength ?? file.length) : file.length);
-  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length), ...behaviour.headers };
+  const length = behaviour.chunked === true ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(body.length) };
+  const headers = { 'content-type': 'application/octet-stream', ...length, ...behaviour.headers };
   if (start > 0) response.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${start + body.length - 1}/${file.length}` });
   else response.writeHead(200, headers);
   if (behaviour.cutAfter === undefined) {
@@ -150,6 +153,26 @@ describe('download', () => {
     const fixture = await setup(file, (index) => (index === 0 ? { cutAfter: Math.floor(file.length / 2) } : { ignoreRange: true }));
     expect(sha256(await downloadAll(fixture))).toBe(sha256(PLAIN));
     expect(fixture.files.requests[1]?.headers.range).toMatch(/^bytes=\d+-$/);
+  });
+
+  it.each([
+    ['plain', PLAIN],
+    ['gzip', GZIP],
+  ])('takes a chunked %s body that ended with its last chunk as whole, even from a host that ignores Range', async (_name, file) => {
+    const fixture = await setup(file, () => ({ chunked: true, ignoreRange: true }));
+    expect(sha256(await downloadAll(fixture))).toBe(sha256(PLAIN));
+    expect(fixture.files.requests).toHaveLength(1);
+    expect(fixture.logs.filter((line) => line.includes('interrupted'))).toEqual([]);
+  });
+
+  it.each([
+    ['plain', PLAIN],
+    ['gzip', GZIP],
+  ])('resumes a chunked %s body cut before its last chunk with Range', async (_name, file) => {
+    const fixture = await setup(file, (index) => (index === 0 ? { chunked: true, cutAfter: Math.floor(file.length / 2) } : { chunked: true }));
+    expect(sha256(await downloadAll(fixture))).toBe(sha256(PLAIN));
+    expect(fixture.files.requests.map((request) => request.headers.range)).toEqual([undefined, expect.stringMatching(/^bytes=[1-9]\d*-$/)]);
+    expect(fixture.logs.filter((line) => /interrupted .*other side closed/.test(line))).toHaveLength(1);
   });
 
   it('skips the overlap when the host resumes from an earlier byte than asked', async () => {

@@ -98,6 +98,59 @@ describe('pollTask', () => {
     expect(logs).toEqual([expect.stringMatching(/^WARN .*"queued"/)]);
   });
 
+  it('fails a task whose status stays unknown for 10 min by default, counted from its first poll, naming the status', async () => {
+    const { getTask, calls } = scripted([taskWith('running'), taskWith('queued')]);
+    const logs: string[] = [];
+    let settled = false;
+    const done = pollTask(
+      't1',
+      getTask,
+      { pollIntervalMs: 1_000, maxPollIntervalMs: 60_000, timeoutMs: 120 * 60_000, context: { cids: ['messaging:a'] } },
+      (level, message) => void logs.push(`${level} ${message}`),
+    )
+      .catch((caught: unknown) => caught)
+      .finally(() => (settled = true));
+    const firstUnknown = 2_500;
+    await vi.advanceTimersByTimeAsync(firstUnknown + 10 * 60_000 - 1);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await done;
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).message).toMatch(
+      /^Export task t1 \(channels messaging:a\) has had status "queued", unknown to the connector, for 10 min: /,
+    );
+    expect((error as TransientError).context).toMatchObject({ taskId: 't1', cids: ['messaging:a'], taskStatus: 'queued' });
+    expect(calls[1]).toBe(firstUnknown);
+    expect(calls.at(-1)).toBe(firstUnknown + 10 * 60_000);
+    expect(logs).toEqual([expect.stringMatching(/^WARN Export task t1 has status "queued", unknown to the connector; polling on for up to 10 min$/)]);
+  });
+
+  it('starts counting the unknown status again when a known pending status comes back', async () => {
+    const queued = taskWith('queued');
+    const { getTask } = scripted([
+      queued,
+      queued,
+      queued,
+      queued,
+      taskWith('running'),
+      queued,
+      queued,
+      queued,
+      queued,
+      taskWith('completed', { result: { url: 'http://f' } }),
+    ]);
+    const logs: string[] = [];
+    const done = pollTask(
+      't1',
+      getTask,
+      { pollIntervalMs: 1_000, maxPollIntervalMs: 1_000, timeoutMs: 60_000, unknownStatusTimeoutMs: 5_000 },
+      (level, message) => void logs.push(`${level} ${message}`),
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect((await done).status).toBe('completed');
+    expect(logs).toHaveLength(1);
+  });
+
   it('stops at once when the signal aborts, leaving no timer behind', async () => {
     const { getTask, calls } = scripted([taskWith('running')]);
     const controller = new AbortController();

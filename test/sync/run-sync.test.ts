@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { BatchTooLargeError, ConfigError, TransientError } from '../../src/errors.js';
+import { BatchTooLargeError, ConfigError, type ConnectorError, TransientError } from '../../src/errors.js';
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime } from '../../src/stream-api/client.js';
@@ -20,6 +20,8 @@ class FakeStream implements SyncClient {
   listingFails = false;
   /** Lines appended to every export file, as they are. */
   extraLines: string[] = [];
+  /** Channels whose export file ends in a line cut short. */
+  truncated = new Set<string>();
 
   /** The Date header of Stream's answers; absent: none. */
   streamDate: Date | undefined;
@@ -68,7 +70,8 @@ class FakeStream implements SyncClient {
         },
       },
     ]);
-    yield Buffer.from([...lines.map((line) => JSON.stringify(line)), ...this.extraLines].join('\n'));
+    const cut = requests.some(({ type, id }) => this.truncated.has(`${type}:${id}`)) ? ['{"type":"message","data":{"id":"m-cu'] : [];
+    yield Buffer.from([...lines.map((line) => JSON.stringify(line)), ...this.extraLines, ...cut].join('\n'));
   }
 }
 
@@ -147,6 +150,18 @@ describe('runSync, with a fake Stream', () => {
         .map((m) => m.record.data.id)
         .sort(),
     ).toEqual(['m-c1', 'm-c3']);
+  });
+
+  it('a file cut in its last line fails its batch as transient: its channels lag, the others are written', async () => {
+    const client = new FakeStream([channel(1), channel(2)]);
+    client.truncated.add('t:c1');
+    const result = await sync(client, { config: { channels_per_export: 1, max_concurrent_exports: 1 } });
+    expect((result.error as ConnectorError).failureType).toBe('transient_error');
+    expect((result.error as Error).message).toContain('channel batch 1 (t:c1): the export file ends in a cut line (line 3: ');
+    expect(result.last).toMatchObject({ lagging: { 't:c1': null } });
+    expect(result.last?.lagging).not.toHaveProperty('t:c2');
+    // What came before the cut is written; the channel's state does not move, so it comes again next time.
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1', 'm-c2']);
   });
 
   it('a batch Stream refuses as too large is split, the smaller size kept, one WARN', async () => {
