@@ -92,7 +92,9 @@ async function threeSyncs(emulator: Emulator, config: Config): Promise<{ written
 }
 
 function coveredTruth(emulator: Emulator, cover: string): string[] {
-  return messageKeys([...emulator.data.messages()].filter((message) => Date.parse(String(message.created_at)) <= Date.parse(cover)).map((message) => message.id));
+  return messageKeys(
+    [...emulator.data.messages()].filter((message) => Date.parse(String(message.created_at)) <= Date.parse(cover)).map((message) => message.id),
+  );
 }
 
 describe("windows end at Stream's clock", () => {
@@ -145,6 +147,6 @@ describe('file ends and task statuses', () => {
     emulator.faults.unknownTaskStatus({ count: 1, status: 'queued' });
     const result = await read({ config: configFor(emulator, { export_timeout_minutes: 0.05 }), catalog: catalogOf(['messages']) });
     expect(result.exitCode, describeRun(result)).toBe(1);
-    expect(String(result.errors()[0]?.message)).toMatch(/"queued"/);
+    expect(String(result.errors()[0]?.message)).toMatch(/queued/);
   }, 120_000);
 });

@@ -154,7 +154,7 @@ export const configSchema = z
       description: 'Delay before the first poll of an export task; later polls back off.',
       order: 14,
     }),
-    export_timeout_minutes: z.int().positive().default(120).meta({
+    export_timeout_minutes: z.number().positive().default(120).meta({
       title: 'Export Timeout (Minutes)',
       description: 'An export task not done by then fails the sync with a transient error.',
       order: 15,

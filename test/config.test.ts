@@ -32,6 +32,7 @@ describe('parseConfig', () => {
       export_timeout_minutes: 120,
       max_exports_per_minute: 30,
       full_sweep_interval_hours: 168,
+      settle_margin_seconds: 60,
     });
   });
 
@@ -51,9 +52,10 @@ describe('parseConfig', () => {
       channels_per_export: 10,
       max_concurrent_exports: 5,
       poll_interval_seconds: 0.5,
-      export_timeout_minutes: 30,
+      export_timeout_minutes: 0.5,
       max_exports_per_minute: 12,
       full_sweep_interval_hours: 24,
+      settle_margin_seconds: 0,
     };
     expect(parseConfig(full)).toEqual({ ...full, start_date: '2024-03-01T12:30:00.000Z' });
   });
@@ -73,6 +75,7 @@ describe('parseConfig', () => {
   it('names a key of the wrong type', () => {
     expect(problemsOf({ ...MINIMAL, lookback_window_hours: '3' })).toContain('lookback_window_hours must be a number, got "3"');
     expect(problemsOf({ ...MINIMAL, lookback_window_hours: 1.5 })).toContain('lookback_window_hours must be an integer, got 1.5');
+    expect(problemsOf({ ...MINIMAL, settle_margin_seconds: -1 })).toContain('settle_margin_seconds must be at least 0, got -1');
     expect(problemsOf({ ...MINIMAL, include_truncated_messages: 'yes' })).toContain('include_truncated_messages must be a boolean, got "yes"');
     expect(problemsOf({ ...MINIMAL, channel_types: 'messaging' })).toContain('channel_types must be an array, got "messaging"');
     expect(problemsOf({ ...MINIMAL, api_key: '' })).toContain('api_key must not be empty');
