@@ -36,8 +36,8 @@ function rawDownload(url: string): Promise<{ contentLength: number; received: nu
 }
 
 describe('faults', () => {
-  it('rateLimit answers 429 with a plain-text body and X-RateLimit-Reset, counting down', async () => {
-    emulator.faults.rateLimit({ count: 2, resetInSeconds: 30 });
+  it('rateLimit answers 429 with a plain-text body when asked, and X-RateLimit-Reset, counting down', async () => {
+    emulator.faults.rateLimit({ count: 2, resetInSeconds: 30, body: 'text' });
     const before = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 2; i++) {
       const response = await api(emulator, 'GET', '/tasks/x');
@@ -51,12 +51,23 @@ describe('faults', () => {
     expect(emulator.stats().faultsFired.rateLimit).toBeGreaterThanOrEqual(2);
   });
 
-  it('rateLimit can answer Stream’s JSON code 9 and target endpoints', async () => {
-    emulator.faults.rateLimit({ count: 1, endpoints: ['ExportChannels'], body: 'json' });
+  it('rateLimit answers Stream’s JSON code 9 by default, targets endpoints, and adds Retry-After when asked', async () => {
+    emulator.faults.rateLimit({ count: 1, endpoints: ['ExportChannels'], retryAfterSeconds: 7 });
     expect((await api(emulator, 'GET', '/tasks/x')).status).toBe(404);
     const limited = await api(emulator, 'POST', '/export_channels', { body: BODY });
     expect(limited.status).toBe(429);
-    expect(limited.json).toMatchObject({ code: 9, StatusCode: 429 });
+    expect(limited.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(limited.json).toMatchObject({
+      code: 9,
+      StatusCode: 429,
+      message: 'ExportChannels failed with error: "Too many requests, check response headers for more info"',
+      more_info: expect.any(String),
+      details: [],
+    });
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    emulator.faults.rateLimit({ count: 1 });
+    expect((await api(emulator, 'GET', '/tasks/x')).headers.get('retry-after')).toBeNull();
   });
 
   it('serverErrors answers a burst of 5xx, then recovers', async () => {
