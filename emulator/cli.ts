@@ -23,9 +23,12 @@ const argv = yargs(hideBin(process.argv))
     gzip: { type: 'boolean', default: false, describe: 'gzip channel export files' },
     'url-ttl-ms': { type: 'number', default: 86_400_000, describe: 'signed download URL lifetime' },
     'max-channels-per-export': { type: 'number', default: 100 },
+    'clock-offset-ms': { type: 'number', default: 0, describe: "the emulator's clock minus the host's (negative: behind)" },
+    'channels-created-at': { type: 'string', describe: 'one RFC3339 created_at for every generated channel' },
     'rate-limit': { type: 'number', default: 0, describe: 'answer the next N API requests with 429' },
     'rate-limit-reset': { type: 'number', default: 1, describe: 'seconds until X-RateLimit-Reset on those 429s' },
-    'rate-limit-json': { type: 'boolean', default: false, describe: 'send the 429s as Stream JSON (code 9), not plain text' },
+    'rate-limit-text': { type: 'boolean', default: false, describe: 'send the 429s as plain text, not Stream JSON (code 9)' },
+    'retry-after': { type: 'number', describe: 'add Retry-After: S (seconds) to those 429s' },
     'server-errors': { type: 'number', default: 0, describe: 'answer the next N API requests with a 5xx' },
     'server-error-status': { type: 'number', default: 500 },
     'cut-download': { type: 'number', describe: 'cut download connections after BYTES bytes of body' },
@@ -57,13 +60,20 @@ const emulator = await startEmulator({
   gzip: argv.gzip,
   urlTtlMs: argv['url-ttl-ms'],
   maxChannelsPerExport: argv['max-channels-per-export'],
+  clockOffsetMs: argv['clock-offset-ms'],
+  channelsCreatedAt: argv['channels-created-at'],
   onRequest: argv.verbose
     ? (record) => process.stderr.write(`${record.at.toISOString()} ${record.method} ${record.path} ${record.endpoint} → ${record.status}\n`)
     : undefined,
 });
 
 const { faults } = emulator;
-faults.rateLimit({ count: argv['rate-limit'], resetInSeconds: argv['rate-limit-reset'], body: argv['rate-limit-json'] ? 'json' : 'text' });
+faults.rateLimit({
+  count: argv['rate-limit'],
+  resetInSeconds: argv['rate-limit-reset'],
+  body: argv['rate-limit-text'] ? 'text' : 'json',
+  retryAfterSeconds: argv['retry-after'],
+});
 faults.serverErrors({ count: argv['server-errors'], status: argv['server-error-status'] });
 if (argv['cut-download'] !== undefined) faults.cutDownload({ afterBytes: argv['cut-download'], count: argv['cut-download-count'] });
 faults.expireUrls({ count: argv['expire-urls'] });

@@ -70,10 +70,24 @@ export interface AddChannelOptions {
   fields?: Record<string, unknown>;
 }
 
+export interface AddChannelsOptions {
+  count: number;
+  /** Default: the first channel type. */
+  type?: string;
+  /** One created_at (and updated_at) for all of them, as a bulk import gives; default the emulator's now. */
+  createdAt?: string | Date;
+  /** Ids are `<idPrefix>-00000`, `<idPrefix>-00001`…; default `bulk-<index of the first>`. */
+  idPrefix?: string;
+  /** Default: the first two users; the first is the owner and creator. */
+  memberIds?: string[];
+}
+
 export interface DataSetOptions extends GeneratedOptions {
   now: () => Date;
   /** Whether added thread replies move their channel's last_message_at (default true). */
   repliesMoveLastMessageAt?: boolean;
+  /** Every generated channel created at this instant (a bulk import) instead of its own. */
+  channelsCreatedAt?: Micros;
 }
 
 // Everything the seed determines, computed once and never changed.
@@ -88,6 +102,7 @@ interface Universe {
 // Everything added at run time; small, so a snapshot is a deep copy.
 interface Mutations {
   channels: ChannelModel[];
+  addedIndexByCid: Map<string, number>;
   channelPatches: Map<string, { fields: Record<string, unknown>; updatedAt: Micros }>;
   members: Map<string, MemberModel[]>;
   messages: Map<string, MessageModel[]>;
@@ -145,7 +160,7 @@ export class DataView {
   }
 
   channelModel(cid: string): ChannelModel | undefined {
-    const index = this.universe.channelIndexByCid.get(cid) ?? this.mutations.channels.find((c) => c.cid === cid)?.index;
+    const index = this.universe.channelIndexByCid.get(cid) ?? this.mutations.addedIndexByCid.get(cid);
     return index === undefined ? undefined : this.channelAt(index);
   }
 
@@ -360,7 +375,11 @@ export class DataView {
 export class DataSet extends DataView {
   constructor(options: DataSetOptions) {
     const users = Array.from({ length: Math.max(2, options.usersCount) }, (_, i) => generateUser(options.seed, i));
-    const channels = Array.from({ length: options.channels }, (_, i) => generateChannel(options, i));
+    const createdAt = options.channelsCreatedAt;
+    const channels = Array.from({ length: options.channels }, (_, i) => {
+      const channel = generateChannel(options, i);
+      return createdAt === undefined ? channel : { ...channel, createdAt, updatedAt: Math.max(channel.updatedAt, createdAt) };
+    });
     super(
       {
         options,
@@ -371,6 +390,7 @@ export class DataSet extends DataView {
       },
       {
         channels: [],
+        addedIndexByCid: new Map(),
         channelPatches: new Map(),
         members: new Map(),
         messages: new Map(),
@@ -385,6 +405,11 @@ export class DataSet extends DataView {
   /** A frozen copy of the current data: what an export requested now contains, whatever changes later. */
   snapshot(): DataView {
     return new DataView(this.universe, structuredClone(this.mutations));
+  }
+
+  /** The emulator clock in µs, never before a stamp already given (reads only: the next stamp is later). */
+  clockMicros(): Micros {
+    return Math.max(dateToMicros(this.universe.options.now()), this.mutations.lastInstant);
   }
 
   /** The emulator clock in µs, strictly increasing across calls. */
@@ -470,18 +495,49 @@ export class DataSet extends DataView {
   /** A new channel created now, without messages (add them with addMessages). */
   addChannel(options: AddChannelOptions = {}): Entity {
     const index = this.universe.channels.length + this.mutations.channels.length;
-    const type = options.type ?? this.universe.options.channelTypes[0] ?? 'messaging';
-    const id = options.id ?? `added-${index}`;
+    const channel = this.newChannel(index, options.type, options.id ?? `added-${index}`, options.memberIds, this.tick(), options.fields);
+    return this.channelEntity(channel);
+  }
+
+  /**
+   * `count` new channels sharing one created_at (as after a bulk import), without messages; returns
+   * their cids. Stream documents no order among channels that tie on a sort field.
+   */
+  addChannels(options: AddChannelsOptions): string[] {
+    if (!Number.isInteger(options.count) || options.count < 0) throw new Error(`emulator data set: count must be an integer >= 0, got ${options.count}`);
+    const first = this.universe.channels.length + this.mutations.channels.length;
+    const createdAt = options.createdAt === undefined ? this.tick() : this.instant(options.createdAt);
+    const prefix = options.idPrefix ?? `bulk-${first}`;
+    return Array.from({ length: options.count }, (_, k) => {
+      const id = `${prefix}-${String(k).padStart(5, '0')}`;
+      return this.newChannel(first + k, options.type, id, options.memberIds, createdAt, { name: id }).cid;
+    });
+  }
+
+  private instant(value: string | Date): Micros {
+    const micros = value instanceof Date ? dateToMicros(value) : parseMicros(value);
+    if (micros === undefined) throw new Error(`emulator data set: not an RFC3339 date-time: "${String(value)}"`);
+    return micros;
+  }
+
+  private newChannel(
+    index: number,
+    givenType: string | undefined,
+    id: string,
+    givenMembers: string[] | undefined,
+    createdAt: Micros,
+    fields?: Record<string, unknown>,
+  ): ChannelModel {
+    const type = givenType ?? this.universe.options.channelTypes[0] ?? 'messaging';
     const cid = `${type}:${id}`;
     if (this.channelModel(cid)) throw new Error(`emulator data set: channel "${cid}" already exists`);
     const memberIds =
-      options.memberIds ??
+      givenMembers ??
       this.allUsers()
         .slice(0, 2)
         .map((user) => user.id);
     if (memberIds.length === 0) throw new Error(`emulator data set: channel "${cid}" needs a member`);
     memberIds.forEach((userId) => this.requireUser(userId));
-    const createdAt = this.tick();
     const channel: ChannelModel = {
       index,
       type,
@@ -490,13 +546,14 @@ export class DataSet extends DataView {
       createdAt,
       updatedAt: createdAt,
       createdById: memberIds[0] as string,
-      fields: { name: id, ...options.fields },
+      fields: { name: id, ...fields },
       members: memberIds.map((userId, k) => ({ userId, role: k === 0 ? 'owner' : 'member', createdAt })),
       generatedMessages: 0,
       firstMessageAt: createdAt,
       messageStep: 1,
     };
     this.mutations.channels.push(channel);
-    return this.channelEntity(channel);
+    this.mutations.addedIndexByCid.set(cid, index);
+    return channel;
   }
 }

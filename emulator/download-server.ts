@@ -93,6 +93,7 @@ export class DownloadServer {
     this.requestCount++;
     this.records.push(record);
     if (this.records.length > MAX_RECORDS) this.records.shift();
+    res.setHeader('Date', record.at.toUTCString());
     res.on('finish', () => (record.status = res.statusCode));
     res.on('close', () => (record.status ||= res.statusCode));
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -131,12 +132,15 @@ export class DownloadServer {
       res.writeHead(416, { ...headers, 'Content-Range': `bytes */${file.size}` });
       return void res.end();
     }
-    const start = range?.start ?? 0;
-    const end = range?.end ?? file.size - 1;
     const unframed = range === undefined ? this.options.faults.takeUnframedDownload() : undefined;
     if (unframed) return this.serveUnframed(res, file, unframed.afterBytes, headers);
-    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
-    res.writeHead(range ? 206 : 200, { ...headers, 'Content-Length': end - start + 1 });
+    const chunkedFault = req.method === 'GET' ? this.options.faults.takeChunkedDownload() : undefined;
+    const honoured = chunkedFault?.ignoreRange ? undefined : range;
+    const start = honoured?.start ?? 0;
+    const end = honoured?.end ?? file.size - 1;
+    if (honoured) headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
+    // Without a Content-Length Node frames the body in chunks; its last chunk ends it, complete.
+    res.writeHead(honoured ? 206 : 200, chunkedFault ? headers : { ...headers, 'Content-Length': end - start + 1 });
     if (req.method === 'HEAD' || end < start) return void res.end();
     const cut = this.options.faults.takeCutDownload();
     const last = cut ? Math.min(end, start + cut.afterBytes - 1) : end;

@@ -73,6 +73,27 @@ export function v1File(entities: Iterable<ExportEntity>): Iterable<string> {
   return chunked(v1Pieces(entities));
 }
 
+/**
+ * The file without its final line break and the second half of its last line (the truncateLastLine
+ * fault). Only the last line is held back, so memory stays bounded by one line plus one chunk.
+ */
+export function* withLastLineCut(pieces: Iterable<string>): Generator<string> {
+  let pending = '';
+  for (const piece of pieces) {
+    pending += piece;
+    const lastBreak = pending.lastIndexOf('\n', pending.length - 2);
+    if (lastBreak >= 0) {
+      yield pending.slice(0, lastBreak + 1);
+      pending = pending.slice(lastBreak + 1);
+    }
+  }
+  const line = pending.endsWith('\n') ? pending.slice(0, -1) : pending;
+  let half = Math.floor(line.length / 2);
+  // Never split a surrogate pair: the cut is in the JSON, not in the UTF-8.
+  if (half > 0 && /[\uD800-\uDBFF]/.test(line.charAt(half - 1))) half--;
+  yield line.slice(0, half);
+}
+
 /** Writes the pieces to `path` (gzipped if asked) with backpressure; resolves with the bytes written. */
 export async function writeFile(pieces: Iterable<string>, path: string, gzip: boolean, signal?: AbortSignal): Promise<number> {
   const source = Readable.from(pieces, { objectMode: false });

@@ -7,8 +7,10 @@ export interface RateLimitFault {
   resetInSeconds?: number;
   /** Endpoint names (e.g. 'ExportChannels', 'GetTask'); default every API endpoint. */
   endpoints?: string[];
-  /** 'text' (default): a plain-text body as Stream's edge sends; 'json': Stream's error body with code 9. */
+  /** 'json' (default): Stream's error body, code 9; 'text': a plain-text body, as Stream's edge sends for IP limits. */
   body?: 'text' | 'json';
+  /** Adds a `Retry-After` header with these seconds (default: none). */
+  retryAfterSeconds?: number;
 }
 
 export interface ServerErrorFault {
@@ -30,7 +32,30 @@ export interface UnframedDownloadFault {
   count?: number;
 }
 
-export type FaultName = 'rateLimit' | 'serverErrors' | 'cutDownload' | 'expireUrls' | 'failTasks' | 'unframedDownload' | 'emptyExports' | 'dropChannel';
+export interface UnknownTaskStatusFault {
+  count: number;
+  /** The status reported forever instead of the task's own (default 'queued', which Stream does not document). */
+  status?: string;
+}
+
+export interface ChunkedDownloadsFault {
+  count: number;
+  /** Answer a Range request 200 with the whole file, as a host that ignores Range does (default false). */
+  ignoreRange?: boolean;
+}
+
+export type FaultName =
+  | 'rateLimit'
+  | 'serverErrors'
+  | 'cutDownload'
+  | 'expireUrls'
+  | 'failTasks'
+  | 'unframedDownload'
+  | 'emptyExports'
+  | 'dropChannel'
+  | 'unknownTaskStatus'
+  | 'truncateLastLine'
+  | 'chunkedDownloads';
 
 interface Armed<T> {
   remaining: number;
@@ -55,6 +80,9 @@ export class Faults {
   private unframedDownloadFault?: Armed<UnframedDownloadFault>;
   private emptyExportsFault?: Armed<{ count: number }>;
   private dropChannelFault?: Armed<{ count: number }>;
+  private unknownTaskStatusFault?: Armed<UnknownTaskStatusFault>;
+  private truncateLastLineFault?: Armed<{ count?: number }>;
+  private chunkedDownloadsFault?: Armed<ChunkedDownloadsFault>;
   private extraTaskLatencyMs = 0;
   /** How many times each fault has fired since the emulator started. */
   readonly fired: Record<FaultName, number> = {
@@ -66,6 +94,9 @@ export class Faults {
     unframedDownload: 0,
     emptyExports: 0,
     dropChannel: 0,
+    unknownTaskStatus: 0,
+    truncateLastLine: 0,
+    chunkedDownloads: 0,
   };
 
   rateLimit(options: RateLimitFault): void {
@@ -105,6 +136,24 @@ export class Faults {
     this.dropChannelFault = arm(options);
   }
 
+  /** The next `count` export tasks (channels or users) report `status` at every poll, forever: they never complete. */
+  unknownTaskStatus(options: UnknownTaskStatusFault): void {
+    this.unknownTaskStatusFault = arm(options);
+  }
+
+  /**
+   * The next `count` channel export files lose their final line break and the second half of their last
+   * line: the file (and its Content-Length, and any Range) is that of a file cut mid-JSON.
+   */
+  truncateLastLine(options: { count?: number } = {}): void {
+    this.truncateLastLineFault = arm(options);
+  }
+
+  /** The next `count` downloads (GET) come with Transfer-Encoding: chunked and no Content-Length; the body is complete. */
+  chunkedDownloads(options: ChunkedDownloadsFault): void {
+    this.chunkedDownloadsFault = arm(options);
+  }
+
   /** Tasks created from now on take this much longer to complete (0 switches it off). */
   slowTasks(ms: number): void {
     this.extraTaskLatencyMs = Math.max(0, ms);
@@ -119,6 +168,9 @@ export class Faults {
     this.unframedDownloadFault = undefined;
     this.emptyExportsFault = undefined;
     this.dropChannelFault = undefined;
+    this.unknownTaskStatusFault = undefined;
+    this.truncateLastLineFault = undefined;
+    this.chunkedDownloadsFault = undefined;
     this.extraTaskLatencyMs = 0;
   }
 
@@ -159,6 +211,19 @@ export class Faults {
 
   takeDroppedChannel(): boolean {
     return this.take(this.dropChannelFault, 'dropChannel') !== undefined;
+  }
+
+  takeUnknownTaskStatus(): string | undefined {
+    const fault = this.take(this.unknownTaskStatusFault, 'unknownTaskStatus');
+    return fault && (fault.status ?? 'queued');
+  }
+
+  takeTruncatedLastLine(): boolean {
+    return this.take(this.truncateLastLineFault, 'truncateLastLine') !== undefined;
+  }
+
+  takeChunkedDownload(): ChunkedDownloadsFault | undefined {
+    return this.take(this.chunkedDownloadsFault, 'chunkedDownloads');
   }
 
   get taskLatencyExtraMs(): number {

@@ -8,12 +8,13 @@ import { Faults, type FaultName } from './faults.js';
 import { SPAN } from './generated.js';
 import { ApiServer, type ApiRequestRecord } from './server.js';
 import { Tasks } from './tasks.js';
+import { parseMicros } from './time.js';
 
 export { DataSet, DataView } from './data-set.js';
-export type { AddChannelOptions, AddMessageOptions, EntityCounts, ExportEntity, GroundTruthOptions } from './data-set.js';
+export type { AddChannelOptions, AddChannelsOptions, AddMessageOptions, EntityCounts, ExportEntity, GroundTruthOptions } from './data-set.js';
 export type { DownloadRecord } from './download-server.js';
 export { Faults } from './faults.js';
-export type { CutDownloadFault, FaultName, RateLimitFault, ServerErrorFault } from './faults.js';
+export type { ChunkedDownloadsFault, CutDownloadFault, FaultName, RateLimitFault, ServerErrorFault, UnknownTaskStatusFault } from './faults.js';
 export type { ApiRequestRecord } from './server.js';
 export { signToken } from './auth.js';
 
@@ -32,6 +33,11 @@ export interface EmulatorOptions {
   seed?: number;
   /** Default 10 (channel 4 of every 10 is truncated, channel 7 soft-deleted). */
   channels?: number;
+  /**
+   * One created_at for every generated channel (RFC3339), as after a bulk import; default: each its own,
+   * a month or two before its first message.
+   */
+  channelsCreatedAt?: string;
   /** Default 100; spread over the 90 days before 2025-01-01. */
   messagesPerChannel?: number;
   /** Default 25. */
@@ -55,8 +61,14 @@ export interface EmulatorOptions {
    * false makes replies invisible to activity, the case a connector's full sweep must catch.
    */
   repliesMoveLastMessageAt?: boolean;
-  /** The clock for tasks, URL expiry, rate-limit windows, token times and mutations. Default: real time. */
+  /** The host clock the emulator's clock is read from. Default: real time. */
   now?: () => Date;
+  /**
+   * How far the emulator's clock (Stream's, as it were) is ahead of `now` (negative: behind). Default 0.
+   * It drives the Date header of every API response, mutation stamps, task times, URL expiry, token
+   * times, rate-limit windows and an export's default end.
+   */
+  clockOffsetMs?: number;
   /** Called as each API response finishes (e.g. to log it). */
   onRequest?: (record: ApiRequestRecord) => void;
 }
@@ -92,8 +104,18 @@ function positiveInteger(name: string, value: number, min = 0): number {
   return value;
 }
 
+function instantOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const micros = parseMicros(value);
+  if (micros === undefined) throw new Error(`emulator: ${name} must be an RFC3339 date-time, got "${value}"`);
+  return micros;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const now = options.now ?? (() => new Date());
+  const hostNow = options.now ?? (() => new Date());
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
+  if (!Number.isFinite(clockOffsetMs)) throw new Error(`emulator: clockOffsetMs must be a finite number, got ${clockOffsetMs}`);
+  const now = () => new Date(hostNow().getTime() + clockOffsetMs);
   const apiKey = options.apiKey ?? DEFAULT_API_KEY;
   const apiSecret = options.apiSecret ?? DEFAULT_API_SECRET;
   const channelTypes = options.channelTypes ?? ['messaging', 'livestream', 'team'];
@@ -107,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     usersCount: positiveInteger('usersCount', options.usersCount ?? 25, 2),
     channelTypes,
     repliesMoveLastMessageAt: options.repliesMoveLastMessageAt ?? true,
+    channelsCreatedAt: instantOption('channelsCreatedAt', options.channelsCreatedAt),
     now,
   });
   const faults = new Faults();

@@ -42,3 +42,9 @@ export function below(n: number, seed: number, ...coordinates: number[]): number
 export function pick<T>(items: readonly T[], seed: number, ...coordinates: number[]): T {
   return items[below(items.length, seed, ...coordinates)] as T;
 }
+
+/** A 53-bit key determined by the seed and a text: a stable order among equals that is no order of the text. */
+export function textKey(seed: number, text: string): number {
+  const codes = Array.from(text, (ch) => ch.codePointAt(0) as number);
+  return hash(seed, 1, ...codes) * 0x20_0000 + (hash(seed, 2, ...codes) >>> 11);
+}

@@ -27,15 +27,30 @@ export class RateLimits {
     return LIMITS[endpoint] ?? UNDOCUMENTED_LIMIT;
   }
 
-  /** Counts one request to the endpoint and returns the headers' values after it. */
-  consume(endpoint: string): RateLimitInfo {
+  /** The current window of the endpoint without counting a request (GET /rate_limits). */
+  peek(endpoint: string): RateLimitInfo {
+    const { start, used } = this.window(endpoint);
+    const limit = this.limitOf(endpoint);
+    return { limit, remaining: Math.max(0, limit - used), reset: start + 60 };
+  }
+
+  /** Endpoints with a documented quota or a request counted so far. */
+  endpoints(): string[] {
+    return [...new Set([...Object.keys(LIMITS), ...this.windows.keys()])].filter((endpoint) => endpoint !== 'Unknown').sort();
+  }
+
+  private window(endpoint: string): { start: number; used: number } {
     const nowSeconds = Math.floor(this.now().getTime() / 1000);
     const start = nowSeconds - (nowSeconds % 60);
     const window = this.windows.get(endpoint);
-    const used = window?.start === start ? window.used + 1 : 1;
-    this.windows.set(endpoint, { start, used });
-    const limit = this.limitOf(endpoint);
-    return { limit, remaining: Math.max(0, limit - used), reset: start + 60 };
+    return { start, used: window?.start === start ? window.used : 0 };
+  }
+
+  /** Counts one request to the endpoint and returns the headers' values after it. */
+  consume(endpoint: string): RateLimitInfo {
+    const { start, used } = this.window(endpoint);
+    this.windows.set(endpoint, { start, used: used + 1 });
+    return this.peek(endpoint);
   }
 }
 

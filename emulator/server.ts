@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { errorBody, formatDuration, inputError, notFoundError, StreamApiError } from './api-error.js';
 import { authenticate, type AppCredentials } from './auth.js';
 import type { ChannelWindow, DataSet, ExportEntity } from './data-set.js';
-import { goJson, jsonLinesFile, v1File, type LineFormat } from './export-file.js';
+import { goJson, jsonLinesFile, v1File, withLastLineCut, type LineFormat } from './export-file.js';
 import type { Faults } from './faults.js';
 import { listen } from './listen.js';
-import { queryChannels, queryUsers } from './query.js';
+import { queryChannels } from './query-channels.js';
+import { queryUsers } from './query-users.js';
 import { RateLimits, setRateLimitHeaders } from './rate-limits.js';
 import type { Tasks } from './tasks.js';
 import { parseMicros } from './time.js';
@@ -149,6 +150,13 @@ export class ApiServer {
       },
       {
         method: 'GET',
+        pattern: /^\/rate_limits$/,
+        endpoint: 'GetRateLimits',
+        serverOnly: false,
+        handle: ({ query }) => ({ status: 200, body: this.rateLimitsReport(query) }),
+      },
+      {
+        method: 'GET',
         pattern: /^\/users$/,
         endpoint: 'QueryUsers',
         serverOnly: false,
@@ -192,6 +200,8 @@ export class ApiServer {
       record.status = res.statusCode;
       this.options.onRequest?.(record);
     });
+    // Stream's clock, not the host's: a client reads it here to plan its windows (§9 "Whose clock").
+    res.setHeader('Date', this.options.now().toUTCString());
     setRateLimitHeaders(res, this.rateLimits.consume(endpoint));
     try {
       if (this.injectFault(endpoint, res)) return;
@@ -229,11 +239,12 @@ export class ApiServer {
     if (rateLimit) {
       const reset = Math.floor(this.options.now().getTime() / 1000) + (rateLimit.resetInSeconds ?? 1);
       setRateLimitHeaders(res, { limit: this.rateLimits.limitOf(endpoint), remaining: 0, reset });
-      if (rateLimit.body === 'json') {
-        const error = new StreamApiError(429, 9, 'Too many requests, check response headers for more information.');
-        this.sendJson(res, 429, errorBody(endpoint, error, formatDuration(started)), started);
-      } else {
+      if (rateLimit.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(rateLimit.retryAfterSeconds));
+      if (rateLimit.body === 'text') {
         this.sendText(res, 429, 'Too Many Requests');
+      } else {
+        const error = new StreamApiError(429, 9, 'Too many requests, check response headers for more info');
+        this.sendJson(res, 429, errorBody(endpoint, error, formatDuration(started)), started);
       }
       return true;
     }
@@ -260,7 +271,8 @@ export class ApiServer {
       return {
         cid,
         since: instant(item.messages_since, `channels[${i}].messages_since`),
-        until: instant(item.messages_until, `channels[${i}].messages_until`),
+        // Without an end, the export ends at the emulator's now (its clock, not the host's).
+        until: instant(item.messages_until, `channels[${i}].messages_until`) ?? data.clockMicros(),
       };
     });
     const empty = faults.takeEmptyExport();
@@ -271,13 +283,15 @@ export class ApiServer {
       clearDeletedText: request.clear_deleted_message_text,
     });
     const v2 = request.version === 'v2';
+    const pieces = empty ? [] : v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities);
     const taskId = tasks.create({
       kind: 'channels',
-      pieces: empty ? [] : v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities),
+      pieces: faults.takeTruncatedLastLine() ? withLastLineCut(pieces) : pieces,
       fileName: `channels.${v2 ? 'jsonl' : 'json'}${settings.gzip ? '.gz' : ''}`,
       gzip: settings.gzip,
       latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
       fail: faults.takeTaskFailure(),
+      stuckStatus: faults.takeUnknownTaskStatus(),
     });
     this.counters.exportsCreated++;
     return { status: 201, body: { task_id: taskId } };
@@ -294,6 +308,7 @@ export class ApiServer {
       gzip: false,
       latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
       fail: faults.takeTaskFailure(),
+      stuckStatus: faults.takeUnknownTaskStatus(),
     });
     this.counters.userExportsCreated++;
     return { status: 201, body: { task_id: taskId } };
@@ -309,6 +324,21 @@ export class ApiServer {
       if (body.messages.length + body.reactions.length > 10_000) throw inputError(`user "${userId}" has more than 10000 messages or reactions`);
     }
     return { status: 200, body: { user: body.user, messages: body.messages, reactions: body.reactions } };
+  }
+
+  /** GET /rate_limits: the server side's windows; the emulator counts no client platform, so those are empty. */
+  private rateLimitsReport(query: URLSearchParams): Record<string, unknown> {
+    const wanted = query.get('endpoints');
+    const endpoints = wanted
+      ? wanted
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== '')
+      : this.rateLimits.endpoints();
+    const serverSide = Object.fromEntries(endpoints.map((endpoint) => [endpoint, this.rateLimits.peek(endpoint)]));
+    const platforms: Record<string, Record<string, unknown>> = { server_side: serverSide, android: {}, ios: {}, web: {} };
+    const selected = Object.keys(platforms).filter((platform) => query.get(platform) === 'true');
+    return selected.length === 0 ? platforms : Object.fromEntries(selected.map((platform) => [platform, platforms[platform]]));
   }
 
   private taskStatus(id: string): Reply {

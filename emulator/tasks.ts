@@ -17,11 +17,14 @@ export interface TaskSpec {
   latencyMs: number;
   /** End `failed` without writing anything (the failTasks fault). */
   fail: boolean;
+  /** Report this status forever instead (the unknownTaskStatus fault). */
+  stuckStatus?: string;
 }
 
 export interface TaskView {
   task_id: string;
-  status: 'waiting' | 'pending' | 'running' | 'completed' | 'failed';
+  /** 'waiting' | 'pending' | 'running' | 'completed' | 'failed', or what the unknownTaskStatus fault says. */
+  status: string;
   created_at: string;
   updated_at: string;
   result?: { url: string; path: string; s3_bucket_name: string };
@@ -35,6 +38,7 @@ interface Task {
   latencyMs: number;
   doneAt?: number;
   failure?: string;
+  stuckStatus?: string;
 }
 
 export class Tasks {
@@ -53,7 +57,7 @@ export class Tasks {
   create(spec: TaskSpec): string {
     const id = randomUUID();
     const key = `exports/${spec.kind}/${this.apiKey}/${id}/${spec.fileName}`;
-    const task: Task = { id, key, createdAt: this.now().getTime(), latencyMs: spec.latencyMs };
+    const task: Task = { id, key, createdAt: this.now().getTime(), latencyMs: spec.latencyMs, stuckStatus: spec.stuckStatus };
     this.tasks.set(id, task);
     if (spec.fail) {
       task.failure = 'export failed (emulated by the failTasks fault)';
@@ -80,6 +84,7 @@ export class Tasks {
     const elapsed = this.now().getTime() - task.createdAt;
     const at = (offsetMs: number) => formatMicros(dateToMicros(new Date(task.createdAt + offsetMs)));
     const base = { task_id: id, created_at: at(0) };
+    if (task.stuckStatus !== undefined) return { ...base, status: task.stuckStatus, updated_at: at(0) };
     const latency = task.latencyMs;
     if (elapsed < latency / 4) return { ...base, status: 'waiting', updated_at: at(0) };
     if (elapsed < latency / 2) return { ...base, status: 'pending', updated_at: at(latency / 4) };

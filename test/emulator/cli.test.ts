@@ -39,4 +39,45 @@ describe('emulator/cli.ts', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('applies --clock-offset-ms, --channels-created-at, --rate-limit-text and --retry-after', async () => {
+    const flags = [
+      '--channels',
+      '3',
+      '--clock-offset-ms',
+      '-120000',
+      '--channels-created-at',
+      '2024-02-02T00:00:00Z',
+      '--rate-limit',
+      '1',
+      '--rate-limit-text',
+      '--retry-after',
+      '4',
+    ];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const [first] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+      const printed = JSON.parse(first) as Record<string, string>;
+      const call = () =>
+        fetch(`${printed.url}/channels?api_key=${printed.api_key}`, {
+          method: 'POST',
+          headers: { authorization: signToken(printed.api_secret as string), 'stream-auth-type': 'jwt', 'content-type': 'application/json' },
+          body: JSON.stringify({ filter_conditions: {}, sort: [{ field: 'created_at', direction: 1 }] }),
+        });
+      const limited = await call();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('4');
+      expect(await limited.text()).toBe('Too Many Requests');
+      const response = await call();
+      const shifted = Date.parse(response.headers.get('date') as string) - Date.now();
+      expect(shifted).toBeGreaterThan(-125_000);
+      expect(shifted).toBeLessThan(-115_000);
+      const body = (await response.json()) as { channels: { channel: { created_at: string } }[] };
+      expect(body.channels.map((state) => state.channel.created_at)).toEqual(Array(3).fill('2024-02-02T00:00:00Z'));
+      child.kill('SIGTERM');
+      expect(((await once(child, 'exit')) as [number | null])[0]).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });

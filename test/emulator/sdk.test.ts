@@ -81,9 +81,9 @@ describe('the official stream-chat SDK against the emulator', () => {
 
   it('gets Stream’s error for a 429', async () => {
     emulator.faults.rateLimit({ count: 1 });
-    await expect(client.queryUsers({ id: 'user-0001' })).rejects.toMatchObject({ status: 429, message: 'StreamChat error HTTP code: 429' });
-    emulator.faults.rateLimit({ count: 1, body: 'json' });
     await expect(client.queryUsers({ id: 'user-0001' })).rejects.toMatchObject({ status: 429, code: 9 });
+    emulator.faults.rateLimit({ count: 1, body: 'text' });
+    await expect(client.queryUsers({ id: 'user-0001' })).rejects.toMatchObject({ status: 429, message: 'StreamChat error HTTP code: 429' });
     expect((await client.queryUsers({ id: 'user-0001' })).users).toHaveLength(1);
   });
 
