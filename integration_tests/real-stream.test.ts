@@ -41,11 +41,11 @@ function channelKeys(result: Read): string[] {
 describe('listing by documented query channels only', () => {
   it(`lists ${TIED} channels sharing one created_at exactly once, by a full sync`, async () => {
     const emulator = await emulatorWith({ messagesPerChannel: 2 });
-    emulator.data.addChannels({ count: TIED, createdAt: '2024-06-01T00:00:00Z' });
+    const tied = emulator.data.addChannels({ count: TIED, createdAt: '2024-06-01T00:00:00Z' });
     const result = await read({ config: configFor(emulator), catalog: catalogOf(['channels']) });
     expectCompleteRead(result, ['channels']);
     expect(channelKeys(result)).toEqual(groundTruthKeys(emulator, 'channels'));
-    expect(channelKeys(result)).toHaveLength(TIED + 8);
+    expect(channelKeys(result)).toEqual(expect.arrayContaining(tied.map((cid) => keyOf('channels', { cid }))));
   }, 120_000);
 
   it(`lists ${TIED} channels created in one instant after the last sync exactly once, by a sync by activity`, async () => {
@@ -56,7 +56,7 @@ describe('listing by documented query channels only', () => {
     const added = emulator.data.addChannels({ count: TIED });
     const next = await read({ config, catalog: catalogOf(['channels', 'messages']), state: first.nextState() });
     expectCompleteRead(next, ['channels', 'messages']);
-    expect(channelKeys(next)).toEqual(added.map((channel) => keyOf('channels', channel)).sort());
+    expect(channelKeys(next)).toEqual(added.map((cid) => keyOf('channels', { cid })).sort());
     expect(String(next.byType('LOG').find((message) => String(message.log.message).startsWith('Planned'))?.log.message)).toContain('listed by activity');
   }, 120_000);
 
