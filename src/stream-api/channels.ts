@@ -105,7 +105,7 @@ async function takeRange(
     for (const channel of page) {
       if (!inRange(channel.cid, range)) {
         throw new SystemError(
-          `QueryChannels answered channel ${channel.cid} to a filter on cids after ${range.after ?? 'none'} up to ${range.upTo ?? 'any'}: Stream does not order cids by code point, which listing relies on`,
+          `QueryChannels answered channel ${channel.cid} to a filter on cids after ${range.after ?? 'none'} up to ${range.upTo ?? 'any'}: it ignored the filter, or orders cids otherwise than by code point, which the listing relies on`,
           { context: { endpoint: 'QueryChannels' } },
         );
       }
@@ -153,9 +153,21 @@ async function* cidRangePages(
   signal?: AbortSignal,
 ): AsyncGenerator<ChannelSummary> {
   const ranges: CidRange[] = [{}];
+  // Splitting costs about as many pages again as the listing: far past that, the listing does not end.
+  const maxPages = Math.ceil(maxListed / CHANNELS_PAGE_SIZE) * 4 + 100;
+  let pages = 0;
+  const counted: QueryChannelsPage = (body, pageSignal) => {
+    pages += 1;
+    if (pages > maxPages) {
+      throw new SystemError(`QueryChannels answered ${maxPages} pages and the listing still has more, past the ${maxListed} channels any app holds: stopped`, {
+        context: { endpoint: 'QueryChannels', pages: maxPages },
+      });
+    }
+    return query(body, pageSignal);
+  };
   let listed = 0;
   for (let range = ranges.pop(); range !== undefined; range = ranges.pop()) {
-    const { channels, whole } = await takeRange(query, base, range, signal);
+    const { channels, whole } = await takeRange(counted, base, range, signal);
     if (!whole) {
       ranges.push(...splitRange(range, channels).reverse());
       continue;

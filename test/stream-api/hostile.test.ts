@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SystemError, TransientError } from '../../src/errors.js';
 import type { ChannelSummary, StreamApiClientOptions } from '../../src/stream-api/client.js';
 import { StreamApiClient } from '../../src/stream-api/client.js';
-import { listChannels } from '../../src/stream-api/channels.js';
+import { listChannels, type QueryChannelsBody } from '../../src/stream-api/channels.js';
 import type { Handler } from './loopback-server.js';
 import { sendJson, startServer } from './loopback-server.js';
 
@@ -195,6 +195,25 @@ describe('API answers from a hostile host', () => {
   });
 
   it('stops a listing that never ends with a clear error', async () => {
+    // Fresh channels inside whatever cid range is asked, without end: no range ever comes whole.
+    let n = 0;
+    const query = async (body: QueryChannelsBody) => {
+      const range = (body.filter_conditions.cid ?? {}) as { $gt?: string; $lte?: string };
+      return Array.from({ length: 30 }, (): ChannelSummary => {
+        n += 1;
+        const id = `${range.$gt?.slice(2) ?? 'c'}~${n}`;
+        return { cid: `t:${id}`, type: 't', id, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
+      }).filter((channel) => range.$lte === undefined || channel.cid <= range.$lte);
+    };
+    const listing = listChannels(query, { maxListed: 300 });
+    await expect(
+      (async () => {
+        for await (const _channel of listing);
+      })(),
+    ).rejects.toThrow(/QueryChannels answered 140 pages and the listing still has more, past the 300 channels/);
+  });
+
+  it('stops a listing whose answers ignore the cid range asked', async () => {
     let n = 0;
     const query = async () =>
       Array.from({ length: 30 }, (): ChannelSummary => {
@@ -206,6 +225,6 @@ describe('API answers from a hostile host', () => {
       (async () => {
         for await (const _channel of listing);
       })(),
-    ).rejects.toThrow(/listed 300 channels and still has more/);
+    ).rejects.toThrow(/ignored the filter/);
   });
 });
