@@ -250,6 +250,34 @@ describe('sync into DuckDB', () => {
   });
 });
 
+describe("sync into DuckDB with Stream's clock apart from the host's", () => {
+  for (const offsetMs of [-30_000, 30_000]) {
+    it(`${offsetMs < 0 ? 'behind' : 'ahead'} by 30 s: three syncs lose no message and write none twice`, async () => {
+      const emulator = await startEmulator({ ...SMALL_DATA_SET, clockOffsetMs: offsetMs });
+      try {
+        const database = join(work, `clock${offsetMs}.duckdb`);
+        const config = configFor(emulator);
+        const cids = [...emulator.data.channels()].map((channel) => String(channel.cid));
+        let records = 0;
+        for (let round = 0; round < 3; round += 1) {
+          emulator.data.addMessages(cids[round] as string, 2);
+          const run = await sync(config, database, '--streams', 'messages');
+          expectSuccess(run);
+          records += summaryOf(run, 'messages')[0] as number;
+        }
+        const [state] = await query(database, "SELECT stream_state->>'$.cover' AS cover FROM _sync_state WHERE stream = 'messages'");
+        const cover = Date.parse(String(state?.cover));
+        const covered = [...emulator.data.messages()].filter((message) => Date.parse(String(message.created_at)) <= cover).map((message) => String(message.id));
+        const stored = await tableData(database, 'messages');
+        expect([...stored.keys()].sort()).toEqual(covered.map((id) => keyOf('messages', { id })).sort());
+        expect(records).toBe(stored.size);
+      } finally {
+        await emulator.close();
+      }
+    }, 120_000);
+  }
+});
+
 describe('sync stopped midway', () => {
   let emulator: Emulator;
 
