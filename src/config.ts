@@ -94,7 +94,7 @@ export const configSchema = z
       .default([])
       .meta({
         title: 'User IDs',
-        description: 'Also export these users through the user export API (25 per request).',
+        description: 'Deprecated and ignored: the users stream lists every user of the app through query users. Kept so that older configs still work.',
         examples: [['alice', 'bob']],
         order: 6,
       }),

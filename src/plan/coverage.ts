@@ -64,14 +64,10 @@ export class Coverage {
     return Object.keys(this.state?.lagging ?? {});
   }
 
-  /**
-   * Whether this sync must export `cid` for this stream, given what query channels says of it. Users
-   * follow the records they are embedded in, so on their own they ask only for sweeps and newcomers.
-   */
+  /** Whether this sync must export `cid` for this stream, given what query channels says of it. */
   needs(channel: ChannelSummary): boolean {
     const from = this.exportFrom(channel.cid);
     if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel.cid)) return true;
-    if (this.shape === 'users') return false;
     if (this.shape === 'rows') {
       const since = this.activeSince(channel.cid) ?? from;
       return isAfter(channel.created_at, since) || isAfter(channel.updated_at, since);
@@ -103,16 +99,6 @@ export class Coverage {
     const { lookbackHours, startDate } = this.clock;
     if (this.shape === 'window') return from === undefined ? startDate : latest(startDate, hoursBefore(from, lookbackHours));
     return from !== undefined && this.needsSweep(cid) ? hoursBefore(from, lookbackHours) : from;
-  }
-
-  /**
-   * users: the instant after which a user row is new, whatever channel it comes with (users have no
-   * channel, so no lagging nor progress): the cursor, or on a sweep the last sweep less the lookback.
-   */
-  usersFloor(): string | undefined {
-    const state = this.state;
-    if (state?.covered === undefined) return undefined;
-    return this.sweepDue ? hoursBefore(earliest(state.covered, state.swept), this.clock.lookbackHours) : state.covered;
   }
 
   /** Whether this sync sweeps `cid` for this stream: its last sweep is older than the interval. */

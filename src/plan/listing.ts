@@ -32,7 +32,7 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
   const base: ChannelFilter = explicit ? { cids: explicit } : { types: selection.channel_types };
   const everything = (why: string): ListingPlan => fullListing(selection, includeSoftDeleted, why);
   if (coverages.some((coverage) => coverage.state === undefined)) return everything('first sync or full refresh of a stream');
-  if (coverages.some((coverage) => coverage.shape !== 'users' && coverage.state?.covered === undefined)) return everything('resuming a first sync');
+  if (coverages.some((coverage) => coverage.state?.covered === undefined)) return everything('resuming a first sync');
   if (coverages.some((coverage) => coverage.sweepDue)) return everything('full sweep due');
   const deltas = coveredSelections(coverages).map((before) => selectionDelta(before, selection));
   if (deltas.some((delta) => delta.everything)) return everything('the selection grew past what a narrow listing can name');
@@ -69,7 +69,7 @@ function activityConditions(coverages: readonly Coverage[], clock: PlanClock): R
   let createdAfter: string | undefined;
   for (const coverage of coverages) {
     const state = coverage.state;
-    if (state?.covered === undefined || coverage.shape === 'users') continue;
+    if (state?.covered === undefined) continue;
     if (coverage.shape === 'window') {
       createdAfter = earliest(createdAfter, state.covered);
       messagesAfter = earliest(messagesAfter, hoursBefore(state.covered, clock.lookbackHours));

@@ -6,8 +6,6 @@ import type { Coverage, PlanClock } from './coverage.js';
 export interface PlannedChannel {
   cid: string;
   since: string | undefined;
-  /** Read whole or lagging for some stream: every user line of its export is taken. */
-  catchUp: boolean;
 }
 
 export interface ChannelPlan {
@@ -40,7 +38,7 @@ export async function planChannels(
     const since = windows.length === 0 ? clock.startedAt : windows.map((coverage) => coverage.floor(cid)).reduce(earlier);
     const whole = needing.some((coverage) => coverage.coveredUntil(cid) === undefined);
     const lagging = needing.some((coverage) => coverage.isLagging(cid));
-    channels.push({ cid, since, catchUp: whole || lagging });
+    channels.push({ cid, since });
     if (whole) counts.newcomers += 1;
     else if (lagging) counts.lagging += 1;
     else if (needing.some((coverage) => coverage.needsSweep(cid))) counts.swept += 1;

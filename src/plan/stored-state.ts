@@ -8,7 +8,8 @@ import type { Selection } from './selection.js';
 /**
  * How far one stream has got, in a size that does not grow with the app:
  * - `covered`: every selected channel's data up to this instant is written (messages/reactions:
- *   created up to it, the `cover`; channels/members/users: updated up to it, the `updated_at`);
+ *   created up to it, the `cover`; channels/members: updated up to it, the `updated_at`); users:
+ *   query users' listing up to it, the `cover`;
  * - `lagging`: channels behind that, each with its own instant (null: nothing yet, read whole);
  * - `swept`: when every selected channel was last exported whatever its activity;
  * - `selection`: the channel selection `covered` is about (a channel outside it is new: read whole);
@@ -26,7 +27,7 @@ export interface CompactState {
   lagging: Record<string, string | null>;
   selection?: Selection;
   progress?: Progress;
-  /** messages/reactions only: the newest updated_at written, for the record (Airbyte's tests look for the cursor field). */
+  /** messages/reactions/users: the newest updated_at written, for the record (Airbyte's tests look for the cursor field). */
   newest?: string;
 }
 
@@ -76,10 +77,13 @@ const legacySchema = z.looseObject({
   cids: z.array(z.string()).optional(),
 });
 
+const usersSchema = z.looseObject({ cover: instant.optional(), swept: instant.optional(), updated_at: instant.nullish() });
+
 /** Reads one stream's stream_state; anything off its shape is a ConfigError naming the stream. */
 export function readStoredState(stream: StreamName, raw: Record<string, unknown> | undefined): StoredState {
   if (raw === undefined || Object.keys(raw).length === 0) return { kind: 'none' };
   const shape = shapeOf(stream);
+  if (shape === 'users') return readUsersState(raw);
   if (!COMPACT_KEYS.some((key) => key in raw)) {
     const legacy = parse(stream, legacySchema, raw);
     return {
@@ -103,11 +107,25 @@ export function readStoredState(stream: StreamName, raw: Record<string, unknown>
   return { kind: 'compact', state };
 }
 
+/**
+ * A users state covers query users' listing up to `cover`. One without it was written before users came
+ * from query users (0.1.0's `{updated_at}`, or `{updated_at, swept}` since): it knew only the users
+ * records carried, so the next sync lists every user.
+ */
+function readUsersState(raw: Record<string, unknown>): StoredState {
+  const parsed = parse('users', usersSchema, raw);
+  if (parsed.cover === undefined) return { kind: 'none' };
+  const state: CompactState = { covered: parsed.cover, lagging: {} };
+  if (parsed.swept !== undefined) state.swept = parsed.swept;
+  if (parsed.updated_at) state.newest = parsed.updated_at;
+  return { kind: 'compact', state };
+}
+
 /** The stream_state to print. */
 export function writeStoredState(stream: StreamName, state: CompactState): Record<string, unknown> {
   const shape = shapeOf(stream);
   const out: Record<string, unknown> = {};
-  if (shape === 'window') {
+  if (shape === 'window' || shape === 'users') {
     if (state.covered !== undefined) out.cover = state.covered;
     if (state.newest !== undefined) out.updated_at = state.newest;
   } else {

@@ -16,6 +16,8 @@ import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
 import type { WaitForTaskOptions } from './task-poller.js';
 import { pollTask } from './task-poller.js';
 import type { StreamTime } from './stream-time.js';
+import type { QueryUsersPayload, UsersWindow } from './users.js';
+import { knownUserIds, listUsers, queryUsersResponseSchema } from './users.js';
 import { streamTimeOf } from './stream-time.js';
 
 export type { ChannelFilter, ChannelSummary } from './channels.js';
@@ -24,6 +26,7 @@ export type { Log, RateLimitWait, Timeouts } from './api-transport.js';
 export type { RetryPolicy } from './retry-policy.js';
 export type { CompletedTask, Task } from './task.js';
 export type { StreamTime } from './stream-time.js';
+export type { UsersWindow } from './users.js';
 export type { WaitForTaskOptions } from './task-poller.js';
 
 export interface StreamApiClientOptions {
@@ -129,17 +132,6 @@ export class StreamApiClient {
     return created.task_id;
   }
 
-  /** POST /export/users; at most 25 user ids. Returns the task id. */
-  async exportUsers(userIds: string[], signal?: AbortSignal): Promise<string> {
-    checkBatch('users', userIds.length, MAX_EXPORT_ITEMS);
-    await this.pacer.acquire(signal);
-    const created = await this.api.call(
-      { method: 'POST', path: '/export/users', endpoint: 'ExportUsers', body: { user_ids: userIds }, context: { userIds }, signal },
-      createdTaskSchema,
-    );
-    return created.task_id;
-  }
-
   /** GET /tasks/{id}. */
   async getTask(taskId: string, signal?: AbortSignal, context?: ErrorContext): Promise<Task> {
     return this.api.call(
@@ -159,6 +151,16 @@ export class StreamApiClient {
    */
   async *listChannels(filter: ChannelFilter, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
     yield* listChannels((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);
+  }
+
+  /** GET /users: every user updated in the window, a page at a time in id order. */
+  async *listUsers(window: UsersWindow, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>[]> {
+    yield* listUsers((payload, pageSignal) => this.queryUsers(payload, pageSignal), window, signal);
+  }
+
+  /** Which of these ids (at most 100) Stream's query users knows: a deleted user is not among them. */
+  async knownUserIds(ids: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+    return knownUserIds((payload, pageSignal) => this.queryUsers(payload, pageSignal), ids, signal);
   }
 
   /** The cids among `cids` that Stream does not know, in the order given. */
@@ -221,6 +223,12 @@ export class StreamApiClient {
       if (typeof channel.message_count === 'number') summary.message_count = channel.message_count;
       return summary;
     });
+  }
+
+  private async queryUsers(payload: QueryUsersPayload, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+    const query = { payload: JSON.stringify(payload) };
+    const response = await this.api.call({ method: 'GET', path: '/users', endpoint: 'QueryUsers', query, signal }, queryUsersResponseSchema);
+    return response.users;
   }
 
   private async freshUrl(taskId: string, signal?: AbortSignal): Promise<string> {

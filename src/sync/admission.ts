@@ -2,38 +2,25 @@ import { instantKey } from '../utils/timestamps.js';
 import type { Coverage } from '../plan/coverage.js';
 import type { StreamName } from '../records/index.js';
 
-export interface AdmitOptions {
-  /** The record is embedded in one that goes out (a user of a new message or member): it goes out too. */
-  embeddedInNew?: boolean;
-  /** The export reads a channel whole or catches one up: its user lines all go out. */
-  catchUp?: boolean;
-}
-
 /**
  * Which records are new for their stream: messages created after their channel's floor, channels
- * and members updated after theirs, users updated after the users cursor or embedded in a new
- * record (once per sync each). Reactions come with the messages of the window. A stream without
- * a coverage (not selected) takes everything, so the users embedded in its records are judged.
+ * and members updated after theirs. Reactions come with the messages of the window; users come from
+ * query users (or from the records that embed them, EmbeddedUsers decides), each written once. A
+ * stream without a coverage (not selected) takes everything.
  */
 export class Admission {
   /** Per stream, the newest updated_at admitted and its instant key (computed once, not at every record). */
   private readonly newest = new Map<StreamName, { at: string; key: string }>();
-  private readonly usersSeen = new Set<unknown>();
   /**
    * The floor of the channel asked about last, per stream: a file holds a channel's lines together, so the
    * same floor is asked for record after record (one entry per stream: memory does not grow with channels).
    */
   private readonly lastFloor = new Map<StreamName, { cid: string; floor: Instant | undefined }>();
-  private users: { floor: Instant | undefined } | undefined;
 
   constructor(private readonly coverages: ReadonlyMap<StreamName, Coverage>) {}
 
-  admit(stream: StreamName, data: Record<string, unknown>, options: AdmitOptions = {}): boolean {
-    if (!this.isNew(stream, data, options)) return false;
-    if (stream === 'users') {
-      if (this.usersSeen.has(data.id)) return false;
-      this.usersSeen.add(data.id);
-    }
+  admit(stream: StreamName, data: Record<string, unknown>): boolean {
+    if (!this.isNew(stream, data)) return false;
     const at = data.updated_at;
     const key = typeof at === 'string' ? instantKey(at) : undefined;
     if (typeof at === 'string' && key !== undefined && key > (this.newest.get(stream)?.key ?? '')) this.newest.set(stream, { at, key });
@@ -45,10 +32,9 @@ export class Admission {
     return this.newest.get(stream)?.at;
   }
 
-  private isNew(stream: StreamName, data: Record<string, unknown>, options: AdmitOptions): boolean {
+  private isNew(stream: StreamName, data: Record<string, unknown>): boolean {
     const coverage = this.coverages.get(stream);
-    if (coverage === undefined || stream === 'reactions') return true;
-    if (stream === 'users') return options.embeddedInNew === true || options.catchUp === true || isAfterInstant(data.updated_at, this.usersFloor(coverage));
+    if (coverage === undefined || stream === 'reactions' || stream === 'users') return true;
     const floor = this.floor(stream, coverage, String(data.cid));
     if (stream !== 'messages') return isAfterInstant(data.updated_at, floor);
     if (floor === undefined) return true;
@@ -64,11 +50,6 @@ export class Admission {
     const floor = instant(coverage.floor(cid));
     this.lastFloor.set(stream, { cid, floor });
     return floor;
-  }
-
-  private usersFloor(coverage: Coverage): Instant | undefined {
-    this.users ??= { floor: instant(coverage.usersFloor()) };
-    return this.users.floor;
   }
 }
 

@@ -1,17 +1,15 @@
 import type { Config } from '../config.js';
 import { BatchTooLargeError, ChannelNotFoundError, TransientError } from '../errors.js';
-import type { EntityKind } from '../export/entities.js';
 import { earliest } from '../utils/timestamps.js';
 import type { PlannedChannel } from '../plan/plan.js';
 import { parseCid } from '../plan/selection.js';
 import type { LogLevel } from '../protocol/message-types.js';
 import type { ChannelExportRequest, CompletedTask, StreamApiClient } from '../stream-api/client.js';
 import { MAX_EXPORT_ITEMS } from '../stream-api/client.js';
-import type { StreamName } from '../records/index.js';
 import { chunk } from '../utils/chunk.js';
 
 /** What runSync needs of the Stream client: a fake one tests the orchestration without HTTP. */
-export type SyncClient = Pick<StreamApiClient, 'streamTime' | 'listChannels' | 'exportChannels' | 'exportUsers' | 'waitForTask' | 'download'>;
+export type SyncClient = Pick<StreamApiClient, 'streamTime' | 'listChannels' | 'listUsers' | 'knownUserIds' | 'exportChannels' | 'waitForTask' | 'download'>;
 
 export interface JobContext {
   client: SyncClient;
@@ -26,16 +24,9 @@ export interface JobContext {
 export interface ExportJob {
   readonly number: number;
   readonly description: string;
-  /** The channels it exports (none for users). */
+  /** The channels it exports. */
   readonly cids: readonly string[];
   readonly format: 'v1' | 'v2';
-  /**
-   * Whether every user of an entity of this kind goes out, whatever its profile's age: the user lines
-   * of a channel read whole or caught up, every user of a user export (the users named in user_ids).
-   */
-  takesUsersOf(kind: EntityKind): boolean;
-  /** Records of this stream from its files are written (user exports feed users only). */
-  writes(stream: StreamName): boolean;
   start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]>;
 }
 
@@ -65,7 +56,6 @@ export class BatchSize {
 export class ChannelBatchJob implements ExportJob {
   readonly cids: readonly string[];
   readonly description: string;
-  private readonly catchUp: boolean;
 
   constructor(
     readonly number: number,
@@ -73,17 +63,8 @@ export class ChannelBatchJob implements ExportJob {
     readonly format: 'v1' | 'v2',
   ) {
     this.cids = channels.map((channel) => channel.cid);
-    this.catchUp = channels.some((channel) => channel.catchUp);
     const shown = this.cids.length <= 5 ? this.cids.join(', ') : `${this.cids.slice(0, 5).join(', ')}, … ${this.cids.length} in all`;
     this.description = `channel batch ${number} (${shown})`;
-  }
-
-  writes(): boolean {
-    return true;
-  }
-
-  takesUsersOf(kind: EntityKind): boolean {
-    return this.catchUp && kind === 'user';
   }
 
   async start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]> {
@@ -130,40 +111,9 @@ export class ChannelBatchJob implements ExportJob {
   }
 }
 
-/** Users named in user_ids: their full profiles (their messages and reactions come with the channel exports, windowed). */
-export class UserBatchJob implements ExportJob {
-  readonly cids: readonly string[] = [];
-  readonly format = 'v2';
-  readonly description: string;
-
-  constructor(
-    readonly number: number,
-    private readonly userIds: readonly string[],
-  ) {
-    this.description = `user batch ${number} (${userIds.join(', ')})`;
-  }
-
-  writes(stream: StreamName): boolean {
-    return stream === 'users';
-  }
-
-  takesUsersOf(): boolean {
-    return true;
-  }
-
-  async start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]> {
-    const taskId = await context.client.exportUsers([...this.userIds], signal);
-    context.log('INFO', `Export task ${taskId} created for ${this.description}`);
-    return [await waitFor(context, taskId, { userIds: [...this.userIds] }, signal)];
-  }
-}
-
-/** The channel batches (in cid order), then the user batches. */
+/** The channel batches, in cid order. */
 export function planJobs(channels: readonly PlannedChannel[], config: Config): ExportJob[] {
-  return [
-    ...chunk(channels, config.channels_per_export).map((batch, index) => new ChannelBatchJob(index + 1, batch, config.export_format)),
-    ...chunk(config.user_ids, MAX_EXPORT_ITEMS).map((batch, index) => new UserBatchJob(index + 1, batch)),
-  ];
+  return chunk(channels, config.channels_per_export).map((batch, index) => new ChannelBatchJob(index + 1, batch, config.export_format));
 }
 
 function waitFor(context: JobContext, taskId: string, errorContext: Record<string, unknown>, signal: AbortSignal): Promise<CompletedTask> {

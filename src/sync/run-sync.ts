@@ -14,6 +14,12 @@ import { planChannels } from '../plan/plan.js';
 import type { Selection } from '../plan/selection.js';
 import { selectionOf } from '../plan/selection.js';
 import { windowEnd } from '../plan/window-end.js';
+import type { UsersPlan } from '../plan/users-plan.js';
+import { nextUsersState, planUsers } from '../plan/users-plan.js';
+import type { CompactState } from '../plan/stored-state.js';
+import { RecentSet } from '../utils/recent-set.js';
+import { EmbeddedUsers, type WriteUser } from './embedded-users.js';
+import { listUsers } from './list-users.js';
 import type { StoredState } from '../plan/stored-state.js';
 import { legacySweptAt, migrateLegacy, readStoredState, writeStoredState } from '../plan/stored-state.js';
 import type { ChannelSummary, CompletedTask } from '../stream-api/client.js';
@@ -61,12 +67,22 @@ export async function runSync(input: SyncInput): Promise<void> {
   let progress = new ChannelProgress([]);
   let admission = new Admission(coverages);
   let legacyPending = [...stored.values()].some((state) => state.kind === 'legacy');
+  const usersState = compactOf(stored.get('users'));
+  const usersPlan = names.includes('users') ? planUsers(usersState, clock) : undefined;
+  let usersListed = false;
   const checkpoints = new Checkpoints(writer, names, (name) => {
+    if (name === 'users') return writeStoredState(name, nextUsersState(usersState, usersPlan as UsersPlan, usersListed, admission.newestOf(name)));
     // Until a 0.1.0 state is migrated (after the listing), a checkpoint hands it back as it came.
     if (legacyPending && stored.get(name)?.kind === 'legacy') return input.state.get(name) ?? {};
     const coverage = coverages.get(name) as Coverage;
     return writeStoredState(name, nextState(coverage, progress.outcome(admission.newestOf(name)), clock, selection));
   });
+  const recentUsers = new RecentSet(RECENT_USERS);
+  const writeUser: WriteUser = (data, json) => {
+    admission.admit('users', data);
+    return checkpoints.record('users', data, json);
+  };
+  const embeddedUsers = usersPlan && new EmbeddedUsers((ids) => client.knownUserIds(ids, signal), writeUser, recentUsers);
   const heartbeat = setInterval(() => {
     checkpoints.heartbeat()?.catch((error: unknown) => heartbeatFailed.abort(error));
   }, HEARTBEAT_CHECK_MS);
@@ -74,6 +90,7 @@ export async function runSync(input: SyncInput): Promise<void> {
 
   try {
     for (const name of names) await writer.streamStatus(name, 'STARTED');
+    if (config.user_ids.length > 0) await writer.log('WARN', USER_IDS_IGNORED);
     const legacy = legacyPending;
     const listing = legacy
       ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0')
@@ -102,8 +119,16 @@ export async function runSync(input: SyncInput): Promise<void> {
     for (const name of names) await writer.streamStatus(name, 'RUNNING');
     if (coverages.has('channels')) await writer.estimate('channels', plan.channels.length);
     if (coverages.has('messages') && plan.messageEstimate !== undefined) await writer.estimate('messages', plan.messageEstimate);
-    await writer.log('INFO', describePlan(listing, plan, jobs.length, [...coverages.values()], clock, config));
+    await writer.log('INFO', describePlan({ listing, plan, jobs: jobs.length, coverages: [...coverages.values()], clock, config, usersPlan }));
     writer.progress?.(0, jobs.length);
+
+    if (usersPlan !== undefined) {
+      const skipped = new Skipped();
+      await listUsers(client, usersPlan, writeUser, recentUsers, skipped.note, signal);
+      await skipped.report(writer, 'Query users');
+      usersListed = true;
+      await checkpoints.save({ force: true });
+    }
 
     const context: JobContext = {
       client,
@@ -120,6 +145,7 @@ export async function runSync(input: SyncInput): Promise<void> {
       consume: async (job, tasks, jobSignal) => {
         const arrived = new Set<string>();
         for (const task of tasks) await writeExport(job, task, arrived, jobSignal);
+        await embeddedUsers?.flush();
         // A channel's instants move only when something of it arrived: a file that leaves one out says nothing of it.
         const absent = job.cids.filter((cid) => !arrived.has(cid));
         if (absent.length > 0)
@@ -175,11 +201,8 @@ export async function runSync(input: SyncInput): Promise<void> {
   }
 
   async function writeExport(job: ExportJob, task: CompletedTask, arrived: Set<string>, jobSignal: AbortSignal): Promise<void> {
-    const skipped = new Map<string, number>();
-    const note = (reason: string) => {
-      const key = skipped.has(reason) || skipped.size < MAX_SKIP_REASONS ? reason : 'other reasons';
-      skipped.set(key, (skipped.get(key) ?? 0) + 1);
-    };
+    const skipped = new Skipped();
+    const note = skipped.note;
     // v2 reactions come from reaction lines; Stream's v2 line format is undocumented, so say so
     // loudly if a file has reactions only inside messages.
     let reactionLines = 0;
@@ -198,19 +221,23 @@ export async function runSync(input: SyncInput): Promise<void> {
         ) {
           messagesWithReactions += 1;
         }
-        // An entity's own record comes first, then the users embedded in it.
-        let entityIsNew = false;
+        // An entity's own record comes first, then the users embedded in it: those of a record written
+        // are kept for referential completeness. User lines are not taken: users come from query users.
+        if (entity.kind === 'user') continue;
+        let written = false;
         for (const record of toRecords(entity, note)) {
-          if (!job.writes(record.stream)) continue;
-          const admitted = admission.admit(record.stream, record.data, { embeddedInNew: entityIsNew, catchUp: job.takesUsersOf(entity.kind) });
-          if (record.stream !== 'users') entityIsNew ||= admitted;
-          if (!admitted || !coverages.has(record.stream)) continue;
+          if (record.stream === 'users') {
+            if (written) await embeddedUsers?.add(record.data, record.json);
+            continue;
+          }
+          written = admission.admit(record.stream, record.data) && coverages.has(record.stream);
+          if (!written) continue;
           const wait = writeRecord(record.stream, record.data, record.json, note);
           if (wait) await wait;
         }
       }
     }
-    for (const [reason, count] of skipped) await writer.log('WARN', `Task ${task.task_id}: ${count} × ${reason}`);
+    await skipped.report(writer, `Task ${task.task_id}`);
     if (coverages.has('reactions') && job.cids.length > 0 && reactionLines === 0 && messagesWithReactions > 0) {
       await writer.log(
         'WARN',
@@ -221,6 +248,28 @@ export async function runSync(input: SyncInput): Promise<void> {
 }
 
 const none: StoredState = { kind: 'none' };
+/** Users looked up or listed lately, not looked up again (a bound on memory, not on correctness). */
+const RECENT_USERS = 50_000;
+const USER_IDS_IGNORED =
+  'user_ids is ignored: the users stream lists every user of the app through query users (user_ids named users for the user export, no longer needed)';
+
+/** Lines or records skipped, counted by reason (past MAX_SKIP_REASONS, the rest together), for one WARN each. */
+class Skipped {
+  private readonly counts = new Map<string, number>();
+
+  readonly note = (reason: string): void => {
+    const key = this.counts.has(reason) || this.counts.size < MAX_SKIP_REASONS ? reason : 'other reasons';
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  };
+
+  async report(writer: SyncWriter, what: string): Promise<void> {
+    for (const [reason, count] of this.counts) await writer.log('WARN', `${what}: ${count} × ${reason}`);
+  }
+}
+
+function compactOf(stored: StoredState | undefined): CompactState | undefined {
+  return stored?.kind === 'compact' ? stored.state : undefined;
+}
 
 async function windowEndNow({ client, config, writer, signal }: SyncInput): Promise<Date> {
   const end = windowEnd(await client.streamTime(signal), config.settle_margin_seconds);
@@ -238,8 +287,10 @@ function clockOf(config: Config, now: Date): PlanClock {
   };
 }
 
+/** The channel streams' coverages: users do not come from channel exports. */
 function coveragesOf(stored: ReadonlyMap<StreamName, StoredState>, clock: PlanClock): Map<StreamName, Coverage> {
-  return new Map([...stored].map(([name, state]) => [name, new Coverage(name, state.kind === 'compact' ? state.state : undefined, clock)]));
+  const channelStreams = [...stored].filter(([name]) => name !== 'users');
+  return new Map(channelStreams.map(([name, state]) => [name, new Coverage(name, compactOf(state), clock)]));
 }
 
 function migrated(stored: ReadonlyMap<StreamName, StoredState>, listed: readonly string[], selection: Selection): Map<StreamName, StoredState> {
@@ -247,7 +298,22 @@ function migrated(stored: ReadonlyMap<StreamName, StoredState>, listed: readonly
   return new Map([...stored].map(([name, state]) => [name, state.kind === 'legacy' ? migrateLegacy(name, state.state, listed, selection, sweptAt) : state]));
 }
 
-function describePlan(listing: ListingPlan, plan: ChannelPlan, jobs: number, coverages: readonly Coverage[], clock: PlanClock, config: Config): string {
+interface PlanDescription {
+  listing: ListingPlan;
+  plan: ChannelPlan;
+  jobs: number;
+  coverages: readonly Coverage[];
+  clock: PlanClock;
+  config: Config;
+  usersPlan: UsersPlan | undefined;
+}
+
+function usersDescription(plan: UsersPlan | undefined): string {
+  if (plan === undefined) return 'users not selected';
+  return plan.full ? 'every user from query users' : `users updated after ${plan.after} from query users`;
+}
+
+function describePlan({ listing, plan, jobs, coverages, clock, config, usersPlan }: PlanDescription): string {
   const { counts } = plan;
   const swept = coverages.map((coverage) => coverage.state?.swept).find((at) => at !== undefined);
   const sweep = coverages.some((coverage) => coverage.sweepDue)
@@ -256,6 +322,6 @@ function describePlan(listing: ListingPlan, plan: ChannelPlan, jobs: number, cov
   return (
     `Planned ${jobs} export(s) for ${plan.channels.length} channel(s), listed ${listing.full ? 'in full' : 'by activity'}${listing.why === '' ? '' : ` (${listing.why})`}: ` +
     `${counts.listed} listed, ${counts.active} with activity, ${counts.lagging} lagging, ${counts.newcomers} read whole (new to the selection or first sync), ` +
-    `${counts.swept} swept; ${sweep}; ${config.user_ids.length} user(s); messages until ${clock.startedAt}`
+    `${counts.swept} swept; ${sweep}; ${usersDescription(usersPlan)}; messages until ${clock.startedAt}`
   );
 }

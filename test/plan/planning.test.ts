@@ -79,11 +79,6 @@ describe('coverage of one stream', () => {
     expect(coverage.needs(channel('a:1', { updated_at: '2026-06-09T10:00:00Z' }))).toBe(true);
     expect(coverage.floor('a:1')).toBe(OLD);
   });
-
-  it('users ask only for newcomers and sweeps: they follow the records they are embedded in', () => {
-    const coverage = new Coverage('users', { covered: OLD, swept: SWEPT, lagging: {} }, clock);
-    expect(coverage.needs(channel('a:1', { last_message_at: NOW, updated_at: NOW }))).toBe(false);
-  });
 });
 
 describe('planning', () => {
@@ -119,8 +114,8 @@ describe('planning', () => {
       clock,
     );
     expect(plan.channels).toEqual([
-      { cid: 'b:1', since: OLD, catchUp: true },
-      { cid: 'c:1', since: COVER, catchUp: false },
+      { cid: 'b:1', since: OLD },
+      { cid: 'c:1', since: COVER },
     ]);
     expect(plan.counts).toEqual({ listed: 3, newcomers: 0, lagging: 1, swept: 0, active: 1 });
     expect(plan.messageEstimate).toBe(14);
@@ -129,9 +124,7 @@ describe('planning', () => {
   it('gives a channel only the channels stream needs an empty window', async () => {
     const channels = new Coverage('channels', { covered: OLD, activeSince: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const messages = new Coverage('messages', windowState(), clock);
-    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([
-      { cid: 'a:1', since: NOW, catchUp: false },
-    ]);
+    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([{ cid: 'a:1', since: NOW }]);
   });
 });
 

@@ -23,7 +23,7 @@ describe('stored state', () => {
       progress: { until: T, through: 'a:9', sweep: true },
     };
     const rows = { updated_at: OLDER, cover: T, swept: T, lagging: {}, selection };
-    const users = { updated_at: OLDER, swept: T };
+    const users = { cover: T, updated_at: OLDER, swept: T };
     for (const [stream, state] of [
       ['messages', window],
       ['members', rows],
@@ -45,7 +45,13 @@ describe('stored state', () => {
   it('recognises the shapes of version 0.1.0', () => {
     expect(readStoredState('messages', { updated_at: T, cursors: { 'a:1': T } })).toEqual({ kind: 'legacy', state: { updatedAt: T, cursors: { 'a:1': T } } });
     expect(readStoredState('channels', { updated_at: T, cids: ['a:1'] })).toEqual({ kind: 'legacy', state: { updatedAt: T, cids: ['a:1'] } });
-    expect(readStoredState('users', { updated_at: T })).toEqual({ kind: 'legacy', state: { updatedAt: T } });
+  });
+
+  it('reads a users state without a cover, of 0.1.0 or of the versions that took users from exports, as none: every user is listed again', () => {
+    expect(readStoredState('users', { updated_at: T })).toEqual({ kind: 'none' });
+    expect(readStoredState('users', { updated_at: OLDER, swept: T })).toEqual({ kind: 'none' });
+    expect(readStoredState('users', { cover: T, swept: T })).toEqual({ kind: 'compact', state: { covered: T, swept: T, lagging: {} } });
+    expect(() => readStoredState('users', { cover: 'soon' })).toThrow(/users.*cover/);
   });
 
   it('migrates 0.1.0 cursors: the newest is the cover, older ones lag, channels it did not know are read whole', () => {

@@ -100,19 +100,41 @@ describe('API requests', () => {
     });
   });
 
-  it('export users by id', async () => {
-    const { server, client } = await setup((_request, response) => sendJson(response, 201, { task_id: 'users-1', duration: '1ms' }));
-    expect(await client.exportUsers(['u1', 'u2'])).toBe('users-1');
-    expect(server.requests[0]?.url.pathname).toBe('/export/users');
-    expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ user_ids: ['u1', 'u2'] });
+  it('list users by query users: keyset on id, updated_at window, deactivated users included, 100 a page', async () => {
+    const users = (from: number, count: number) => Array.from({ length: count }, (_, index) => ({ id: `u${String(from + index).padStart(3, '0')}` }));
+    const { server, client } = await setup((_request, response, index) =>
+      sendJson(response, 200, { users: index === 0 ? users(0, 100) : users(100, 20), duration: '1ms' }),
+    );
+    const pages: number[] = [];
+    for await (const page of client.listUsers({ after: '2025-01-01T00:00:00Z', upTo: '2025-02-01T00:00:00Z' })) pages.push(page.length);
+    expect(pages).toEqual([100, 20]);
+    const payloads = server.requests.map((request) => JSON.parse(request.url.searchParams.get('payload') ?? '') as Record<string, unknown>);
+    expect(server.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual(['GET /users', 'GET /users']);
+    const window = { $gt: '2025-01-01T00:00:00Z', $lte: '2025-02-01T00:00:00Z' };
+    expect(payloads[0]).toEqual({
+      filter_conditions: { updated_at: window },
+      sort: [{ field: 'id', direction: 1 }],
+      limit: 100,
+      include_deactivated_users: true,
+      presence: false,
+    });
+    expect(payloads[1]).toMatchObject({ filter_conditions: { updated_at: window, id: { $gt: 'u099' } } });
   });
 
-  it('refuse export batches over 100 channels or 25 users without calling Stream', async () => {
+  it('look users up by id, 100 at most, asking nothing for none', async () => {
+    const { server, client } = await setup((_request, response) => sendJson(response, 200, { users: [{ id: 'u1' }], duration: '1ms' }));
+    expect(await client.knownUserIds(['u1', 'u2'])).toEqual(new Set(['u1']));
+    expect(JSON.parse(server.requests[0]?.url.searchParams.get('payload') ?? '')).toMatchObject({ filter_conditions: { id: { $in: ['u1', 'u2'] } } });
+    expect(await client.knownUserIds([])).toEqual(new Set());
+    await expect(client.knownUserIds(Array.from({ length: 101 }, (_, index) => `u${index}`))).rejects.toBeInstanceOf(SystemError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuse export batches over 100 channels without calling Stream', async () => {
     const { server, client } = await setup((_request, response) => sendJson(response, 201, { task_id: 'x' }));
-    await expect(client.exportUsers(Array.from({ length: 26 }, (_, index) => `u${index}`))).rejects.toBeInstanceOf(SystemError);
     const channels = Array.from({ length: 101 }, (_, index) => ({ type: 'messaging', id: `c${index}` }));
     await expect(client.exportChannels(channels, EXPORT_OPTIONS)).rejects.toBeInstanceOf(SystemError);
-    await expect(client.exportUsers([])).rejects.toBeInstanceOf(SystemError);
+    await expect(client.exportChannels([], EXPORT_OPTIONS)).rejects.toBeInstanceOf(SystemError);
     expect(server.requests).toHaveLength(0);
   });
 

@@ -6,6 +6,8 @@ import { SystemError, TransientError } from '../../src/errors.js';
 import type { ChannelSummary, StreamApiClientOptions } from '../../src/stream-api/client.js';
 import { StreamApiClient } from '../../src/stream-api/client.js';
 import { listChannels, type QueryChannelsBody } from '../../src/stream-api/channels.js';
+
+const EXPORT_OPTIONS = { version: 'v2', include_truncated_messages: false, include_soft_deleted_channels: false } as const;
 import type { Handler } from './loopback-server.js';
 import { sendJson, startServer } from './loopback-server.js';
 
@@ -175,7 +177,7 @@ describe('API answers from a hostile host', () => {
 
   it('says in one line what is wrong with an answer off its shape', async () => {
     const { client: stream } = await client((_r, response) => sendJson(response, 201, { task_id: '' }));
-    const error = await stream.exportUsers(['u1']).catch((caught: unknown) => caught);
+    const error = await stream.exportChannels([{ type: 'messaging', id: 'a' }], EXPORT_OPTIONS).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SystemError);
     expect(String((error as Error).message)).not.toContain('\n');
     expect(String((error as Error).message)).toMatch(/task_id/);

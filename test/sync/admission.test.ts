@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { earliest, hoursBefore, isAfter, isTimestamp, latest } from '../../src/utils/timestamps.js';
+import { isAfter, isTimestamp, latest } from '../../src/utils/timestamps.js';
 import { Coverage } from '../../src/plan/coverage.js';
 import type { StreamName } from '../../src/records/index.js';
 import { Admission } from '../../src/sync/admission.js';
@@ -31,17 +31,7 @@ describe('Admission.newestOf', () => {
 });
 
 /** The rule as it reads in words (and as Admission computed it record by record before it kept floors). */
-function expectedNew(stream: StreamName, data: Record<string, unknown>, coverage: Coverage, lookbackHours: number, embeddedInNew: boolean): boolean {
-  if (stream === 'users') {
-    const state = coverage.state;
-    const floor =
-      state?.covered === undefined
-        ? undefined
-        : coverage.sweepDue
-          ? hoursBefore(earliest(state.covered, state.swept) ?? state.covered, lookbackHours)
-          : state.covered;
-    return embeddedInNew || isAfter(data.updated_at, floor);
-  }
+function expectedNew(stream: StreamName, data: Record<string, unknown>, coverage: Coverage): boolean {
   const floor = coverage.floor(String(data.cid));
   if (stream === 'messages') return floor === undefined || !isTimestamp(data.created_at) || !isAfter(floor, data.created_at);
   return isAfter(data.updated_at, floor);
@@ -66,12 +56,10 @@ describe('Admission.admit', () => {
       swept: fc.option(instant, { nil: undefined }),
       lagging: fc.dictionary(cid, fc.option(instant, { nil: null })),
     });
-    const records = fc.array(fc.record({ cid, id: fc.constantFrom('u1', 'u2', 'u3', 'u4'), created_at: stamp, updated_at: stamp, embedded: fc.boolean() }), {
-      maxLength: 40,
-    });
+    const records = fc.array(fc.record({ cid, id: fc.constantFrom('u1', 'u2', 'u3', 'u4'), created_at: stamp, updated_at: stamp }), { maxLength: 40 });
     fc.assert(
       fc.property(
-        fc.constantFrom<StreamName>('messages', 'channels', 'members', 'users'),
+        fc.constantFrom<StreamName>('messages', 'channels', 'members'),
         state,
         fc.option(instant, { nil: undefined }),
         fc.constantFrom(0, 1, 24),
@@ -79,12 +67,7 @@ describe('Admission.admit', () => {
         (stream, compact, startDate, lookbackHours, rows) => {
           const coverage = new Coverage(stream, compact, { ...clock, startDate, lookbackHours });
           const admission = new Admission(new Map([[stream, coverage]]));
-          const seen = new Set<unknown>();
-          for (const { embedded, ...data } of rows) {
-            let expected = expectedNew(stream, data, coverage, lookbackHours, embedded);
-            if (stream === 'users' && expected) expected = !seen.has(data.id) && Boolean(seen.add(data.id));
-            expect(admission.admit(stream, data, { embeddedInNew: embedded })).toBe(expected);
-          }
+          for (const data of rows) expect(admission.admit(stream, data)).toBe(expectedNew(stream, data, coverage));
         },
       ),
       { numRuns: 300 },

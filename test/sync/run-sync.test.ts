@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { BatchTooLargeError, ConfigError, type ConnectorError, TransientError } from '../../src/errors.js';
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
-import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime } from '../../src/stream-api/client.js';
+import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime, UsersWindow } from '../../src/stream-api/client.js';
 import type { SyncClient } from '../../src/sync/export-job.js';
 import { runSync } from '../../src/sync/run-sync.js';
 
@@ -16,6 +16,7 @@ class FakeStream implements SyncClient {
   readonly exports: ChannelExportRequest[][] = [];
   readonly filters: ChannelFilter[] = [];
   failing = new Set<string>();
+  refused = new Set<string>();
   maxChannels = 100;
   listingFails = false;
   /** Lines appended to every export file, as they are. */
@@ -41,12 +42,24 @@ class FakeStream implements SyncClient {
   async exportChannels(channels: ChannelExportRequest[]): Promise<string> {
     if (channels.length > this.maxChannels) throw new BatchTooLargeError(`at most ${this.maxChannels} channels`);
     if (channels.some((channel) => this.failing.has(`${channel.type}:${channel.id}`))) throw new TransientError('task failed');
+    if (channels.some((channel) => this.refused.has(`${channel.type}:${channel.id}`))) throw new ConfigError('not allowed');
     this.exports.push(channels);
     return `task-${this.exports.length}`;
   }
 
-  async exportUsers(): Promise<string> {
-    throw new ConfigError('no user exports here');
+  /** Users query users lists; `deleted` ones are named by records but unknown to it. */
+  users: Record<string, unknown>[] = [];
+  readonly userQueries: UsersWindow[] = [];
+  readonly lookups: string[][] = [];
+
+  async *listUsers(window: UsersWindow): AsyncGenerator<Record<string, unknown>[]> {
+    this.userQueries.push(window);
+    if (this.users.length > 0) yield this.users;
+  }
+
+  async knownUserIds(ids: readonly string[]): Promise<Set<string>> {
+    this.lookups.push([...ids]);
+    return new Set(ids.filter((id) => this.users.some((user) => user.id === id)));
   }
 
   async waitForTask(taskId: string): Promise<CompletedTask> {
@@ -237,10 +250,54 @@ describe('runSync, with a fake Stream', () => {
     expect(result.warnings.filter((line) => /clock/.test(line))).toEqual([]);
   });
 
-  it('a config error stops the sync and keeps the states of the batches written', async () => {
+  it('users alone: every user from query users, no channel listed or exported, then only those changed since', async () => {
     const client = new FakeStream([channel(1)]);
-    const result = await sync(client, { config: { user_ids: ['u1'] } });
+    client.users = [
+      { id: 'u1', updated_at: OLD },
+      { id: 'u2', updated_at: '2026-06-01T00:00:00Z' },
+    ];
+    const streams: ConfiguredStream[] = [{ name: 'users', syncMode: 'incremental' }];
+    const first = await sync(client, { streams });
+    expect(first.error).toBeUndefined();
+    expect(client.filters).toEqual([]);
+    expect(client.exports).toEqual([]);
+    expect(first.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['u1', 'u2']);
+    expect(client.userQueries).toEqual([{ upTo: NOW.toISOString() }]);
+    expect(first.last).toEqual({ cover: NOW.toISOString(), swept: NOW.toISOString(), updated_at: '2026-06-01T00:00:00Z' });
+
+    const later = new Date('2026-06-10T01:00:00.000Z');
+    await sync(client, { streams, state: new Map([['users', first.last!]]), now: later });
+    expect(client.userQueries[1]).toEqual({ after: NOW.toISOString(), upTo: later.toISOString() });
+  });
+
+  it('a user that written records embed but query users does not know (deleted) is written from its embedded copy, once', async () => {
+    const client = new FakeStream([channel(1), channel(2)]);
+    client.users = [{ id: 'u2', updated_at: OLD }];
+    const result = await sync(client, {
+      streams: [
+        { name: 'messages', syncMode: 'incremental' },
+        { name: 'users', syncMode: 'incremental' },
+      ],
+    });
+    expect(result.error).toBeUndefined();
+    const users = result.messages.filter((m) => m.type === 'RECORD' && m.record.stream === 'users').map((m) => m.record.data.id);
+    expect(users).toEqual(['u2', 'u1']);
+    expect(client.lookups).toEqual([['u1']]);
+  });
+
+  it('user_ids is accepted and ignored, with a WARN', async () => {
+    const result = await sync(new FakeStream([channel(1)]), { config: { user_ids: ['u1'] } });
+    expect(result.error).toBeUndefined();
+    expect(result.warnings.some((line) => line.startsWith('user_ids is ignored'))).toBe(true);
+  });
+
+  it('a config error stops the sync and keeps the states of the batches written', async () => {
+    const client = new FakeStream([channel(1), channel(2)]);
+    client.refused.add('t:c2');
+    const result = await sync(client, { config: { channels_per_export: 1, max_concurrent_exports: 1 } });
     expect(result.error).toBeInstanceOf(ConfigError);
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1']);
+    expect(result.last).toMatchObject({ progress: { until: NOW.toISOString(), through: 't:c1' } });
     expect(
       result.messages
         .filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS')

@@ -1,0 +1,36 @@
+import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
+import type { PlanClock } from './coverage.js';
+import type { CompactState } from './stored-state.js';
+
+/**
+ * Which users a sync lists from query users: every user on a first sync, a full refresh and a full
+ * sweep (bans, roles and deactivation may not move updated_at); in between, those updated after the
+ * last cover less the lookback. Either way up to the sync's window end, where the next sync takes over.
+ */
+export interface UsersPlan {
+  full: boolean;
+  after?: string;
+  until: string;
+}
+
+export function planUsers(state: CompactState | undefined, clock: PlanClock): UsersPlan {
+  const cover = state?.covered;
+  const sweepDue = state?.swept === undefined || !isAfter(state.swept, clock.sweepCutoff);
+  if (cover === undefined || sweepDue) return { full: true, until: clock.startedAt };
+  return { full: false, after: hoursBefore(cover, clock.lookbackHours), until: clock.startedAt };
+}
+
+/**
+ * The users state: once the listing is done, covered to its window end and, after a full
+ * listing, swept there; before, what it was. `newest` is the newest updated_at written, for the record.
+ */
+export function nextUsersState(state: CompactState | undefined, plan: UsersPlan, listed: boolean, newest: string | undefined): CompactState {
+  const next: CompactState = { lagging: {} };
+  const covered = listed ? plan.until : state?.covered;
+  if (covered !== undefined) next.covered = covered;
+  const swept = listed && plan.full ? plan.until : state?.swept;
+  if (swept !== undefined) next.swept = swept;
+  const written = latest(state?.newest, newest === undefined ? undefined : earliest(newest, plan.until));
+  if (written !== undefined) next.newest = written;
+  return next;
+}

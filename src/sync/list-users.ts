@@ -1,0 +1,27 @@
+import type { UsersPlan } from '../plan/users-plan.js';
+import { toRecords } from '../records/index.js';
+import type { UsersWindow } from '../stream-api/users.js';
+import type { RecentSet } from '../utils/recent-set.js';
+import type { SyncClient } from './export-job.js';
+import type { WriteUser } from './embedded-users.js';
+
+/** Writes every user query users lists for the plan; their ids join the recent ones (no lookup of them follows). */
+export async function listUsers(
+  client: SyncClient,
+  plan: UsersPlan,
+  write: WriteUser,
+  recent: RecentSet,
+  note: (reason: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const window: UsersWindow = plan.after === undefined ? { upTo: plan.until } : { after: plan.after, upTo: plan.until };
+  for await (const page of client.listUsers(window, signal)) {
+    for (const user of page) {
+      recent.add(user.id as string);
+      for (const record of toRecords({ kind: 'user', data: user }, note)) {
+        const wait = write(record.data, record.json);
+        if (wait) await wait;
+      }
+    }
+  }
+}
