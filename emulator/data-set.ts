@@ -64,7 +64,7 @@ export interface AddMessageOptions {
 export interface AddChannelOptions {
   type?: string;
   id?: string;
-  /** Default: the first two users; the first is the owner and creator. */
+  /** Default: the first two generated users still active; the first is the owner and creator. */
   memberIds?: string[];
   /** Custom fields, e.g. { name: 'Launch' }. */
   fields?: Record<string, unknown>;
@@ -78,7 +78,7 @@ export interface AddChannelsOptions {
   createdAt?: string | Date;
   /** Ids are `<idPrefix>-00000`, `<idPrefix>-00001`…; default `bulk-<index of the first>`. */
   idPrefix?: string;
-  /** Default: the first two users; the first is the owner and creator. */
+  /** Default: the first two generated users still active; the first is the owner and creator. */
   memberIds?: string[];
 }
 
@@ -635,9 +635,10 @@ export class DataSet extends DataView {
     const first = this.universe.channels.length + this.mutations.channels.length;
     const createdAt = options.createdAt === undefined ? this.tick() : this.instant(options.createdAt);
     const prefix = options.idPrefix ?? `bulk-${first}`;
+    const memberIds = options.memberIds ?? this.defaultMemberIds();
     return Array.from({ length: options.count }, (_, k) => {
       const id = `${prefix}-${String(k).padStart(5, '0')}`;
-      return this.newChannel(first + k, options.type, id, options.memberIds, createdAt, { name: id }).cid;
+      return this.newChannel(first + k, options.type, id, memberIds, createdAt, { name: id }).cid;
     });
   }
 
@@ -709,6 +710,14 @@ export class DataSet extends DataView {
     return micros;
   }
 
+  /** The first two generated users still active (sign-ups never, whatever their ids). */
+  private defaultMemberIds(): string[] {
+    return this.universe.users
+      .map((user) => user.id)
+      .filter((id) => this.isActive(id))
+      .slice(0, 2);
+  }
+
   private newChannel(
     index: number,
     givenType: string | undefined,
@@ -720,12 +729,7 @@ export class DataSet extends DataView {
     const type = givenType ?? this.universe.options.channelTypes[0] ?? 'messaging';
     const cid = `${type}:${id}`;
     if (this.channelModel(cid)) throw new Error(`emulator data set: channel "${cid}" already exists`);
-    const memberIds =
-      givenMembers ??
-      this.allUsers()
-        .filter((user) => user.deactivatedAt === undefined)
-        .slice(0, 2)
-        .map((user) => user.id);
+    const memberIds = givenMembers ?? this.defaultMemberIds();
     if (memberIds.length === 0) throw new Error(`emulator data set: channel "${cid}" needs a member`);
     memberIds.forEach((userId) => this.requireActiveUser(userId));
     const channel: ChannelModel = {

@@ -245,6 +245,21 @@ describe('user mutations', () => {
   });
 });
 
+describe('activity after user mutations', () => {
+  it('leaves deactivated and deleted users out of default authors and default members', async () => {
+    const { emulator } = await start();
+    emulator.data.addUser({ id: 'aaa-first' });
+    emulator.data.deactivateUser('user-0000');
+    emulator.data.deleteUser('user-0001', { hard: true });
+    const channel = emulator.data.addChannel({ id: 'after' });
+    expect((channel.created_by as Json).id).toBe('user-0002');
+    expect(emulator.data.channelModel(channel.cid as string)?.members.map((member) => member.userId)).toEqual(['user-0002', 'user-0003']);
+    const cid = 'messaging:channel-0000';
+    const active = new Set(ids(emulator.data.queryableUsers({ includeDeactivated: false })));
+    for (const message of emulator.data.addMessages(cid, 6)) expect(active.has((message.user as Json).id as string)).toBe(true);
+  });
+});
+
 describe('incremental listing by updated_at', () => {
   it('keyset-pages past 1,000 users, with updated_at windows and $in lookups', async () => {
     const { emulator, clock } = await start({ channels: 3, messagesPerChannel: 1, usersCount: 1200 });
