@@ -16,7 +16,8 @@ const argv = yargs(hideBin(process.argv))
     seed: { type: 'number', default: 42 },
     channels: { type: 'number', default: 10 },
     'messages-per-channel': { type: 'number', default: 100 },
-    users: { type: 'number', default: 25, describe: 'number of users' },
+    users: { type: 'number', default: 25, describe: 'number of users channels draw their members from' },
+    'lonely-users': { type: 'number', default: 5, describe: 'more users, members of no channel' },
     'channel-types': { type: 'string', default: 'messaging,livestream,team', describe: 'comma-separated' },
     'task-latency-ms': { type: 'number', default: 200 },
     'line-format': { choices: ['wrapped', 'bare'] as const, default: 'wrapped' as const },
@@ -51,6 +52,7 @@ const emulator = await startEmulator({
   channels: argv.channels,
   messagesPerChannel: argv['messages-per-channel'],
   usersCount: argv.users,
+  lonelyUsers: argv['lonely-users'],
   channelTypes: argv['channel-types']
     .split(',')
     .map((type) => type.trim())

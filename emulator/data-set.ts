@@ -64,7 +64,7 @@ export interface AddMessageOptions {
 export interface AddChannelOptions {
   type?: string;
   id?: string;
-  /** Default: the first two users; the first is the owner and creator. */
+  /** Default: the first two generated users still active; the first is the owner and creator. */
   memberIds?: string[];
   /** Custom fields, e.g. { name: 'Launch' }. */
   fields?: Record<string, unknown>;
@@ -78,12 +78,37 @@ export interface AddChannelsOptions {
   createdAt?: string | Date;
   /** Ids are `<idPrefix>-00000`, `<idPrefix>-00001`…; default `bulk-<index of the first>`. */
   idPrefix?: string;
-  /** Default: the first two users; the first is the owner and creator. */
+  /** Default: the first two generated users still active; the first is the owner and creator. */
   memberIds?: string[];
 }
 
+export interface AddUserOptions {
+  /** Default `added-user-<n>`, which sorts before every generated id: a sign-up's id may sort anywhere. */
+  id?: string;
+  /** Default `New user <n>`. */
+  name?: string;
+  /** Default `user`. */
+  role?: string;
+  /** Custom fields, e.g. { favorite_color: 'red' }. */
+  fields?: Record<string, unknown>;
+}
+
+export interface DeleteUserOptions {
+  /** Hard: the user is gone for good; default false (soft: deleted_at is set). */
+  hard?: boolean;
+}
+
+export interface QueryableUsersOptions {
+  /** As query users' `include_deactivated_users`, but true by default. */
+  includeDeactivated?: boolean;
+}
+
+export const DEFAULT_LONELY_USERS = 5;
+
 export interface DataSetOptions extends GeneratedOptions {
   now: () => Date;
+  /** Users after the `usersCount` ones, who join no channel (default DEFAULT_LONELY_USERS): only query users lists them. */
+  lonelyUsers?: number;
   /** Whether added thread replies move their channel's last_message_at (default true). */
   repliesMoveLastMessageAt?: boolean;
   /** Every generated channel created at this instant (a bulk import) instead of its own. */
@@ -109,10 +134,42 @@ interface Mutations {
   edits: Map<string, { text: string; updatedAt: Micros }>;
   reactions: Map<string, ReactionModel[]>;
   replies: Map<string, number>;
+  /** Users changed or added at run time; every change is a new model, as entities are cached per model. */
+  users: Map<string, UserModel>;
+  addedUserIds: string[];
+  hardDeletedUserIds: Set<string>;
   lastInstant: Micros;
 }
 
 const MESSAGE_ID = /^msg-(\d+)-(a?)(\d+)$/;
+
+// What a profile update may not set: identity, timestamps and moderation state have their own mutations.
+const RESERVED_USER_FIELDS = new Set([
+  'id',
+  'created_at',
+  'updated_at',
+  'last_active',
+  'last_engaged_at',
+  'deactivated_at',
+  'deleted_at',
+  'banned',
+  'shadow_banned',
+  'online',
+  'invisible',
+  'blocked_user_ids',
+  'teams',
+]);
+
+function customUserFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const reserved = Object.keys(fields).filter((key) => RESERVED_USER_FIELDS.has(key));
+  if (reserved.length > 0) throw new Error(`emulator data set: a user update cannot set ${reserved.join(', ')}`);
+  return { ...fields };
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value !== undefined && typeof value !== 'string') throw new Error(`emulator data set: user ${name} must be a string`);
+  return value;
+}
 
 function sameReaction(a: ReactionModel, b: ReactionModel): boolean {
   return a.userId === b.userId && a.type === b.type;
@@ -129,8 +186,18 @@ export class DataView {
     return this.universe.options.seed;
   }
 
+  /** A user's current model; a deleted user's is the last copy, the one exports keep embedding. */
   user(id: string): UserModel | undefined {
-    return this.universe.usersById.get(id);
+    return this.mutations.users.get(id) ?? this.universe.usersById.get(id);
+  }
+
+  /** Whether Stream still knows the user (anything but hard-deleted): user exports accept the id. */
+  hasUser(id: string): boolean {
+    return this.user(id) !== undefined && !this.mutations.hardDeletedUserIds.has(id);
+  }
+
+  protected isDeleted(user: UserModel): boolean {
+    return user.deletedAt !== undefined || this.mutations.hardDeletedUserIds.has(user.id);
   }
 
   protected requireUser(id: string): UserModel {
@@ -139,9 +206,45 @@ export class DataView {
     return user;
   }
 
-  /** Every user of the app (what query users sees), sorted by id. */
+  private everyUser(): UserModel[] {
+    const { users } = this.mutations;
+    const generated = users.size === 0 ? this.universe.users : this.universe.users.map((user) => users.get(user.id) ?? user);
+    const added = this.mutations.addedUserIds.map((id) => users.get(id) as UserModel);
+    return [...generated, ...added].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The users query users lists, sorted by id: never deleted ones (soft or hard), deactivated ones only when asked. */
+  listedUsers(includeDeactivated: boolean): UserModel[] {
+    return this.everyUser().filter((user) => !this.isDeleted(user) && (includeDeactivated || user.deactivatedAt === undefined));
+  }
+
+  /** Every user query users can see (with include_deactivated_users), members of no channel included; sorted by id. */
   allUsers(): UserModel[] {
-    return this.universe.users;
+    return this.listedUsers(true);
+  }
+
+  /** Ground truth of query users: the user entities it lists, sorted by id (deactivated ones unless includeDeactivated is false). */
+  queryableUsers(options: QueryableUsersOptions = {}): Entity[] {
+    return this.listedUsers(options.includeDeactivated ?? true).map((user) => userEntity(user));
+  }
+
+  /**
+   * Users deleted (soft or hard) who are still embedded in an export of the selection, that is members of
+   * its channels, in the shape exports embed them; sorted by id. Query users no longer lists them.
+   */
+  deletedUsers(options: GroundTruthOptions = {}): Entity[] {
+    const selection = this.selectionFor(options);
+    const ids = new Set<string>();
+    for (const window of selection.channels) {
+      const channel = this.requireChannel(window.cid);
+      if (channel.deletedAt !== undefined && !selection.includeSoftDeleted) continue;
+      for (const member of channel.members) ids.add(member.userId);
+    }
+    return [...ids]
+      .sort()
+      .map((id) => this.requireUser(id))
+      .filter((user) => this.isDeleted(user))
+      .map((user) => userEntity(user));
   }
 
   private channelAt(index: number): ChannelModel | undefined {
@@ -374,7 +477,8 @@ export class DataView {
 /** The data set: deterministic from the seed, plus mutations made while the emulator runs. */
 export class DataSet extends DataView {
   constructor(options: DataSetOptions) {
-    const users = Array.from({ length: Math.max(2, options.usersCount) }, (_, i) => generateUser(options.seed, i));
+    const lonely = options.lonelyUsers ?? DEFAULT_LONELY_USERS;
+    const users = Array.from({ length: Math.max(2, options.usersCount) + lonely }, (_, i) => generateUser(options.seed, i));
     const createdAt = options.channelsCreatedAt;
     const channels = Array.from({ length: options.channels }, (_, i) => {
       const channel = generateChannel(options, i);
@@ -397,6 +501,9 @@ export class DataSet extends DataView {
         edits: new Map(),
         reactions: new Map(),
         replies: new Map(),
+        users: new Map(),
+        addedUserIds: [],
+        hardDeletedUserIds: new Set(),
         lastInstant: 0,
       },
     );
@@ -419,8 +526,26 @@ export class DataSet extends DataView {
     return this.mutations.lastInstant;
   }
 
+  private requireUndeletedUser(id: string): UserModel {
+    const user = this.requireUser(id);
+    if (this.isDeleted(user)) throw new Error(`emulator data set: user "${id}" is deleted`);
+    return user;
+  }
+
+  /** Deleted and deactivated users can no longer post, react or join. */
+  private requireActiveUser(id: string): UserModel {
+    const user = this.requireUndeletedUser(id);
+    if (user.deactivatedAt !== undefined) throw new Error(`emulator data set: user "${id}" is deactivated`);
+    return user;
+  }
+
+  private isActive(id: string): boolean {
+    const user = this.user(id);
+    return user !== undefined && !this.isDeleted(user) && user.deactivatedAt === undefined;
+  }
+
   private ensureMember(channel: ChannelModel, userId: string): void {
-    this.requireUser(userId);
+    this.requireActiveUser(userId);
     if (channel.members.some((member) => member.userId === userId)) return;
     const added = this.mutations.members.get(channel.cid) ?? [];
     const member: MemberModel = { userId, role: 'member', createdAt: this.tick() };
@@ -436,11 +561,13 @@ export class DataSet extends DataView {
       throw new Error(`emulator data set: no message "${options.parentId}" in channel "${cid}"`);
     }
     if (options.userId !== undefined) this.ensureMember(channel, options.userId);
+    const authors = channel.members.filter((member) => this.isActive(member.userId));
+    if (options.userId === undefined && authors.length === 0) throw new Error(`emulator data set: channel "${cid}" has no active member to post`);
     const list = this.mutations.messages.get(cid) ?? [];
     this.mutations.messages.set(cid, list);
     const created: Entity[] = [];
     for (let k = 0; k < count; k++) {
-      const userId = options.userId ?? (channel.members[k % channel.members.length] as MemberModel).userId;
+      const userId = options.userId ?? (authors[k % authors.length] as MemberModel).userId;
       const createdAt = Math.max(this.tick(), (list[list.length - 1]?.createdAt ?? this.lastMessageAt(channel) ?? 0) + 1);
       this.mutations.lastInstant = createdAt;
       const message: MessageModel = {
@@ -508,16 +635,87 @@ export class DataSet extends DataView {
     const first = this.universe.channels.length + this.mutations.channels.length;
     const createdAt = options.createdAt === undefined ? this.tick() : this.instant(options.createdAt);
     const prefix = options.idPrefix ?? `bulk-${first}`;
+    const memberIds = options.memberIds ?? this.defaultMemberIds();
     return Array.from({ length: options.count }, (_, k) => {
       const id = `${prefix}-${String(k).padStart(5, '0')}`;
-      return this.newChannel(first + k, options.type, id, options.memberIds, createdAt, { name: id }).cid;
+      return this.newChannel(first + k, options.type, id, memberIds, createdAt, { name: id }).cid;
     });
+  }
+
+  private putUser(user: UserModel): Entity {
+    this.mutations.users.set(user.id, user);
+    return userEntity(user);
+  }
+
+  /** Sets profile or custom fields (`name`, `role`, `image`, anything custom); updated_at becomes now. */
+  updateUser(id: string, fields: Record<string, unknown>): Entity {
+    const user = this.requireUndeletedUser(id);
+    const { name, role, ...custom } = customUserFields(fields);
+    return this.putUser({
+      ...user,
+      name: optionalString('name', name) ?? user.name,
+      role: optionalString('role', role) ?? user.role,
+      fields: { ...user.fields, ...custom },
+      updatedAt: this.tick(),
+    });
+  }
+
+  /** A sign-up: a user in no channel, created_at = updated_at = now, never active yet. */
+  addUser(options: AddUserOptions = {}): Entity {
+    const n = this.mutations.addedUserIds.length;
+    const id = options.id ?? `added-user-${String(n).padStart(4, '0')}`;
+    if (this.user(id)) throw new Error(`emulator data set: user "${id}" already exists`);
+    const { name, role, ...fields } = customUserFields(options.fields ?? {});
+    const at = this.tick();
+    this.mutations.addedUserIds.push(id);
+    return this.putUser({
+      id,
+      name: options.name ?? optionalString('name', name) ?? `New user ${n}`,
+      role: options.role ?? optionalString('role', role) ?? 'user',
+      fields,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+
+  /** deactivated_at = now; updated_at does not move (Stream does not say it does: the worst case for a client). */
+  deactivateUser(id: string): Entity {
+    const user = this.requireUndeletedUser(id);
+    return user.deactivatedAt === undefined ? this.putUser({ ...user, deactivatedAt: this.tick() }) : userEntity(user);
+  }
+
+  /** banned: true; updated_at does not move. */
+  banUser(id: string): Entity {
+    return this.putUser({ ...this.requireUndeletedUser(id), banned: true });
+  }
+
+  /**
+   * Soft: deleted_at = now (updated_at does not move) and query users no longer lists the user; returns
+   * the copy exports now embed. Hard: the user is gone from query users and user exports; returns
+   * nothing. Either way the members, messages and reactions naming the user stay, embedding the last copy.
+   */
+  deleteUser(id: string, options: DeleteUserOptions = {}): Entity | undefined {
+    const user = this.requireUser(id);
+    if (this.mutations.hardDeletedUserIds.has(id)) throw new Error(`emulator data set: user "${id}" is deleted`);
+    if (options.hard) {
+      this.mutations.hardDeletedUserIds.add(id);
+      return undefined;
+    }
+    return user.deletedAt === undefined ? this.putUser({ ...user, deletedAt: this.tick() }) : userEntity(user);
   }
 
   private instant(value: string | Date): Micros {
     const micros = value instanceof Date ? dateToMicros(value) : parseMicros(value);
     if (micros === undefined) throw new Error(`emulator data set: not an RFC3339 date-time: "${String(value)}"`);
     return micros;
+  }
+
+  /** The first two generated users still active (sign-ups never, whatever their ids). */
+  private defaultMemberIds(): string[] {
+    return this.universe.users
+      .map((user) => user.id)
+      .filter((id) => this.isActive(id))
+      .slice(0, 2);
   }
 
   private newChannel(
@@ -531,13 +729,9 @@ export class DataSet extends DataView {
     const type = givenType ?? this.universe.options.channelTypes[0] ?? 'messaging';
     const cid = `${type}:${id}`;
     if (this.channelModel(cid)) throw new Error(`emulator data set: channel "${cid}" already exists`);
-    const memberIds =
-      givenMembers ??
-      this.allUsers()
-        .slice(0, 2)
-        .map((user) => user.id);
+    const memberIds = givenMembers ?? this.defaultMemberIds();
     if (memberIds.length === 0) throw new Error(`emulator data set: channel "${cid}" needs a member`);
-    memberIds.forEach((userId) => this.requireUser(userId));
+    memberIds.forEach((userId) => this.requireActiveUser(userId));
     const channel: ChannelModel = {
       index,
       type,

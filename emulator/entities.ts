@@ -22,25 +22,33 @@ export function userEntity(user: UserModel): Entity {
 }
 
 function buildUserEntity(user: UserModel): Entity {
+  const lastActive = user.lastActive === undefined ? undefined : formatMicros(user.lastActive);
   const entity: Entity = {
     id: user.id,
     role: user.role,
     created_at: formatMicros(user.createdAt),
     updated_at: formatMicros(user.updatedAt),
-    last_active: formatMicros(user.lastActive),
-    banned: false,
+    last_active: lastActive,
+    banned: user.banned ?? false,
     online: false,
     invisible: false,
     shadow_banned: false,
     blocked_user_ids: [],
     teams: [],
     language: 'en',
-    last_engaged_at: formatMicros(user.lastActive),
+    last_engaged_at: lastActive,
     name: user.name,
   };
+  // Stream omits what a user lacks rather than sending null.
+  if (lastActive === undefined) {
+    delete entity.last_active;
+    delete entity.last_engaged_at;
+  }
+  if (user.deactivatedAt !== undefined) entity.deactivated_at = formatMicros(user.deactivatedAt);
+  if (user.deletedAt !== undefined) entity.deleted_at = formatMicros(user.deletedAt);
   if (user.image !== undefined) entity.image = user.image;
   if (user.favoriteColor !== undefined) entity.favorite_color = user.favoriteColor;
-  return entity;
+  return { ...entity, ...user.fields };
 }
 
 function channelConfig(type: string): Entity {

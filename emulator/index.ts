@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSet } from './data-set.js';
+import { DataSet, DEFAULT_LONELY_USERS } from './data-set.js';
 import { DownloadServer, type DownloadRecord } from './download-server.js';
 import type { LineFormat } from './export-file.js';
 import { Faults, type FaultName } from './faults.js';
@@ -11,7 +11,17 @@ import { Tasks } from './tasks.js';
 import { parseMicros } from './time.js';
 
 export { DataSet, DataView } from './data-set.js';
-export type { AddChannelOptions, AddChannelsOptions, AddMessageOptions, EntityCounts, ExportEntity, GroundTruthOptions } from './data-set.js';
+export type {
+  AddChannelOptions,
+  AddChannelsOptions,
+  AddMessageOptions,
+  AddUserOptions,
+  DeleteUserOptions,
+  EntityCounts,
+  ExportEntity,
+  GroundTruthOptions,
+  QueryableUsersOptions,
+} from './data-set.js';
 export type { DownloadRecord } from './download-server.js';
 export { Faults } from './faults.js';
 export type { ChunkedDownloadsFault, CutDownloadFault, FaultName, RateLimitFault, ServerErrorFault, UnknownTaskStatusFault } from './faults.js';
@@ -40,8 +50,10 @@ export interface EmulatorOptions {
   channelsCreatedAt?: string;
   /** Default 100; spread over the 90 days before 2025-01-01. */
   messagesPerChannel?: number;
-  /** Default 25. */
+  /** Default 25: the users channels draw their members from. */
   usersCount?: number;
+  /** Default 5: users after those, members of no channel, so that only query users lists them. */
+  lonelyUsers?: number;
   /** Default ['messaging', 'livestream', 'team'], assigned to channels in turn. */
   channelTypes?: string[];
   /** Time from `waiting` to `completed` (at least; the file must also be written). Default 200. */
@@ -78,6 +90,8 @@ export interface EmulatorStats {
   exportsCreated: number;
   userExportsCreated: number;
   tasksPolled: number;
+  /** Requests to GET /users (QueryUsers), faulted ones included. */
+  queryUsers: number;
   downloads: number;
   faultsFired: Record<FaultName, number>;
 }
@@ -127,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     channels: positiveInteger('channels', options.channels ?? 10),
     messagesPerChannel,
     usersCount: positiveInteger('usersCount', options.usersCount ?? 25, 2),
+    lonelyUsers: positiveInteger('lonelyUsers', options.lonelyUsers ?? DEFAULT_LONELY_USERS),
     channelTypes,
     repliesMoveLastMessageAt: options.repliesMoveLastMessageAt ?? true,
     channelsCreatedAt: instantOption('channelsCreatedAt', options.channelsCreatedAt),

@@ -5,12 +5,19 @@ import type { Micros } from './time.js';
 export interface UserModel {
   id: string;
   name: string;
-  role: 'user' | 'admin';
+  role: string;
   image?: string;
   favoriteColor?: string;
+  /** Custom fields set at run time, flat at the top level of the user object. */
+  fields?: Record<string, unknown>;
   createdAt: Micros;
   updatedAt: Micros;
-  lastActive: Micros;
+  /** Absent for a user who never connected (a sign-up made server-side). */
+  lastActive?: Micros;
+  banned?: boolean;
+  deactivatedAt?: Micros;
+  /** Soft deletion; a hard-deleted user keeps the copy they had (the data set remembers the deletion). */
+  deletedAt?: Micros;
 }
 
 export interface ChannelModel {

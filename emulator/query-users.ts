@@ -8,7 +8,8 @@ import { page, parse, querySchema, sortBy, type SortFields } from './query-reque
 import { textKey } from './random.js';
 
 // Query users (GET /users?payload=): the filter fields, operators and sort fields Stream documents, no
-// others (stream-export-api.md §7.2). No generated user is banned, on a team, has an email or is deactivated.
+// others (stream-export-api.md §7.2). No user is on a team or has an email; deleted users are never listed,
+// deactivated ones only with include_deactivated_users (Stream's default leaves them out).
 
 const NEGATABLE: readonly Operator[] = [...SCALAR, '$ne', '$nin'];
 
@@ -19,7 +20,7 @@ const fields: Fields<UserModel> = {
   last_active: { kind: 'time', operators: SCALAR, get: (u) => u.lastActive },
   role: { kind: 'string', operators: NEGATABLE, get: (u) => u.role },
   name: { kind: 'string', operators: [...NEGATABLE, '$autocomplete'], get: (u) => u.name },
-  banned: { kind: 'boolean', operators: ['$eq', '$ne'], get: () => false },
+  banned: { kind: 'boolean', operators: ['$eq', '$ne'], get: (u) => u.banned === true },
   shadow_banned: { kind: 'boolean', operators: ['$eq', '$ne'], get: () => false },
   teams: { kind: 'string', operators: ['$contains', '$eq', '$in'], get: () => [] },
   email: { kind: 'string', operators: ['$eq', '$in'], get: () => undefined },
@@ -51,6 +52,6 @@ export function queryUsers(view: DataView, payload: string | null): { users: Ent
     { field: 'id', direction: -1 },
   ];
   // Ids are unique, so a sort on id has no ties; any other sort orders its ties by a hash of the id.
-  const found = sortBy(view.allUsers().filter(matches), sort, sortFields, (u) => textKey(view.seed, u.id));
+  const found = sortBy(view.listedUsers(request.include_deactivated_users === true).filter(matches), sort, sortFields, (u) => textKey(view.seed, u.id));
   return { users: page(found, request.limit, request.offset, { defaultLimit: 30, maxLimit: 100 }).map((user) => userEntity(user)) };
 }

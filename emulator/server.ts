@@ -27,6 +27,8 @@ export interface ApiCounters {
   exportsCreated: number;
   userExportsCreated: number;
   tasksPolled: number;
+  /** Requests to GET /users (QueryUsers), answered or not. */
+  queryUsers: number;
 }
 
 export interface ApiRequestRecord {
@@ -122,7 +124,7 @@ export class ApiServer {
   private readonly server: Server;
   private readonly rateLimits: RateLimits;
   private readonly routes: Route[];
-  readonly counters: ApiCounters = { requests: 0, exportsCreated: 0, userExportsCreated: 0, tasksPolled: 0 };
+  readonly counters: ApiCounters = { requests: 0, exportsCreated: 0, userExportsCreated: 0, tasksPolled: 0, queryUsers: 0 };
   readonly records: ApiRequestRecord[] = [];
 
   constructor(private readonly options: ApiServerOptions) {
@@ -194,6 +196,7 @@ export class ApiServer {
       at: this.options.now(),
     };
     this.counters.requests++;
+    if (endpoint === 'QueryUsers') this.counters.queryUsers++;
     this.records.push(record);
     if (this.records.length > MAX_RECORDS) this.records.shift();
     res.on('finish', () => {
@@ -300,7 +303,7 @@ export class ApiServer {
   private exportUsers(body: unknown): Reply {
     const request = parseBody(exportUsersBody, body);
     const { data, faults, settings, tasks } = this.options;
-    for (const id of request.user_ids) if (!data.user(id)) throw inputError(`Can't find user with id "${id}"`);
+    for (const id of request.user_ids) if (!data.hasUser(id)) throw inputError(`Can't find user with id "${id}"`);
     const taskId = tasks.create({
       kind: 'users',
       pieces: jsonLinesFile(data.snapshot().userExportEntities(request.user_ids), settings.lineFormat),
@@ -316,7 +319,7 @@ export class ApiServer {
 
   private exportUser(userId: string): Reply {
     const { data } = this.options;
-    if (!data.user(userId)) throw notFoundError(`Can't find user with id "${userId}"`);
+    if (!data.hasUser(userId)) throw notFoundError(`Can't find user with id "${userId}"`);
     const body: { user?: unknown; messages: unknown[]; reactions: unknown[] } = { messages: [], reactions: [] };
     for (const entity of data.userExportEntities([userId])) {
       if (entity.type === 'user') body.user = entity.data;
