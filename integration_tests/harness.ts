@@ -132,7 +132,19 @@ export async function discover(config: Config): Promise<DataRecord[]> {
 
 /** The primary keys of the emulator's ground truth for one stream, sorted. */
 export function groundTruthKeys(emulator: Emulator, stream: StreamName, options: GroundTruthOptions = {}): string[] {
+  if (stream === 'users')
+    return usersTruth(emulator, options)
+      .map((user) => keyOf('users', user))
+      .sort();
   return [...emulator.data[stream](options)].map((entity) => keyOf(stream, entity)).sort();
+}
+
+/**
+ * The users a full read writes: every user query users lists (deactivated included, whatever the channel
+ * selection), and the deleted users the selected channels still name, from the copy exports embed.
+ */
+export function usersTruth(emulator: Emulator, options: GroundTruthOptions = {}): Record<string, unknown>[] {
+  return [...emulator.data.queryableUsers(), ...emulator.data.deletedUsers(options)];
 }
 
 /** The cids a sync of every channel exports (soft-deleted channels are not listed). */

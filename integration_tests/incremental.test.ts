@@ -60,10 +60,8 @@ describe('two sequential incremental reads, the second after changes (test_two_s
     expect(second.keys('channels')).toEqual([keyOf('channels', channel)]);
     expect(second.records('channels')[0]).toMatchObject({ topic: 'renamed in the test' });
     expect(second.keys('members')).toEqual([]);
-    // Unchanged profiles, but embedded in new records: the authors, the mentioned and the reactor.
-    const mentioned = (message: Record<string, unknown>) => ((message.mentioned_users ?? []) as { id: string }[]).map((user) => user.id);
-    const actors = new Set([...added.flatMap((message) => [(message.user as { id: string }).id, ...mentioned(message)]), reactor]);
-    expect(second.keys('users')).toEqual([...actors].map((id) => keyOf('users', { id })).sort());
+    // The authors, the mentioned and the reactor are users query users listed already, unchanged.
+    expect(second.keys('users')).toEqual([]);
   });
 
   it('a third read with no change reads no record', async () => {
@@ -88,11 +86,10 @@ describe('two sequential incremental reads, the second after changes (test_two_s
     expect(fourth.keys('members')).toEqual([...newMembers, keyOf('members', { cid: cidA, user_id: newcomer })].sort());
   });
 
-  // The users cursor is the newest updated_at among users already read; a user whose profile is older
-  // than that but who first appears now (joins a channel, writes) is filtered out and never reaches the
-  // warehouse. Only full refreshes would bring them.
-  it('the user who joined for the first time reaches the users stream, however old their profile', () => {
-    expect(fourth.keys('users')).toContain(keyOf('users', { id: newcomer }));
+  // Users come from query users: one in no channel is there from the first read, not when they first join.
+  it('the user who joined for the first time was in the users stream from the first read, however old their profile', () => {
+    expect(first.keys('users')).toContain(keyOf('users', { id: newcomer }));
+    expect(fourth.keys('users')).toEqual([]);
   });
 });
 
@@ -107,12 +104,14 @@ describe('abnormal state and sequential slices (test_state_with_abnormally_large
   }, 120_000);
   afterAll(() => emulator.close());
 
-  it('a 0.1.0 state with far-future cursors for every channel reads no record and is migrated to far-future covers', async () => {
+  it('a 0.1.0 state with far-future cursors for every channel reads no channel record, every user once, and is migrated to far-future covers', async () => {
     const state = legacyFutureState(emulator.data.allChannels().map((channel) => channel.cid));
     const result = await read({ config, catalog: catalogOf(), state });
     expectCompleteRead(result, STREAMS);
-    expect(result.byType('RECORD')).toEqual([]);
-    for (const stream of STREAMS) {
+    expect(result.byType('RECORD').filter((message) => message.record.stream !== 'users')).toEqual([]);
+    // 0.1.0 knew only the users records carried: the users of query users are listed once.
+    expect(result.keys('users')).toEqual(groundTruthKeys(emulator, 'users'));
+    for (const stream of STREAMS.filter((name) => name !== 'users')) {
       const last = result.states(stream).at(-1)!.stream.stream_state;
       expect(last, stream).toMatchObject(futureState().find((entry) => entry.stream.stream_descriptor.name === stream)!.stream.stream_state);
     }

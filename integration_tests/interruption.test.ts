@@ -34,7 +34,8 @@ describe('SIGTERM mid-read', () => {
     run.child.stdout!.on('data', (text: string) => {
       if (!run.child.killed) linesBeforeSignal += text.split('\n').length - 1;
     });
-    await run.waitForMessage((message) => message.type === 'STATE');
+    // The first states come after the users listing; wait for one that channels' progress moved.
+    await run.waitForMessage((message) => message.type === 'STATE' && message.state.stream.stream_state.progress !== undefined);
     run.child.kill('SIGTERM');
     const interrupted = await run.result;
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { toRecords } from '../src/records/index.js';
 import { DIST_MAIN, ensureBuilt } from '../test/helpers/build.js';
-import { configFor, keyOf, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, type StreamName } from './harness.js';
+import { configFor, keyOf, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, usersTruth, type StreamName } from './harness.js';
 
 interface SyncRun {
   exitCode: number | null;
@@ -73,6 +73,7 @@ async function tableData(database: string, stream: StreamName): Promise<Map<stri
  * connector makes records of them (`cid`, and `user_id` from the embedded user, added).
  */
 function truth(emulator: Emulator, stream: StreamName): Map<string, Row> {
+  if (stream === 'users') return new Map(usersTruth(emulator).map((user) => [keyOf('users', user), user]));
   const records = [...emulator.data.entities()].flatMap((entity) =>
     toRecords({ kind: entity.type, cid: entity.cid, data: entity.data }).filter((record) => record.stream === stream && `${entity.type}s` === stream),
   );

@@ -85,7 +85,7 @@ export function futureState(at: string = FAR_FUTURE): StateMessage[] {
     members: { updated_at: at, cover: at, swept: at, lagging: {}, selection },
     messages: { cover: at, updated_at: at, swept: at, lagging: {}, selection },
     reactions: { cover: at, updated_at: at, swept: at, lagging: {}, selection },
-    users: { updated_at: at, swept: at },
+    users: { cover: at, updated_at: at, swept: at },
   };
   return STREAMS.map((name) => ({ type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: stateOf[name] } }));
 }

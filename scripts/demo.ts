@@ -212,6 +212,8 @@ try {
   const firstSync = await syncInto(['--config', configPath, '--duckdb', database]);
   const betweenSyncs = new Date().toISOString();
 
+  const signUp = emulator.data.addUser({ name: 'Ada Newcomer' });
+  say(`\n› meanwhile, ${String(signUp.name)} signs up (a user in no channel: query users lists her)`);
   const quiet = [...emulator.data.channels()].at(-1);
   const quietCid = String(quiet?.cid);
   const arrived = emulator.data.addMessages(quietCid, 5);
@@ -238,6 +240,15 @@ try {
       'SELECT u.name, count(*) AS messages, max(m.created_at)::DATE AS last_post',
       "FROM messages m JOIN users u ON u.id = m.user_id WHERE m.type <> 'deleted'",
       'GROUP BY ALL ORDER BY messages DESC, u.name LIMIT 5;',
+    ].join('\n'),
+  );
+  await showQuery(
+    database,
+    'Users who never posted (query users lists every user, not only those in a channel)',
+    [
+      'SELECT u.id, u.name, u.role, u.created_at::DATE AS signed_up, u.deactivated_at IS NOT NULL AS deactivated',
+      'FROM users u ANTI JOIN messages m ON m.user_id = u.id',
+      'ORDER BY u.id;',
     ].join('\n'),
   );
   await showQuery(

@@ -21,12 +21,13 @@ export function planUsers(state: CompactState | undefined, clock: PlanClock): Us
 }
 
 /**
- * The users state: once the listing is done, covered to its window end and, after a full
+ * The users state: once the listing is done, covered to its window end (never back: a cover from the
+ * future stays, as the other streams' do) and, after a full
  * listing, swept there; before, what it was. `newest` is the newest updated_at written, for the record.
  */
 export function nextUsersState(state: CompactState | undefined, plan: UsersPlan, listed: boolean, newest: string | undefined): CompactState {
   const next: CompactState = { lagging: {} };
-  const covered = listed ? plan.until : state?.covered;
+  const covered = listed ? latest(state?.covered, plan.until) : state?.covered;
   if (covered !== undefined) next.covered = covered;
   const swept = listed && plan.full ? plan.until : state?.swept;
   if (swept !== undefined) next.swept = swept;
