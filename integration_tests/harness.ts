@@ -5,8 +5,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { expect } from 'vitest';
-import type { Emulator, EmulatorOptions, GroundTruthOptions } from '../emulator/index.js';
+import { afterEach, expect } from 'vitest';
+import { startEmulator, type Emulator, type EmulatorOptions, type GroundTruthOptions } from '../emulator/index.js';
 import { runCli, spawnCli } from '../test/helpers/cli.js';
 import type { AirbyteMessage, CliResult } from '../test/helpers/cli.js';
 import { integrationFile, keyOf, PRIMARY_KEYS, STREAMS } from './sample-data-set.js';
@@ -75,6 +75,19 @@ export interface SpawnedRead {
   child: ChildProcess;
   waitForMessage(predicate: (message: AirbyteMessage) => boolean): Promise<AirbyteMessage>;
   result: Promise<Read>;
+}
+
+/** Starts an emulator of SMALL_DATA_SET (with `options`) for one test; each is closed after its test. */
+export function emulatorPerTest(): (options?: EmulatorOptions) => Promise<Emulator> {
+  const started: Emulator[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((emulator) => emulator.close()));
+  });
+  return async (options = {}) => {
+    const emulator = await startEmulator({ ...SMALL_DATA_SET, ...options });
+    started.push(emulator);
+    return emulator;
+  };
 }
 
 /** A config for `emulator`: fast polls, anything else from `overrides`. */

@@ -1,8 +1,8 @@
 // The connector against a Stream as strict as its published API, with clocks and file hosts as they
 // are in production: ties in Stream's own order, a clock apart from the host's, chunked files from a
 // host that ignores Range, a file cut in its last line, a task status nobody documented.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
 import {
   catalogOf,
   configFor,
@@ -12,23 +12,14 @@ import {
   keyOf,
   messageKeys,
   read,
-  SMALL_DATA_SET,
   type Config,
   type Read,
+  emulatorPerTest,
 } from './harness.js';
 
 const TIED = 1_600;
 
-const emulators: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
-});
-
-async function emulatorWith(options: EmulatorOptions = {}): Promise<Emulator> {
-  const emulator = await startEmulator({ ...SMALL_DATA_SET, ...options });
-  emulators.push(emulator);
-  return emulator;
-}
+const emulatorWith = emulatorPerTest();
 
 function repeated(keys: readonly string[]): string[] {
   return keys.filter((key, index) => keys.indexOf(key) !== index);

@@ -1,19 +1,10 @@
 // The users stream from query users: every user of the app, kept current, and every user a written
 // record names joined by a users row, deleted or not.
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
-import { catalogOf, configFor, expectCompleteRead, keyOf, read, SMALL_DATA_SET, STREAMS, type Read } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/index.js';
+import { catalogOf, configFor, emulatorPerTest, expectCompleteRead, keyOf, read, STREAMS, type Read } from './harness.js';
 
-const emulators: Emulator[] = [];
-afterEach(async () => {
-  await Promise.all(emulators.splice(0).map((emulator) => emulator.close()));
-});
-
-async function emulatorWith(options: EmulatorOptions = {}): Promise<Emulator> {
-  const emulator = await startEmulator({ ...SMALL_DATA_SET, ...options });
-  emulators.push(emulator);
-  return emulator;
-}
+const emulatorWith = emulatorPerTest();
 
 const userKeys = (ids: Iterable<unknown>) => [...ids].map((id) => keyOf('users', { id })).sort();
 
