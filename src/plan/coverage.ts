@@ -3,16 +3,16 @@ import type { ChannelSummary } from '../stream-api/channels.js';
 import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
 import { covers, selectionKey } from './selection.js';
-import type { CompactState, StateShape } from './stored-state.js';
-import { shapeOf } from './stored-state.js';
+import type { StateShape, StreamState } from './stream-state.js';
+import { coveredOf, shapeOf } from './stream-state.js';
 
 /** The instants every stream's plan is measured against. */
 export interface PlanClock {
   /** The end of every export window (Stream's clock less the settle margin); a sync covers up to here. */
-  startedAt: string;
+  windowEnd: string;
   startDate?: string | undefined;
   lookbackHours: number;
-  /** A channel last swept at or before this is swept again (startedAt − full_sweep_interval_hours). */
+  /** A channel last swept at or before this is swept again (windowEnd − full_sweep_interval_hours). */
   sweepCutoff: string;
 }
 
@@ -25,11 +25,16 @@ export class Coverage {
   readonly shape: StateShape;
 
   constructor(
-    readonly stream: StreamName,
-    readonly state: CompactState | undefined,
+    readonly stream: Exclude<StreamName, 'users'>,
+    readonly state: StreamState | undefined,
     private readonly clock: PlanClock,
   ) {
     this.shape = shapeOf(stream);
+  }
+
+  /** Up to when the stream's own records are written, whatever the channel (coveredUntil says it per channel). */
+  get covered(): string | undefined {
+    return this.state === undefined ? undefined : coveredOf(this.state, this.shape);
   }
 
   /** Whether this sync is a full sweep for the stream: its last one is older than the interval. */
@@ -42,9 +47,10 @@ export class Coverage {
     const state = this.state;
     if (state === undefined) return undefined;
     if (cid in state.lagging) return state.lagging[cid] ?? undefined;
-    if (this.inProgress(cid)) return latest(state.covered, state.progress?.until);
+    const covered = this.covered;
+    if (this.inProgress(cid)) return latest(covered, state.progress?.until);
     if (state.selection !== undefined && !covers(state.selection, cid)) return undefined;
-    return state.covered;
+    return covered;
   }
 
   /** Whether a sync that stopped midway wrote `cid`: up to its `through`, in the selection it ran with. */
@@ -80,7 +86,7 @@ export class Coverage {
   activeSince(cid: string): string | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
-    return this.inProgress(cid) ? latest(state.activeSince, state.progress?.until) : state.activeSince;
+    return this.inProgress(cid) ? latest(state.cover, state.progress?.until) : state.cover;
   }
 
   /** Where this stream's need of `cid` starts, before the lookback; undefined: the beginning. */

@@ -32,7 +32,7 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
   const base: ChannelFilter = explicit ? { cids: explicit } : { types: selection.channel_types };
   const everything = (why: string): ListingPlan => fullListing(selection, includeSoftDeleted, why);
   if (coverages.some((coverage) => coverage.state === undefined)) return everything('first sync or full refresh of a stream');
-  if (coverages.some((coverage) => coverage.state?.covered === undefined)) return everything('resuming a first sync');
+  if (coverages.some((coverage) => coverage.covered === undefined)) return everything('resuming a first sync');
   if (coverages.some((coverage) => coverage.sweepDue)) return everything('full sweep due');
   const deltas = coveredSelections(coverages).map((before) => selectionDelta(before, selection));
   if (deltas.some((delta) => delta.everything)) return everything('the selection grew past what a narrow listing can name');
@@ -68,13 +68,13 @@ function activityConditions(coverages: readonly Coverage[], clock: PlanClock): R
   let updatedAfter: string | undefined;
   let createdAfter: string | undefined;
   for (const coverage of coverages) {
-    const state = coverage.state;
-    if (state?.covered === undefined) continue;
+    const covered = coverage.covered;
+    if (covered === undefined) continue;
     if (coverage.shape === 'window') {
-      createdAfter = earliest(createdAfter, state.covered);
-      messagesAfter = earliest(messagesAfter, hoursBefore(state.covered, clock.lookbackHours));
+      createdAfter = earliest(createdAfter, covered);
+      messagesAfter = earliest(messagesAfter, hoursBefore(covered, clock.lookbackHours));
     } else {
-      const since = state.activeSince ?? state.covered;
+      const since = coverage.state?.cover ?? covered;
       createdAfter = earliest(createdAfter, since);
       updatedAfter = earliest(updatedAfter, since);
     }

@@ -35,7 +35,7 @@ export async function planChannels(
     if (needing.length === 0) continue;
     const { cid } = channel;
     const windows = needing.filter((coverage) => coverage.shape === 'window');
-    const since = windows.length === 0 ? clock.startedAt : windows.map((coverage) => coverage.floor(cid)).reduce(earlier);
+    const since = windows.length === 0 ? clock.windowEnd : windows.map((coverage) => coverage.floor(cid)).reduce(earlier);
     const whole = needing.some((coverage) => coverage.coveredUntil(cid) === undefined);
     const lagging = needing.some((coverage) => coverage.isLagging(cid));
     channels.push({ cid, since });

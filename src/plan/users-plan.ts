@@ -1,6 +1,6 @@
 import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
 import type { PlanClock } from './coverage.js';
-import type { CompactState } from './stored-state.js';
+import type { StreamState } from './stream-state.js';
 
 /**
  * Which users a sync lists from query users: every user on a first sync, a full refresh and a full
@@ -13,25 +13,25 @@ export interface UsersPlan {
   until: string;
 }
 
-export function planUsers(state: CompactState | undefined, clock: PlanClock): UsersPlan {
-  const cover = state?.covered;
+export function planUsers(state: StreamState | undefined, clock: PlanClock): UsersPlan {
+  const cover = state?.cover;
   const sweepDue = state?.swept === undefined || !isAfter(state.swept, clock.sweepCutoff);
-  if (cover === undefined || sweepDue) return { full: true, until: clock.startedAt };
-  return { full: false, after: hoursBefore(cover, clock.lookbackHours), until: clock.startedAt };
+  if (cover === undefined || sweepDue) return { full: true, until: clock.windowEnd };
+  return { full: false, after: hoursBefore(cover, clock.lookbackHours), until: clock.windowEnd };
 }
 
 /**
  * The users state: once the listing is done, covered to its window end (never back: a cover from the
- * future stays, as the other streams' do) and, after a full
- * listing, swept there; before, what it was. `newest` is the newest updated_at written, for the record.
+ * future stays, as the other streams' do) and, after a full listing, swept there; before, what it was.
+ * `newest` is the newest updated_at written, for the record.
  */
-export function nextUsersState(state: CompactState | undefined, plan: UsersPlan, listed: boolean, newest: string | undefined): CompactState {
-  const next: CompactState = { lagging: {} };
-  const covered = listed ? latest(state?.covered, plan.until) : state?.covered;
-  if (covered !== undefined) next.covered = covered;
+export function nextUsersState(state: StreamState | undefined, plan: UsersPlan, listed: boolean, newest: string | undefined): StreamState {
+  const next: StreamState = { lagging: {} };
+  const cover = listed ? latest(state?.cover, plan.until) : state?.cover;
+  if (cover !== undefined) next.cover = cover;
   const swept = listed && plan.full ? plan.until : state?.swept;
   if (swept !== undefined) next.swept = swept;
-  const written = latest(state?.newest, newest === undefined ? undefined : earliest(newest, plan.until));
-  if (written !== undefined) next.newest = written;
+  const written = latest(state?.updatedAt, newest === undefined ? undefined : earliest(newest, plan.until));
+  if (written !== undefined) next.updatedAt = written;
   return next;
 }

@@ -18,10 +18,11 @@ export class EmbeddedUsers {
     private readonly recent: RecentSet,
   ) {}
 
-  async add(data: Record<string, unknown>, json: Uint8Array | undefined): Promise<void> {
-    if (typeof data.id !== 'string' || !this.recent.add(data.id)) return;
+  /** A promise (a lookup) once a page of users waits: no promise per user on the read path. */
+  add(data: Record<string, unknown>, json: Uint8Array | undefined): Promise<void> | undefined {
+    if (typeof data.id !== 'string' || !this.recent.add(data.id)) return undefined;
     this.pending.push({ id: data.id, data, json });
-    if (this.pending.length >= USERS_PAGE_SIZE) await this.flush();
+    return this.pending.length >= USERS_PAGE_SIZE ? this.flush() : undefined;
   }
 
   /** Looks up the users waiting and writes those query users does not know; before every checkpoint. */

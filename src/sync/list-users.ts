@@ -5,15 +5,18 @@ import type { RecentSet } from '../utils/recent-set.js';
 import type { SyncClient } from './export-job.js';
 import type { WriteUser } from './embedded-users.js';
 
-/** Writes every user query users lists for the plan; their ids join the recent ones (no lookup of them follows). */
-export async function listUsers(
-  client: SyncClient,
-  plan: UsersPlan,
-  write: WriteUser,
-  recent: RecentSet,
-  note: (reason: string) => void,
-  signal: AbortSignal,
-): Promise<void> {
+export interface UsersListing {
+  client: SyncClient;
+  plan: UsersPlan;
+  write: WriteUser;
+  /** The ids listed join the recent ones: no lookup of them follows. */
+  recent: RecentSet;
+  note: (reason: string) => void;
+  signal: AbortSignal;
+}
+
+/** Writes every user query users lists for the plan. */
+export async function listUsers({ client, plan, write, recent, note, signal }: UsersListing): Promise<void> {
   const window: UsersWindow = plan.after === undefined ? { upTo: plan.until } : { after: plan.after, upTo: plan.until };
   for await (const page of client.listUsers(window, signal)) {
     for (const user of page) {

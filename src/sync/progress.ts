@@ -7,7 +7,6 @@ import type { SyncOutcome } from '../plan/next-state.js';
 export class ChannelProgress {
   readonly written = new Set<string>();
   readonly failed = new Set<string>();
-  finished = false;
   private readonly position = new Map<string, number>();
   private readonly settled: Uint8Array;
   private next = 0;
@@ -28,9 +27,9 @@ export class ChannelProgress {
     while (this.next < this.order.length && this.settled[this.next] === 1) this.next += 1;
   }
 
-  outcome(newest: string | undefined): SyncOutcome {
+  outcome(finished: boolean, newest: string | undefined): SyncOutcome {
     return {
-      finished: this.finished,
+      finished,
       through: this.next === 0 ? undefined : this.order[this.next - 1],
       failed: this.failed,
       written: this.written,

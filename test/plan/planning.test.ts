@@ -4,87 +4,98 @@ import { planListing } from '../../src/plan/listing.js';
 import { nextState } from '../../src/plan/next-state.js';
 import { planChannels } from '../../src/plan/plan.js';
 import { selectionOf } from '../../src/plan/selection.js';
-import type { CompactState } from '../../src/plan/stored-state.js';
+import type { StreamState } from '../../src/plan/stream-state.js';
 import type { ChannelSummary } from '../../src/stream-api/channels.js';
 
 const NOW = '2026-06-10T00:00:00.000Z';
 const COVER = '2026-06-09T00:00:00.000Z';
 const SWEPT = '2026-06-05T00:00:00.000Z';
 const OLD = '2025-01-01T00:00:00.000Z';
-const clock: PlanClock = { startedAt: NOW, lookbackHours: 0, sweepCutoff: '2026-06-03T00:00:00.000Z' };
+const clock: PlanClock = { windowEnd: NOW, lookbackHours: 0, sweepCutoff: '2026-06-03T00:00:00.000Z' };
 const selection = selectionOf({});
 
-function windowState(overrides: Partial<CompactState> = {}): CompactState {
-  return { covered: COVER, swept: SWEPT, lagging: {}, selection, ...overrides };
+function windowState(overrides: Partial<StreamState> = {}): StreamState {
+  return { cover: COVER, swept: SWEPT, lagging: {}, selection, ...overrides };
 }
 
 function channel(cid: string, fields: Partial<ChannelSummary> = {}): ChannelSummary {
   return { cid, type: cid.split(':')[0] as string, id: cid.split(':')[1] as string, created_at: OLD, updated_at: OLD, last_message_at: OLD, ...fields };
 }
 
-describe('coverage of one stream', () => {
-  it('without a state, needs every channel whole (from start_date)', () => {
-    const coverage = new Coverage('messages', undefined, { ...clock, startDate: '2024-01-01T00:00:00.000Z' });
-    expect(coverage.needs(channel('a:1'))).toBe(true);
-    expect(coverage.floor('a:1')).toBe('2024-01-01T00:00:00.000Z');
+/** One stream's coverage, and its plan for some channels: each planned channel's window start, by cid. */
+function stream(name: 'messages' | 'members', state: StreamState | undefined, at: PlanClock = clock) {
+  const coverage = new Coverage(name, state, at);
+  const plan = async (...channels: ChannelSummary[]) => {
+    const planned = await planChannels(channels, [coverage], at);
+    return Object.fromEntries(planned.channels.map(({ cid, since }) => [cid, since]));
+  };
+  return { coverage, plan };
+}
+
+const active = (cid: string) => channel(cid, { last_message_at: NOW });
+
+describe('the plan of one stream', () => {
+  it('without a state, reads every channel whole (from start_date) and sweeps', async () => {
+    const { coverage, plan } = stream('messages', undefined, { ...clock, startDate: '2024-01-01T00:00:00.000Z' });
+    expect(await plan(channel('a:1'))).toEqual({ 'a:1': '2024-01-01T00:00:00.000Z' });
     expect(coverage.sweepDue).toBe(true);
   });
 
-  it('needs a channel with messages after its cover (less the lookback), or created after it; not a quiet one', () => {
-    const coverage = new Coverage('messages', windowState(), { ...clock, lookbackHours: 24 });
+  it('exports a channel with messages after its cover (less the lookback), or created after it; not a quiet one', async () => {
+    const { coverage, plan } = stream('messages', windowState(), { ...clock, lookbackHours: 24 });
     expect(coverage.sweepDue).toBe(false);
-    expect(coverage.needs(channel('a:1'))).toBe(false);
-    expect(coverage.needs(channel('a:1', { last_message_at: '2026-06-08T12:00:00Z' }))).toBe(true);
-    expect(coverage.needs(channel('a:1', { last_message_at: '2026-06-07T12:00:00Z' }))).toBe(false);
-    expect(coverage.needs(channel('a:1', { created_at: '2026-06-09T01:00:00Z', last_message_at: undefined }))).toBe(true);
-    expect(coverage.floor('a:1')).toBe('2026-06-08T00:00:00.000Z');
+    expect(
+      await plan(
+        channel('a:1'),
+        channel('a:2', { last_message_at: '2026-06-08T12:00:00Z' }),
+        channel('a:3', { last_message_at: '2026-06-07T12:00:00Z' }),
+        channel('a:4', { created_at: '2026-06-09T01:00:00Z', last_message_at: undefined }),
+      ),
+    ).toEqual({ 'a:2': '2026-06-08T00:00:00.000Z', 'a:4': '2026-06-08T00:00:00.000Z' });
   });
 
-  it('never starts a window before start_date, even with the lookback', () => {
-    const coverage = new Coverage('messages', windowState(), { ...clock, lookbackHours: 48, startDate: '2026-06-08T06:00:00.000Z' });
-    expect(coverage.floor('a:1')).toBe('2026-06-08T06:00:00.000Z');
+  it('never starts a window before start_date, even with the lookback', async () => {
+    const { plan } = stream('messages', windowState(), { ...clock, lookbackHours: 48, startDate: '2026-06-08T06:00:00.000Z' });
+    expect(await plan(active('a:1'))).toEqual({ 'a:1': '2026-06-08T06:00:00.000Z' });
   });
 
-  it('reads lagging channels from their own instant, newcomers whole, channels of a stopped sync from its progress', () => {
-    const coverage = new Coverage(
+  it('reads lagging channels from their own instant, newcomers whole, channels of a stopped sync from its progress', async () => {
+    const { plan } = stream(
       'messages',
       windowState({
         lagging: { 'a:2': OLD, 'a:3': null },
         selection: selectionOf({ exclude_channel_ids: ['a:4'] }),
         progress: { until: '2026-06-09T12:00:00.000Z', through: 'a:5', sweep: false },
       }),
-      clock,
     );
-    expect(coverage.coveredUntil('a:2')).toBe(OLD);
-    expect(coverage.needs(channel('a:2'))).toBe(true);
-    expect(coverage.coveredUntil('a:3')).toBeUndefined();
-    expect(coverage.coveredUntil('a:4')).toBeUndefined();
-    expect(coverage.coveredUntil('a:5')).toBe('2026-06-09T12:00:00.000Z');
-    expect(coverage.coveredUntil('a:6')).toBe(COVER);
+    expect(await plan(channel('a:2'), channel('a:3'), channel('a:4'), active('a:5'), active('a:6'))).toEqual({
+      'a:2': OLD,
+      'a:3': undefined,
+      'a:4': undefined,
+      'a:5': '2026-06-09T12:00:00.000Z',
+      'a:6': COVER,
+    });
   });
 
-  it('on a sweep, needs every channel, from the last sweep', () => {
-    const coverage = new Coverage('messages', windowState({ swept: '2026-06-01T00:00:00.000Z' }), clock);
+  it('on a sweep, exports every channel from the last sweep, but those a stopped sync swept', async () => {
+    const { coverage, plan } = stream('messages', windowState({ swept: '2026-06-01T00:00:00.000Z' }));
     expect(coverage.sweepDue).toBe(true);
-    expect(coverage.needs(channel('a:1'))).toBe(true);
-    expect(coverage.exportFrom('a:1')).toBe('2026-06-01T00:00:00.000Z');
-    const swept = new Coverage('messages', windowState({ swept: '2026-06-01T00:00:00.000Z', progress: { until: COVER, through: 'a:3', sweep: true } }), clock);
-    expect(swept.needs(channel('a:2')), 'already swept by the stopped sync').toBe(false);
-    expect(swept.needs(channel('a:4'))).toBe(true);
+    expect(await plan(channel('a:1'))).toEqual({ 'a:1': '2026-06-01T00:00:00.000Z' });
+    const swept = stream('messages', windowState({ swept: '2026-06-01T00:00:00.000Z', progress: { until: COVER, through: 'a:3', sweep: true } }));
+    expect(await swept.plan(channel('a:2'), channel('a:4'))).toEqual({ 'a:4': '2026-06-01T00:00:00.000Z' });
   });
 
-  it('channels and members: activity is a channel created or updated after the last sync; rows are new after the cursor', () => {
-    const coverage = new Coverage('members', { covered: OLD, activeSince: COVER, swept: SWEPT, lagging: {}, selection }, clock);
-    expect(coverage.needs(channel('a:1', { last_message_at: NOW }))).toBe(false);
-    expect(coverage.needs(channel('a:1', { updated_at: '2026-06-09T10:00:00Z' }))).toBe(true);
-    expect(coverage.floor('a:1')).toBe(OLD);
+  it('channels and members: activity is a channel created or updated after the last sync; they need no message window', async () => {
+    const { coverage, plan } = stream('members', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection });
+    expect(await plan(channel('a:1', { last_message_at: NOW }), channel('a:2', { updated_at: '2026-06-09T10:00:00Z' }))).toEqual({ 'a:2': NOW });
+    expect(coverage.floor('a:2')).toBe(OLD);
   });
 });
 
 describe('planning', () => {
   it('lists by activity with one $or, plus lagging channels; in full for a first sync or a sweep', () => {
     const messages = new Coverage('messages', windowState({ lagging: { 'a:9': OLD } }), clock);
-    const channels = new Coverage('channels', { covered: OLD, activeSince: COVER, swept: SWEPT, lagging: {}, selection }, clock);
+    const channels = new Coverage('channels', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const listing = planListing([messages, channels], selection, clock, false);
     expect(listing.full).toBe(false);
     expect(listing.queries).toEqual([
@@ -122,7 +133,7 @@ describe('planning', () => {
   });
 
   it('gives a channel only the channels stream needs an empty window', async () => {
-    const channels = new Coverage('channels', { covered: OLD, activeSince: COVER, swept: SWEPT, lagging: {}, selection }, clock);
+    const channels = new Coverage('channels', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const messages = new Coverage('messages', windowState(), clock);
     expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([{ cid: 'a:1', since: NOW }]);
   });
@@ -134,14 +145,14 @@ describe('next state', () => {
   it('at the end: the sync start is the cover, failed channels lag with what they had, the selection is recorded', () => {
     const coverage = new Coverage('messages', windowState({ lagging: { 'a:2': OLD } }), clock);
     const next = nextState(coverage, { ...outcome, failed: new Set(['a:2', 'a:5']) }, clock, selection);
-    expect(next).toEqual({ covered: NOW, swept: SWEPT, lagging: { 'a:2': OLD, 'a:5': COVER }, selection, newest: '2026-06-09T10:00:00Z' });
+    expect(next).toEqual({ cover: NOW, swept: SWEPT, lagging: { 'a:2': OLD, 'a:5': COVER }, selection, updatedAt: '2026-06-09T10:00:00Z' });
   });
 
   it('midway: the state it started from, plus how far it got and what failed', () => {
     const coverage = new Coverage('messages', windowState({ lagging: { 'a:1': OLD, 'a:9': OLD } }), clock);
     const next = nextState(coverage, { ...outcome, finished: false, failed: new Set(['a:2']) }, clock, selection);
     expect(next).toEqual({
-      covered: COVER,
+      cover: COVER,
       swept: SWEPT,
       lagging: { 'a:9': OLD, 'a:2': COVER },
       selection,
@@ -152,14 +163,14 @@ describe('next state', () => {
   it('a sweep moves swept; a cover from the future never moves back; updated_at cursors stop at the sync start', () => {
     const swept = nextState(new Coverage('messages', windowState({ swept: OLD }), clock), outcome, clock, selection);
     expect(swept.swept).toBe(NOW);
-    const future = nextState(new Coverage('messages', windowState({ covered: '2999-01-01T00:00:00Z' }), clock), outcome, clock, selection);
-    expect(future.covered).toBe('2999-01-01T00:00:00Z');
+    const future = nextState(new Coverage('messages', windowState({ cover: '2999-01-01T00:00:00Z' }), clock), outcome, clock, selection);
+    expect(future.cover).toBe('2999-01-01T00:00:00Z');
     const rows = nextState(
-      new Coverage('channels', { covered: OLD, swept: SWEPT, lagging: {}, selection }, clock),
+      new Coverage('channels', { updatedAt: OLD, swept: SWEPT, lagging: {}, selection }, clock),
       { ...outcome, newest: '2999-01-01T00:00:00Z' },
       clock,
       selection,
     );
-    expect(rows).toMatchObject({ covered: NOW, activeSince: NOW });
+    expect(rows).toMatchObject({ updatedAt: NOW, cover: NOW });
   });
 });

@@ -11,7 +11,7 @@ import type { SyncClient } from './export-job.js';
  * does not know fail the sync (check channel_ids); lagging ones it no longer knows are dropped with
  * a WARN.
  */
-export async function* listChannels(
+export async function* listSelectedChannels(
   client: SyncClient,
   listing: ListingPlan,
   selection: Selection,

@@ -1,0 +1,47 @@
+import type { StreamName } from '../records/index.js';
+import type { Selection } from './selection.js';
+
+/**
+ * How far one stream has got, in a size that does not grow with the app. The names are the ones on
+ * disk (`updatedAt` is `updated_at`).
+ */
+export interface StreamState {
+  /**
+   * The window end of the last sync that finished. messages/reactions: every selected channel's
+   * messages created up to it are written, but the lagging channels'; channels/members: a channel's own
+   * updated_at or created_at after it is activity; users: query users' listing is written up to it.
+   */
+  cover?: string;
+  /** channels/members: rows updated up to it are written (their cursor); the other streams: the newest written, for the record. */
+  updatedAt?: string;
+  /** The window end of the last full sweep. */
+  swept?: string;
+  /** Channels behind the cover, each with its own instant (null: nothing yet, read whole). */
+  lagging: Record<string, string | null>;
+  /** The channel selection the state is about: a channel outside it is new, read whole. */
+  selection?: Selection;
+  /** Set midway through a sync. */
+  progress?: Progress;
+}
+
+/** A sync that stopped midway had written every channel of its selection up to `through` (in cid order) up to `until`. */
+export interface Progress {
+  until: string;
+  through: string;
+  /** Those channels were swept. */
+  sweep: boolean;
+  /** The selection that sync ran with, when it differs from the state's. */
+  selection?: Selection;
+}
+
+/** messages/reactions are covered by the window of their messages, channels/members by their rows' updated_at. */
+export type StateShape = 'window' | 'rows';
+
+export function shapeOf(stream: Exclude<StreamName, 'users'>): StateShape {
+  return stream === 'messages' || stream === 'reactions' ? 'window' : 'rows';
+}
+
+/** Up to when a stream's own records are written: the cover of its messages' window, or its rows' updated_at. */
+export function coveredOf(state: StreamState, shape: StateShape): string | undefined {
+  return shape === 'window' ? state.cover : state.updatedAt;
+}
