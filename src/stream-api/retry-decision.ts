@@ -124,7 +124,7 @@ export const RETRY_TABLE: readonly Row[] = [
     rule: 'rate-limited',
     requests: ['api', 'download'],
     when: 'rate limited (HTTP 429, Stream code 9)',
-    then: 'wait until `Retry-After` / `X-RateLimit-Reset` (each wait ≤ 90 s), RATE_LIMITED status from the API',
+    then: 'wait until `Retry-After` / `X-RateLimit-Reset`, else back off (each wait ≤ 90 s); from the API, a RATE_LIMITED status',
     matches: answer(({ status, code }) => status === 429 || code === 9),
     action: 'wait-for-quota',
     failureType: 'transient_error',
@@ -168,7 +168,7 @@ export const RETRY_TABLE: readonly Row[] = [
   {
     rule: 'task-failed',
     requests: ['poll'],
-    when: 'export task failed on Stream’s side',
+    when: "export task failed on Stream's side",
     then: 'fail its batch',
     matches: taskStatus((status) => status === 'failed'),
     action: 'fail',
