@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { ErrorContext } from '../errors.js';
-import { SystemError } from '../errors.js';
+import { ConnectorError, type ConnectorErrorOptions } from '../errors.js';
 import { apiHeaders, createServerToken } from './auth.js';
 import { describeIssues } from '../protocol/zod-issues.js';
 import { errorFromResponse, parseErrorBody } from './error-response.js';
@@ -143,7 +143,7 @@ export class ApiTransport {
       return { kind: 'response', status: response.statusCode, headers: response.headers, text: await readCapped(response.body, request.endpoint), receivedAt };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
-      if (error instanceof SystemError) throw error;
+      if (error instanceof ConnectorError) throw error;
       const reason = deadline.aborted ? new Error(`no complete answer within ${seconds(this.options.timeouts.requestMs)}`) : error;
       return { kind: 'network', error: reason };
     }
@@ -202,6 +202,10 @@ function attemptOf(outcome: Outcome): Attempt {
   return { request: 'api', kind: 'answer', status: outcome.status, code: body?.code, message: body?.message };
 }
 
+function unusable(words: string, options: ConnectorErrorOptions): ConnectorError {
+  return errorOf(decide({ request: 'api', kind: 'unusable' }), words, options);
+}
+
 /** The body as text, or a SystemError once it passes MAX_RESPONSE_BYTES (the rest is not read). */
 async function readCapped(body: Dispatcher.ResponseData['body'], endpoint: string): Promise<string> {
   const chunks: Buffer[] = [];
@@ -211,7 +215,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], endpoint: strin
     size += chunk.length;
     if (size > MAX_RESPONSE_BYTES) {
       body.destroy();
-      throw new SystemError(`${endpoint} answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, which no Stream API answer is: not read further`, {
+      throw unusable(`${endpoint} answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, which no Stream API answer is: not read further`, {
         context: { endpoint },
       });
     }
@@ -225,11 +229,11 @@ function parseSuccess<T>(text: string, schema: z.ZodType<T>, context: ErrorConte
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new SystemError(`${context.endpoint} answered HTTP ${status} with a body that is not JSON`, { cause: error, context: { ...context, status } });
+    throw unusable(`${context.endpoint} answered HTTP ${status} with a body that is not JSON`, { cause: error, context: { ...context, status } });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new SystemError(`${context.endpoint} answered with an unexpected body: ${describeIssues(parsed.error).join('; ')}`, {
+    throw unusable(`${context.endpoint} answered with an unexpected body: ${describeIssues(parsed.error).join('; ')}`, {
       cause: parsed.error,
       context: { ...context, status },
     });

@@ -64,7 +64,7 @@ function bodyRange(status: number, headers: Dispatcher.ResponseData['headers'], 
   const range = CONTENT_RANGE.exec(headerText(headers['content-range']));
   const start = range === null ? offset : Number(range[1]);
   if (start > offset) {
-    throw new SystemError(`The download host answered bytes from ${start} when asked from ${offset}`, {
+    throw errorOf(decide({ request: 'download', kind: 'unusable' }), `The download host answered bytes from ${start} when asked from ${offset}`, {
       context: { taskId, endpoint: 'download', status },
     });
   }

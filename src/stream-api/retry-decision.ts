@@ -14,6 +14,8 @@ export type Attempt =
   | { request: 'api' | 'download'; kind: 'no-answer' }
   /** An answer with a status outside 2xx, and Stream's error code and message when its body had them. */
   | { request: 'api' | 'download'; kind: 'answer'; status: number; code?: number | undefined; message?: string | undefined }
+  /** An answer the connector cannot use, though its status is a success. */
+  | { request: 'api' | 'download'; kind: 'unusable' }
   /** A polled task that is not completed with a download URL. */
   | { request: 'poll'; kind: 'task'; status: string }
   /** The task's time (export_timeout_minutes, its polls included) ran out. */
@@ -46,6 +48,7 @@ export type Rule =
   | 'task-without-url'
   | 'task-pending'
   | 'task-status-unknown'
+  | 'unusable'
   | 'refused';
 
 export interface Decision {
@@ -209,6 +212,15 @@ export const RETRY_TABLE: readonly Row[] = [
     matches: (attempt) => attempt.kind === 'task',
     action: 'poll-bounded',
     failureType: 'transient_error',
+  },
+  {
+    rule: 'unusable',
+    requests: ['api', 'download'],
+    when: 'a success the connector cannot use (a body off its shape or over 8 MiB, bytes from past the offset asked, a task without its URL any more)',
+    then: 'fail, saying what is wrong with it',
+    matches: (attempt) => attempt.kind === 'unusable',
+    action: 'fail',
+    failureType: 'system_error',
   },
   REFUSED,
 ];

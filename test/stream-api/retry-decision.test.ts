@@ -43,6 +43,10 @@ const EXAMPLES: Record<Rule, Attempt[]> = {
   'task-without-url': [{ request: 'poll', kind: 'task', status: 'completed' }],
   'task-pending': ['waiting', 'pending', 'running'].map((status): Attempt => ({ request: 'poll', kind: 'task', status })),
   'task-status-unknown': [{ request: 'poll', kind: 'task', status: 'queued' }],
+  unusable: [
+    { request: 'api', kind: 'unusable' },
+    { request: 'download', kind: 'unusable' },
+  ],
   refused: [
     { request: 'api', kind: 'answer', status: 404, code: 16, message: "Can't find task" },
     { request: 'api', kind: 'answer', status: 400, code: 4, message: 'channels[0].messages_since must be a date' },
