@@ -6,7 +6,7 @@ import { ConnectorError, type ConnectorErrorOptions } from '../errors.js';
 import { apiHeaders, createServerToken } from './auth.js';
 import { describeIssues } from '../protocol/zod-issues.js';
 import { errorFromResponse, parseErrorBody } from './error-response.js';
-import { describeError } from './error-text.js';
+import { describeError, seconds } from './error-text.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs, quotaWaitMs } from './retry-policy.js';
 import type { Attempt, Decision } from './retry-decision.js';
@@ -80,10 +80,6 @@ interface PreparedRequest {
 interface RequestBudget {
   retries: number;
   quotaWaitedMs: number;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Authenticated JSON requests to the Stream API over one keep-alive pool, with the retry policy applied. */

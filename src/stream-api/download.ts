@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { ConnectorError, SystemError, TransientError } from '../errors.js';
 import type { Log } from './api-transport.js';
 import { headerValue, type HeaderValue } from './header-value.js';
-import { bodySnippet, describeError } from './error-text.js';
+import { bodySnippet, describeError, seconds } from './error-text.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { backoffDelayMs, quotaWaitMs } from './retry-policy.js';
 import type { Attempt, Decision } from './retry-decision.js';
@@ -91,10 +91,6 @@ type Outcome =
 
 function attemptOf(failure: Failure): Attempt {
   return failure.kind === 'answer' ? { request: 'download', kind: 'answer', status: failure.status } : { request: 'download', kind: 'no-answer' };
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**
@@ -258,7 +254,10 @@ class ResumableDownload {
     }
     this.spent.quotaWaitedMs += waitMs;
     const allowed = `${seconds(this.spent.quotaWaitedMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed`;
-    await log?.('INFO', `Download of task ${taskId} is rate limited by ${answer.host}; waiting ${seconds(waitMs)} before byte ${this.offset} (${allowed})`);
+    await log?.(
+      'INFO',
+      `Download of task ${taskId} is rate limited by ${answer.host}; waiting ${seconds(waitMs)} to go on from byte ${this.offset} (${allowed})`,
+    );
     await sleep(waitMs, this.signal);
   }
 
