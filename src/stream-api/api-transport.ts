@@ -2,17 +2,16 @@ import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { ErrorContext } from '../errors.js';
-import { SystemError, TransientError } from '../errors.js';
+import { ConnectorError, type ConnectorErrorOptions } from '../errors.js';
 import { apiHeaders, createServerToken } from './auth.js';
 import { describeIssues } from '../protocol/zod-issues.js';
 import { errorFromResponse, parseErrorBody } from './error-response.js';
-import { describeError } from './error-text.js';
-import { rateLimitResetAt } from './rate-limit-headers.js';
+import { describeError, seconds } from './error-text.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { backoffDelayMs, rateLimitDelayMs } from './retry-policy.js';
-import type { Attempt } from './retry-decision.js';
+import { backoffDelayMs, quotaWaitMs } from './retry-policy.js';
+import type { Attempt, Decision } from './retry-decision.js';
 import type { LogLevel } from '../protocol/message-types.js';
-import { decide } from './retry-decision.js';
+import { decide, errorOf } from './retry-decision.js';
 import { sleep } from './sleep.js';
 
 /** A promise means: wait for it before going on (the output is full). */
@@ -68,11 +67,19 @@ export interface ApiTransportOptions {
   onLog?: Log;
 }
 
-type Outcome =
-  { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string; receivedAt: Date } | { kind: 'network'; error: unknown };
+type Response = { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string; receivedAt: Date };
+type Outcome = Response | { kind: 'network'; error: unknown };
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
+interface PreparedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** What one request has spent of its policy: retries, and time waiting out rate limits (which uses up none). */
+interface RequestBudget {
+  retries: number;
+  quotaWaitedMs: number;
 }
 
 /** Authenticated JSON requests to the Stream API over one keep-alive pool, with the retry policy applied. */
@@ -97,39 +104,16 @@ export class ApiTransport {
 
   /** call, with the headers of the answer and when it arrived by the host's clock. */
   async exchange<T>(request: ApiRequest, schema: z.ZodType<T>): Promise<{ data: T; headers: Dispatcher.ResponseData['headers']; receivedAt: Date }> {
-    this.token ??= createServerToken(this.options.apiSecret);
-    const token = await this.token;
-    const { policy } = this.options;
-    const query = new URLSearchParams({ api_key: this.options.apiKey, ...request.query });
-    const path = `${this.basePath}${request.path}?${query.toString()}`;
-    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-    const headers = apiHeaders(token, body !== undefined);
-    const context = { ...request.context, endpoint: request.endpoint };
-    let retries = 0;
-    let quotaWaitedMs = 0;
-
+    const prepared = await this.prepare(request);
+    const budget: RequestBudget = { retries: 0, quotaWaitedMs: 0 };
     for (;;) {
-      const outcome = await this.send(request, path, headers, body);
+      const outcome = await this.send(request, prepared);
       if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
+        const context = { ...request.context, endpoint: request.endpoint };
         return { data: parseSuccess(outcome.text, schema, context, outcome.status), headers: outcome.headers, receivedAt: outcome.receivedAt };
       }
-      const decision = decide(attemptOf(outcome));
-      const attempts = retries + 1;
-      if (decision.action === 'fail' || !policy.methods.includes(request.method)) throw this.failure(request, outcome, attempts);
-      if (decision.action === 'wait-for-quota' && outcome.kind === 'response') {
-        const waitMs = await this.rateLimitWait(request, outcome, quotaWaitedMs);
-        if (waitMs === undefined) throw this.failure(request, outcome, attempts);
-        quotaWaitedMs += waitMs;
-        await sleep(waitMs, request.signal);
-        continue;
-      }
-      retries += 1;
-      if (retries > policy.limit) throw this.failure(request, outcome, attempts);
-      const waitMs = backoffDelayMs(policy, retries);
-      const reason = outcome.kind === 'network' ? describeError(outcome.error) : `HTTP ${outcome.status}`;
-      await this.options.onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${retries}/${policy.limit} in ${seconds(waitMs)}`);
-      await sleep(waitMs, request.signal);
+      await this.afterFailure(request, outcome, budget);
     }
   }
 
@@ -137,8 +121,16 @@ export class ApiTransport {
     await this.pool.close();
   }
 
+  private async prepare(request: ApiRequest): Promise<PreparedRequest> {
+    this.token ??= createServerToken(this.options.apiSecret);
+    const token = await this.token;
+    const query = new URLSearchParams({ api_key: this.options.apiKey, ...request.query });
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    return { path: `${this.basePath}${request.path}?${query.toString()}`, headers: apiHeaders(token, body !== undefined), body };
+  }
+
   /** One attempt, bounded as a whole by requestMs and in size by MAX_RESPONSE_BYTES. */
-  private async send(request: ApiRequest, path: string, headers: Record<string, string>, body: string | undefined): Promise<Outcome> {
+  private async send(request: ApiRequest, { path, headers, body }: PreparedRequest): Promise<Outcome> {
     const deadline = AbortSignal.timeout(this.options.timeouts.requestMs);
     const signal = request.signal === undefined ? deadline : AbortSignal.any([request.signal, deadline]);
     try {
@@ -147,45 +139,67 @@ export class ApiTransport {
       return { kind: 'response', status: response.statusCode, headers: response.headers, text: await readCapped(response.body, request.endpoint), receivedAt };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
-      if (error instanceof SystemError) throw error;
+      if (error instanceof ConnectorError) throw error;
       const reason = deadline.aborted ? new Error(`no complete answer within ${seconds(this.options.timeouts.requestMs)}`) : error;
       return { kind: 'network', error: reason };
     }
   }
 
-  private failure(request: ApiRequest, outcome: Outcome, attempts: number): Error {
-    const context = { ...request.context, endpoint: request.endpoint, attempts };
-    if (outcome.kind === 'network') {
-      return new TransientError(`${request.endpoint} got no answer from Stream after ${attempts} attempt(s): ${describeError(outcome.error)}`, {
-        cause: outcome.error,
-        context,
-      });
+  /** Waits as the retry table decides for a failed attempt, or throws the error it decides. */
+  private async afterFailure(request: ApiRequest, outcome: Outcome, budget: RequestBudget): Promise<void> {
+    const decision = decide(attemptOf(outcome));
+    const { policy } = this.options;
+    if (policy.methods.includes(request.method)) {
+      if (decision.action === 'wait-for-quota' && outcome.kind === 'response' && (await this.waitForQuota(request, outcome, budget))) return;
+      if (decision.action === 'retry' && budget.retries < policy.limit) return this.backOff(request, outcome, budget);
     }
-    return errorFromResponse({ endpoint: request.endpoint, status: outcome.status, bodyText: outcome.text, context });
+    throw this.failure(request, outcome, decision, budget.retries + 1);
   }
 
-  /** How long to wait out a rate limit, or undefined when the request's budget for such waits is spent. */
-  private async rateLimitWait(request: ApiRequest, outcome: Extract<Outcome, { kind: 'response' }>, waitedMs: number): Promise<number | undefined> {
+  private async backOff(request: ApiRequest, outcome: Outcome, budget: RequestBudget): Promise<void> {
+    const { policy, onLog } = this.options;
+    budget.retries += 1;
+    const waitMs = backoffDelayMs(policy, budget.retries);
+    const reason = outcome.kind === 'network' ? describeError(outcome.error) : `HTTP ${outcome.status}`;
+    await onLog?.('WARN', `${request.endpoint} failed (${reason}); retry ${budget.retries}/${policy.limit} in ${seconds(waitMs)}`);
+    await sleep(waitMs, request.signal);
+  }
+
+  /** Waits out a rate limit; false when the request's budget for such waits is spent. */
+  private async waitForQuota(request: ApiRequest, outcome: Response, budget: RequestBudget): Promise<boolean> {
     const { policy, onRateLimit, onLog } = this.options;
     const now = Date.now();
-    const headerReset = rateLimitResetAt(outcome.headers, now);
-    const waitMs =
-      headerReset === undefined ? backoffDelayMs(policy, 1 + Math.floor(waitedMs / policy.baseDelayMs)) : rateLimitDelayMs(policy, headerReset, now);
-    if (waitedMs + waitMs > policy.rateLimitBudgetMs) return undefined;
+    const waitMs = quotaWaitMs(policy, outcome.headers, budget.quotaWaitedMs, now);
+    if (waitMs === undefined) return false;
+    budget.quotaWaitedMs += waitMs;
     const resetAt = new Date(now + waitMs);
     await onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
     await onLog?.(
       'INFO',
-      `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(waitedMs + waitMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`,
+      `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(budget.quotaWaitedMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`,
     );
-    return waitMs;
+    await sleep(waitMs, request.signal);
+    return true;
+  }
+
+  private failure(request: ApiRequest, outcome: Outcome, decision: Decision, attempts: number): Error {
+    const context = { ...request.context, endpoint: request.endpoint, attempts };
+    if (outcome.kind === 'response') return errorFromResponse({ endpoint: request.endpoint, status: outcome.status, bodyText: outcome.text, context });
+    return errorOf(decision, `${request.endpoint} got no answer from Stream after ${attempts} attempt(s): ${describeError(outcome.error)}`, {
+      cause: outcome.error,
+      context,
+    });
   }
 }
 
 function attemptOf(outcome: Outcome): Attempt {
-  if (outcome.kind === 'network') return { kind: 'no-answer' };
+  if (outcome.kind === 'network') return { request: 'api', kind: 'no-answer' };
   const body = parseErrorBody(outcome.text);
-  return { kind: 'answer', status: outcome.status, code: body?.code, message: body?.message };
+  return { request: 'api', kind: 'answer', status: outcome.status, code: body?.code, message: body?.message };
+}
+
+function unusable(words: string, options: ConnectorErrorOptions): ConnectorError {
+  return errorOf(decide({ request: 'api', kind: 'unusable' }), words, options);
 }
 
 /** The body as text, or a SystemError once it passes MAX_RESPONSE_BYTES (the rest is not read). */
@@ -197,7 +211,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], endpoint: strin
     size += chunk.length;
     if (size > MAX_RESPONSE_BYTES) {
       body.destroy();
-      throw new SystemError(`${endpoint} answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, which no Stream API answer is: not read further`, {
+      throw unusable(`${endpoint} answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB, which no Stream API answer is: not read further`, {
         context: { endpoint },
       });
     }
@@ -211,11 +225,11 @@ function parseSuccess<T>(text: string, schema: z.ZodType<T>, context: ErrorConte
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new SystemError(`${context.endpoint} answered HTTP ${status} with a body that is not JSON`, { cause: error, context: { ...context, status } });
+    throw unusable(`${context.endpoint} answered HTTP ${status} with a body that is not JSON`, { cause: error, context: { ...context, status } });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new SystemError(`${context.endpoint} answered with an unexpected body: ${describeIssues(parsed.error).join('; ')}`, {
+    throw unusable(`${context.endpoint} answered with an unexpected body: ${describeIssues(parsed.error).join('; ')}`, {
       cause: parsed.error,
       context: { ...context, status },
     });

@@ -11,6 +11,7 @@ import { defaultDownloadLimits, downloadExport } from './download.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { defaultRetryPolicy } from './retry-policy.js';
 import { ExportPacer } from './export-pacer.js';
+import { decide, errorOf } from './retry-decision.js';
 import type { CompletedTask, Task } from './task.js';
 import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
 import type { WaitForTaskOptions } from './task-poller.js';
@@ -235,7 +236,8 @@ export class StreamApiClient {
     const task = await this.getTask(taskId, signal);
     const url = downloadUrlOf(task);
     if (url === undefined) {
-      throw new SystemError(`Task ${taskId} has no download URL any more (status ${task.status})`, { context: { taskId }, cause: task });
+      const words = `Task ${taskId} has no download URL any more (status ${task.status})`;
+      throw errorOf(decide({ request: 'api', kind: 'unusable' }), words, { context: { taskId }, cause: task });
     }
     return url;
   }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ConnectorError, ErrorContext } from '../errors.js';
-import { BatchTooLargeError, ChannelNotFoundError, ConfigError, SystemError, TransientError } from '../errors.js';
 import { bodySnippet } from './error-text.js';
-import { decide } from './retry-decision.js';
+import type { Decision, Rule } from './retry-decision.js';
+import { decide, errorOf } from './retry-decision.js';
 
 const errorBodySchema = z.looseObject({
   code: z.number().optional(),
@@ -24,8 +24,6 @@ export function parseErrorBody(text: string): StreamErrorBody | undefined {
 }
 
 const TOKEN_CODES = new Set([40, 41, 42, 43]);
-// Stream's wording is not documented; both orders of "channels … at most/too many/maximum" are taken.
-const TOO_MANY_CHANNELS = /channels?\b.*\b(at most|too many|maximum|max|limit|exceed)|\b(at most|too many|maximum|max|limit|exceed)\w*\b.*\bchannels?/i;
 
 export interface FailedResponse {
   /** Stream's operation name, e.g. ExportChannels. */
@@ -57,31 +55,39 @@ function missingChannels(message: string, cids: string[] | undefined): string {
   return cids?.join(', ') ?? 'of this request';
 }
 
-/** The connector error for a non-2xx answer of the Stream API. */
+interface Refusal {
+  where: string;
+  quoted: string;
+  code: number | undefined;
+  status: number;
+  message: string;
+  cids: string[] | undefined;
+}
+
+// The words of each rule's error; its class comes from the table's decision.
+const WORDS_OF_RULE: Partial<Record<Rule, (refusal: Refusal) => string>> = {
+  credentials: ({ where, quoted, code, status }) => `Stream rejected the credentials on ${where}: ${credentialToCheck(code, status)}. Stream said ${quoted}`,
+  'channel-not-found': ({ quoted, message, cids }) => `Stream cannot find channel ${missingChannels(message, cids)}: check channel_ids. Stream said ${quoted}`,
+  'batch-too-large': ({ where, quoted }) => `Stream refused ${where} for its number of channels. Stream said ${quoted}`,
+};
+
+function wordsOf(decision: Decision, refusal: Refusal): string {
+  const words = WORDS_OF_RULE[decision.rule];
+  if (words !== undefined) return words(refusal);
+  if (decision.failureType === 'transient_error') return `Stream could not answer ${refusal.where} for now. Stream said ${refusal.quoted}`;
+  return `Stream refused ${refusal.where}. Stream said ${refusal.quoted}`;
+}
+
+/** The connector error for a non-2xx answer of the Stream API, of the class the retry table decides. */
 export function errorFromResponse({ endpoint, status, bodyText, context }: FailedResponse): ConnectorError {
   const body = parseErrorBody(bodyText);
   const code = body?.code;
-  const said = whatStreamSaid(body, bodyText);
   const options = {
     context: { ...context, endpoint, status, ...(code === undefined ? {} : { code }) },
     cause: body ?? (bodyText === '' ? undefined : bodySnippet(bodyText)),
   };
   const where = `${endpoint} (HTTP ${status}${code === undefined ? '' : `, code ${code}`})`;
-  switch (decide({ kind: 'answer', status, code, message: body?.message }).rule) {
-    case 'credentials':
-      return new ConfigError(`Stream rejected the credentials on ${where}: ${credentialToCheck(code, status)}. Stream said ${said}`, options);
-    case 'rate-limited':
-    case 'server-error':
-      return new TransientError(`Stream could not answer ${where} for now. Stream said ${said}`, options);
-    case 'channel-not-found':
-      return new ChannelNotFoundError(
-        `Stream cannot find channel ${missingChannels(body?.message ?? '', context?.cids)}: check channel_ids. Stream said ${said}`,
-        options,
-      );
-    default:
-      if (status === 400 && body?.message !== undefined && TOO_MANY_CHANNELS.test(body.message)) {
-        return new BatchTooLargeError(`Stream refused ${where} for its number of channels. Stream said ${said}`, options);
-      }
-      return new SystemError(`Stream refused ${where}. Stream said ${said}`, options);
-  }
+  const refusal = { where, quoted: whatStreamSaid(body, bodyText), code, status, message: body?.message ?? '', cids: context?.cids };
+  const decision = decide({ request: 'api', kind: 'answer', status, code, message: body?.message });
+  return errorOf(decision, wordsOf(decision, refusal), options);
 }

@@ -11,3 +11,8 @@ export function describeError(error: unknown): string {
 export function bodySnippet(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, SNIPPET_LENGTH);
 }
+
+/** A duration in a message: "1.5 s". */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

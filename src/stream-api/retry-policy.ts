@@ -1,3 +1,6 @@
+import type { HeaderValue } from './header-value.js';
+import { rateLimitResetAt } from './rate-limit-headers.js';
+
 /**
  * The budgets of retrying: what to retry is decided by RETRY_TABLE (retry-decision.ts), how often and
  * how long by this. Plain data, so a caller can override any part of it.
@@ -47,4 +50,14 @@ export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () =>
 /** The wait until a rate limit resets, capped; never shorter than the base delay (clocks disagree). */
 export function rateLimitDelayMs(policy: RetryPolicy, resetAt: Date, nowMs: number): number {
   return Math.min(policy.maxRateLimitWaitMs, Math.max(policy.baseDelayMs, resetAt.getTime() - nowMs));
+}
+
+/**
+ * The next wait out of a rate limit: until the reset the headers announce, else a backoff growing with
+ * the time already waited; undefined once it would take the waits past the policy's budget.
+ */
+export function quotaWaitMs(policy: RetryPolicy, headers: Record<string, HeaderValue>, waitedMs: number, nowMs: number): number | undefined {
+  const resetAt = rateLimitResetAt(headers, nowMs);
+  const waitMs = resetAt === undefined ? backoffDelayMs(policy, 1 + Math.floor(waitedMs / policy.baseDelayMs)) : rateLimitDelayMs(policy, resetAt, nowMs);
+  return waitedMs + waitMs > policy.rateLimitBudgetMs ? undefined : waitMs;
 }

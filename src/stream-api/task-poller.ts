@@ -1,6 +1,7 @@
-import type { ErrorContext } from '../errors.js';
-import { SystemError, TransientError } from '../errors.js';
+import type { ConnectorError, ErrorContext } from '../errors.js';
 import type { Log } from './api-transport.js';
+import type { Decision } from './retry-decision.js';
+import { decide, errorOf } from './retry-decision.js';
 import { sleep } from './sleep.js';
 import { downloadUrlOf, type CompletedTask, type Task } from './task.js';
 
@@ -25,7 +26,6 @@ export interface WaitForTaskOptions {
   context?: ErrorContext;
 }
 
-const PENDING_STATUSES = new Set(['waiting', 'pending', 'running']);
 const BACKOFF_FACTOR = 1.5;
 const DEFAULT_MAX_POLL_INTERVAL_MS = 60_000;
 const DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS = 10 * 60_000;
@@ -42,8 +42,9 @@ function describeContext(context: ErrorContext | undefined): string {
 }
 
 /**
- * Polls `getTask` until the task completes. A failed task is a TransientError: nothing says the config or
- * the connector is wrong, and the only remedy, a new export in a later attempt, is what a retry does.
+ * Polls `getTask` until the task completes. What each poll's task status means, and the task's time
+ * running out, is the retry table's decision. A failed task is a TransientError: nothing says the config
+ * or the connector is wrong, and the only remedy, a new export in a later attempt, is what a retry does.
  */
 export async function pollTask(
   taskId: string,
@@ -51,67 +52,95 @@ export async function pollTask(
   options: WaitForTaskOptions,
   log?: Log,
 ): Promise<CompletedTask> {
-  const { signal, context } = options;
-  const maxInterval = options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS;
-  const unknownTimeout = options.unknownStatusTimeoutMs ?? DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS;
-  const deadline = Date.now() + options.timeoutMs;
-  const errorContext = { ...context, taskId };
-  const unknownStatuses = new Set<string>();
-  let interval = Math.min(options.pollIntervalMs, maxInterval);
-  let last: Task | undefined;
+  return new TaskPoll(taskId, getTask, options, log).untilCompleted();
+}
+
+class TaskPoll {
+  private readonly name: string;
+  private readonly errorContext: ErrorContext;
+  private readonly maxInterval: number;
+  private readonly unknownTimeout: number;
+  private readonly deadline: number;
+  private readonly unknownStatuses = new Set<string>();
+  private interval: number;
+  private last: Task | undefined;
   /** When a run of unknown statuses fails the task; none while the status is a known one. */
-  let unknownDeadline = Infinity;
+  private unknownDeadline = Infinity;
 
-  const timedOut = () =>
-    new TransientError(
-      `Export task ${taskId}${describeContext(context)} did not finish within ${minutes(options.timeoutMs)} (last status: ${last?.status ?? 'none'})`,
-      { context: { ...errorContext, taskStatus: last?.status } },
-    );
+  constructor(
+    private readonly taskId: string,
+    private readonly getTask: (signal?: AbortSignal) => Promise<Task>,
+    private readonly options: WaitForTaskOptions,
+    private readonly log: Log | undefined,
+  ) {
+    this.name = `Export task ${taskId}${describeContext(options.context)}`;
+    this.errorContext = { ...options.context, taskId };
+    this.maxInterval = options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS;
+    this.unknownTimeout = options.unknownStatusTimeoutMs ?? DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS;
+    this.deadline = Date.now() + options.timeoutMs;
+    this.interval = Math.min(options.pollIntervalMs, this.maxInterval);
+  }
 
-  for (;;) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw timedOut();
-    await sleep(Math.min(interval, remaining, unknownDeadline - Date.now()), signal);
-    interval = Math.min(interval * BACKOFF_FACTOR, maxInterval);
-    // The timeout bounds the task's whole life, polls included: a poll that trickles is cut at the deadline.
-    const pollDeadline = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-    const task = await getTask(signal === undefined ? pollDeadline : AbortSignal.any([signal, pollDeadline])).catch((error: unknown) => {
-      throw pollDeadline.aborted && !signal?.aborted ? timedOut() : error;
-    });
-    last = task;
-    options.onPoll?.(task);
-
-    if (task.status === 'completed') {
+  async untilCompleted(): Promise<CompletedTask> {
+    for (;;) {
+      const task = await this.poll();
       const url = downloadUrlOf(task);
-      if (url === undefined) {
-        throw new SystemError(`Export task ${taskId}${describeContext(context)} completed without a download URL`, {
-          context: errorContext,
-          cause: task,
-        });
-      }
-      return { ...task, status: 'completed', result: { ...task.result, url } };
+      if (url !== undefined) return { ...task, status: 'completed', result: { ...task.result, url } };
+      await this.afterStatus(task);
     }
-    if (task.status === 'failed') {
-      const type = task.error?.type ?? 'unknown';
-      const description = task.error?.description ?? 'no description';
-      throw new TransientError(`Export task ${taskId}${describeContext(context)} failed on Stream's side: ${type}: ${description}`, {
-        context: { ...errorContext, taskError: task.error ?? null },
-      });
+  }
+
+  /** The task as the next poll finds it, once that poll is due. */
+  private async poll(): Promise<Task> {
+    const { signal } = this.options;
+    const remaining = this.deadline - Date.now();
+    if (remaining <= 0) throw this.timedOut();
+    await sleep(Math.min(this.interval, remaining, this.unknownDeadline - Date.now()), signal);
+    this.interval = Math.min(this.interval * BACKOFF_FACTOR, this.maxInterval);
+    // The timeout bounds the task's whole life, polls included: a poll that trickles is cut at the deadline.
+    const pollDeadline = AbortSignal.timeout(Math.max(1, this.deadline - Date.now()));
+    const task = await this.getTask(signal === undefined ? pollDeadline : AbortSignal.any([signal, pollDeadline])).catch((error: unknown) => {
+      throw pollDeadline.aborted && !signal?.aborted ? this.timedOut() : error;
+    });
+    this.last = task;
+    this.options.onPoll?.(task);
+    return task;
+  }
+
+  /** What the retry table decides for a task not completed with a URL: poll on, or the error. */
+  private async afterStatus(task: Task): Promise<void> {
+    const decision = decide({ request: 'poll', kind: 'task', status: task.status });
+    if (decision.action === 'poll-again') {
+      this.unknownDeadline = Infinity;
+      return;
     }
-    if (PENDING_STATUSES.has(task.status)) {
-      unknownDeadline = Infinity;
-      continue;
-    }
-    if (unknownDeadline === Infinity) unknownDeadline = Date.now() + unknownTimeout;
-    if (!unknownStatuses.has(task.status)) {
-      unknownStatuses.add(task.status);
-      await log?.('WARN', `Export task ${taskId} has status "${task.status}", unknown to the connector; polling on for up to ${minutes(unknownTimeout)}`);
-    }
-    if (Date.now() >= unknownDeadline) {
-      throw new TransientError(
-        `Export task ${taskId}${describeContext(context)} has had status "${task.status}", unknown to the connector, for ${minutes(unknownTimeout)}: taken for a task that will not finish; a later attempt starts a new export`,
-        { context: { ...errorContext, taskStatus: task.status } },
+    if (decision.action === 'poll-bounded') return this.pollBounded(task, decision);
+    if (decision.rule === 'task-without-url')
+      throw errorOf(decision, `${this.name} completed without a download URL`, { context: this.errorContext, cause: task });
+    const stated = `${task.error?.type ?? 'unknown'}: ${task.error?.description ?? 'no description'}`;
+    throw errorOf(decision, `${this.name} failed on Stream's side: ${stated}`, { context: { ...this.errorContext, taskError: task.error ?? null } });
+  }
+
+  /** A status the connector does not know: polled on, with one WARN a status, until the bound on such statuses. */
+  private async pollBounded(task: Task, decision: Decision): Promise<void> {
+    if (this.unknownDeadline === Infinity) this.unknownDeadline = Date.now() + this.unknownTimeout;
+    if (!this.unknownStatuses.has(task.status)) {
+      this.unknownStatuses.add(task.status);
+      await this.log?.(
+        'WARN',
+        `Export task ${this.taskId} has status "${task.status}", unknown to the connector; polling on for up to ${minutes(this.unknownTimeout)}`,
       );
     }
+    if (Date.now() < this.unknownDeadline) return;
+    throw errorOf(
+      decision,
+      `${this.name} has had status "${task.status}", unknown to the connector, for ${minutes(this.unknownTimeout)}: taken for a task that will not finish; a later attempt starts a new export`,
+      { context: { ...this.errorContext, taskStatus: task.status } },
+    );
+  }
+
+  private timedOut(): ConnectorError {
+    const words = `${this.name} did not finish within ${minutes(this.options.timeoutMs)} (last status: ${this.last?.status ?? 'none'})`;
+    return errorOf(decide({ request: 'poll', kind: 'timed-out' }), words, { context: { ...this.errorContext, taskStatus: this.last?.status } });
   }
 }

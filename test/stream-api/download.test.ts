@@ -41,7 +41,7 @@ interface Behaviour {
 
 function serveFile(response: ServerResponse, request: RecordedRequest, file: Buffer, behaviour: Behaviour): void {
   if (behaviour.status !== undefined) {
-    response.writeHead(behaviour.status, { 'content-type': 'application/xml' });
+    response.writeHead(behaviour.status, { 'content-type': 'application/xml', ...behaviour.headers });
     response.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     return;
   }
@@ -212,6 +212,24 @@ describe('download', () => {
     const fixture = await setup(PLAIN, (index) => (index === 0 ? { cutAfter: 300_000 } : index === 1 ? { status: 403 } : {}));
     expect(sha256(await downloadAll(fixture))).toBe(sha256(PLAIN));
     expect(fixture.files.requests[2]?.headers.range).toBe(fixture.files.requests[1]?.headers.range);
+  });
+
+  it('waits out a 429 of the download host for its Retry-After, then downloads the file whole', async () => {
+    const fixture = await setup(GZIP, (index) => (index === 0 ? { status: 429, headers: { 'retry-after': '1' } } : {}));
+    const started = performance.now();
+    expect(sha256(await downloadAll(fixture))).toBe(sha256(PLAIN));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    expect(fixture.files.requests).toHaveLength(2);
+    expect(fixture.api.requests).toHaveLength(0);
+    expect(fixture.logs).toEqual([expect.stringMatching(/^INFO Download of task t1 is rate limited by 127\.0\.0\.1:\d+; waiting 1\.0 s/)]);
+  });
+
+  it('gives up with a TransientError when the download host rate limits past the budget of waits', async () => {
+    const fixture = await setup(PLAIN, () => ({ status: 429, headers: { 'retry-after': '1' } }), { retry: { maxRateLimitWaitMs: 10, rateLimitBudgetMs: 35 } });
+    const error = await downloadAll(fixture).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).context).toMatchObject({ taskId: 't1', status: 429 });
+    expect(fixture.files.requests).toHaveLength(4);
   });
 
   it('gives up with a TransientError when fresh URLs keep being refused', async () => {

@@ -48,10 +48,10 @@ describe('defaultRetryPolicy', () => {
 });
 
 describe('the retry table', () => {
-  const answer = (status: number, code?: number, message?: string) => decide({ kind: 'answer', status, code, message });
+  const answer = (status: number, code?: number, message?: string) => decide({ request: 'api', kind: 'answer', status, code, message });
 
   it('retries no answer, 408 and 5xx, with a transient failure type once the budget is spent', () => {
-    for (const decision of [decide({ kind: 'no-answer' }), answer(408), answer(500), answer(502), answer(503), answer(504), answer(400, 23)]) {
+    for (const decision of [decide({ request: 'api', kind: 'no-answer' }), answer(408), answer(500), answer(502), answer(503), answer(504), answer(400, 23)]) {
       expect(decision).toMatchObject({ action: 'retry', failureType: 'transient_error' });
     }
   });
