@@ -79,7 +79,7 @@ export class ConsoleReport {
   }
 
   /** runSync's exports: written so far, and planned. */
-  progress(done: number, planned: number): void {
+  exportsWritten(done: number, planned: number): void {
     this.exportsDone = done;
     this.exportsPlanned = planned;
   }

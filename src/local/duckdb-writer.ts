@@ -32,8 +32,8 @@ export class DuckDBWriter implements SyncWriter {
     return this.report.streamStatus(stream, status, rateLimitedResetAt);
   }
 
-  progress(done: number, planned: number): void {
-    this.report.progress(done, planned);
+  exportsWritten(done: number, planned: number): void {
+    this.report.exportsWritten(done, planned);
   }
 
   estimate(): undefined {

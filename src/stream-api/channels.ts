@@ -200,7 +200,7 @@ async function* namedPages(
  * The channels the filter names, each once. Cids Stream does not know are not an error here: they are
  * reported (log + onMissing) and the caller decides; an export of one fails with a ConfigError anyway.
  */
-export async function* listChannels(query: QueryChannelsPage, filter: ChannelFilter, log?: Log, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+export async function* channelListing(query: QueryChannelsPage, filter: ChannelFilter, log?: Log, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
   const where = filter.where ?? {};
   if (filter.cids === undefined || filter.cids.length === 0) {
     const base = filter.types !== undefined && filter.types.length > 0 ? { type: { $in: filter.types } } : {};

@@ -5,7 +5,7 @@ import { SystemError } from '../errors.js';
 import type { Log, OnRateLimit, Timeouts } from './api-transport.js';
 import { ApiTransport, defaultTimeouts } from './api-transport.js';
 import type { ChannelFilter, ChannelSummary, QueryChannelsBody } from './channels.js';
-import { listChannels, queryChannelsResponseSchema } from './channels.js';
+import { channelListing, queryChannelsResponseSchema } from './channels.js';
 import type { DownloadLimits } from './download.js';
 import { defaultDownloadLimits, downloadExport } from './download.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -17,7 +17,7 @@ import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
 import type { WaitForTaskOptions } from './task-poller.js';
 import { pollTask } from './task-poller.js';
 import type { StreamTime } from './stream-time.js';
-import type { QueryUsersPayload, UsersWindow } from './users.js';
+import type { QueriedUser, QueryUsersPayload, UsersWindow } from './users.js';
 import { knownUserIds, listUsers, queryUsersResponseSchema } from './users.js';
 import { streamTimeOf } from './stream-time.js';
 
@@ -151,11 +151,11 @@ export class StreamApiClient {
    * offset 1000. Unknown cids are skipped, logged and passed to `filter.onMissing`.
    */
   async *listChannels(filter: ChannelFilter, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
-    yield* listChannels((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);
+    yield* channelListing((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);
   }
 
   /** GET /users: every user updated in the window, a page at a time in id order. */
-  async *listUsers(window: UsersWindow, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>[]> {
+  async *listUsers(window: UsersWindow, signal?: AbortSignal): AsyncGenerator<QueriedUser[]> {
     yield* listUsers((payload, pageSignal) => this.queryUsers(payload, pageSignal), window, signal);
   }
 
@@ -226,7 +226,7 @@ export class StreamApiClient {
     });
   }
 
-  private async queryUsers(payload: QueryUsersPayload, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  private async queryUsers(payload: QueryUsersPayload, signal?: AbortSignal): Promise<QueriedUser[]> {
     const query = { payload: JSON.stringify(payload) };
     const response = await this.api.call({ method: 'GET', path: '/users', endpoint: 'QueryUsers', query, signal }, queryUsersResponseSchema);
     return response.users;

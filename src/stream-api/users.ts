@@ -15,7 +15,10 @@ export interface QueryUsersPayload {
   presence: false;
 }
 
-export type QueryUsersPage = (payload: QueryUsersPayload, signal?: AbortSignal) => Promise<Record<string, unknown>[]>;
+/** A user as query users answers it: its id, and everything else as Stream sent it. */
+export type QueriedUser = Record<string, unknown> & { id: string };
+
+export type QueryUsersPage = (payload: QueryUsersPayload, signal?: AbortSignal) => Promise<QueriedUser[]>;
 
 export const queryUsersResponseSchema = z.looseObject({ users: z.array(z.looseObject({ id: z.string() })) });
 
@@ -32,13 +35,13 @@ function payload(filter_conditions: Record<string, unknown>): QueryUsersPayload 
  * Every user updated in the window, deactivated ones included, a page at a time in ascending id order:
  * each page asks for the ids after the last one seen (no offset, so no cap).
  */
-export async function* listUsers(query: QueryUsersPage, window: UsersWindow, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>[]> {
+export async function* listUsers(query: QueryUsersPage, window: UsersWindow, signal?: AbortSignal): AsyncGenerator<QueriedUser[]> {
   const updated = window.after === undefined ? { $lte: window.upTo } : { $gt: window.after, $lte: window.upTo };
   let last: string | undefined;
   for (;;) {
     const page = await query(payload(last === undefined ? { updated_at: updated } : { updated_at: updated, id: { $gt: last } }), signal);
     for (const user of page) {
-      const id = user.id as string;
+      const id = user.id;
       if (last !== undefined && id <= last) {
         throw new SystemError(`QueryUsers answered user ${id} to a query for ids after ${last}: it ignored the filter or the sort by id`, {
           context: { endpoint: 'QueryUsers' },
@@ -56,5 +59,5 @@ export async function knownUserIds(query: QueryUsersPage, ids: readonly string[]
   if (ids.length > USERS_PAGE_SIZE) throw new SystemError(`At most ${USERS_PAGE_SIZE} users can be looked up at once, got ${ids.length}`);
   if (ids.length === 0) return new Set();
   const users = await query(payload({ id: { $in: [...ids] } }), signal);
-  return new Set(users.map((user) => user.id as string));
+  return new Set(users.map((user) => user.id));
 }

@@ -6,7 +6,7 @@ import type { StreamState } from '../plan/stream-state.js';
 import { nextUsersState, type UsersPlan } from '../plan/users-plan.js';
 import type { StreamName } from '../records/index.js';
 import { Admission } from './admission.js';
-import { ChannelProgress } from './progress.js';
+import { SettledChannels } from './settled-channels.js';
 
 export type ChannelStream = Exclude<StreamName, 'users'>;
 
@@ -28,7 +28,7 @@ export interface LedgerInput {
 export class Ledger {
   private coverages: Map<ChannelStream, Coverage>;
   private admission: Admission;
-  private progress: ChannelProgress | undefined;
+  private settled: SettledChannels | undefined;
   private migrated = false;
   private usersListed = false;
 
@@ -57,11 +57,11 @@ export class Ledger {
 
   /** The planned channels, in the cid order progress is recorded in. */
   planned(cids: readonly string[]): void {
-    this.progress = new ChannelProgress(cids);
+    this.settled = new SettledChannels(cids);
   }
 
   settle(cids: readonly string[], ok: boolean): void {
-    this.progress?.settle(cids, ok);
+    this.settled?.settle(cids, ok);
   }
 
   listedUsers(): void {
@@ -86,8 +86,8 @@ export class Ledger {
   }
 
   private outcome(final: boolean, newest: string | undefined): SyncOutcome {
-    if (this.progress === undefined) return { finished: false, through: undefined, failed: new Set(), written: new Set(), newest };
-    return this.progress.outcome(final, newest);
+    if (this.settled === undefined) return { finished: false, through: undefined, failed: new Set(), written: new Set(), newest };
+    return this.settled.outcome(final, newest);
   }
 }
 

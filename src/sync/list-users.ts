@@ -20,7 +20,7 @@ export async function listUsers({ client, plan, write, recent, note, signal }: U
   const window: UsersWindow = plan.after === undefined ? { upTo: plan.until } : { after: plan.after, upTo: plan.until };
   for await (const page of client.listUsers(window, signal)) {
     for (const user of page) {
-      recent.add(user.id as string);
+      recent.add(user.id);
       for (const record of toRecords({ kind: 'user', data: user }, note)) {
         const wait = write(record.data, record.json);
         if (wait) await wait;

@@ -107,7 +107,7 @@ async function announce(run: Run, plan: SyncPlan): Promise<void> {
   if (ledger.has('channels')) await writer.estimate('channels', plan.channels.channels.length);
   if (ledger.has('messages') && plan.channels.messageEstimate !== undefined) await writer.estimate('messages', plan.channels.messageEstimate);
   await writer.log('INFO', plan.description);
-  writer.progress?.(0, plan.jobs.length);
+  writer.exportsWritten?.(0, plan.jobs.length);
 }
 
 /** Every user query users lists for the plan, then the users state. */
@@ -141,7 +141,7 @@ async function syncChannels(run: Run, plan: SyncPlan, signal: AbortSignal) {
       await writeJob(run, job, tasks, { sink, embeddedUsers, signal: jobSignal });
       done += 1;
       await writer.log('INFO', `Export ${done}/${plan.jobs.length} written (${job.description}); ${run.checkpoints.total} record(s) so far`);
-      writer.progress?.(done, plan.jobs.length);
+      writer.exportsWritten?.(done, plan.jobs.length);
     },
     onFailed: (job) => run.ledger.settle(job.cids, false),
     isFatal: (error) => error instanceof ConfigError,

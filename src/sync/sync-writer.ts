@@ -7,5 +7,5 @@ import type { MessageWriter } from '../protocol/writer.js';
  */
 export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'streamStatus' | 'estimate'> & {
   /** Exports written so far of those planned: told once planned (0), then after each one written. */
-  progress?(done: number, planned: number): void;
+  exportsWritten?(done: number, planned: number): void;
 };

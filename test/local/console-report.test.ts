@@ -16,13 +16,13 @@ describe('ConsoleReport', () => {
     const report = new ConsoleReport({ out, streams: ['messages', 'users'], now: () => now, intervalMs: 60_000 });
     report.start();
     expect(report.renderLines()[0]).toContain('exports planning…');
-    report.progress(0, 4);
+    report.exportsWritten(0, 4);
     expect(report.renderLines()[0]).toContain('exports 0/4');
-    // The log lines say it in words for people; the count comes from progress() alone.
+    // The log lines say it in words for people; the count comes from exportsWritten() alone.
     report.log('INFO', 'Export 3/9 written (channels a..b); 2500 record(s) so far');
     for (let n = 0; n < 2_500; n++) report.record('messages');
     now = 2_000;
-    report.progress(1, 4);
+    report.exportsWritten(1, 4);
     expect(report.renderLines()).toEqual([
       '  messages      2,500 records  ·  exports 1/4  ·  1,250 records/s',
       '  users             0 records  ·  exports 1/4',

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SystemError, TransientError } from '../../src/errors.js';
 import type { ChannelSummary, StreamApiClientOptions } from '../../src/stream-api/client.js';
 import { StreamApiClient } from '../../src/stream-api/client.js';
-import { listChannels, type QueryChannelsBody } from '../../src/stream-api/channels.js';
+import { channelListing, type QueryChannelsBody } from '../../src/stream-api/channels.js';
 
 const EXPORT_OPTIONS = { version: 'v2', include_truncated_messages: false, include_soft_deleted_channels: false } as const;
 import type { Handler } from './loopback-server.js';
@@ -207,7 +207,7 @@ describe('API answers from a hostile host', () => {
         return { cid: `t:${id}`, type: 't', id, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
       }).filter((channel) => range.$lte === undefined || channel.cid <= range.$lte);
     };
-    const listing = listChannels(query, { maxListed: 300 });
+    const listing = channelListing(query, { maxListed: 300 });
     await expect(
       (async () => {
         for await (const _channel of listing);
@@ -222,7 +222,7 @@ describe('API answers from a hostile host', () => {
         n += 1;
         return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
       });
-    const listing = listChannels(query, { maxListed: 300 });
+    const listing = channelListing(query, { maxListed: 300 });
     await expect(
       (async () => {
         for await (const _channel of listing);

@@ -7,6 +7,7 @@ import { MessageWriter } from '../../src/protocol/writer.js';
 import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime, UsersWindow } from '../../src/stream-api/client.js';
 import type { SyncClient } from '../../src/sync/export-job.js';
 import { runSync } from '../../src/sync/run-sync.js';
+import type { QueriedUser } from '../../src/stream-api/users.js';
 
 const NOW = new Date('2026-06-10T00:00:00.000Z');
 const OLD = '2025-01-01T00:00:00.000Z';
@@ -47,12 +48,12 @@ class FakeStream implements SyncClient {
     return `task-${this.exports.length}`;
   }
 
-  /** Users query users lists; `deleted` ones are named by records but unknown to it. */
-  users: Record<string, unknown>[] = [];
+  /** Users query users lists (records may name others: deleted users). */
+  users: QueriedUser[] = [];
   readonly userQueries: UsersWindow[] = [];
   readonly lookups: string[][] = [];
 
-  async *listUsers(window: UsersWindow): AsyncGenerator<Record<string, unknown>[]> {
+  async *listUsers(window: UsersWindow): AsyncGenerator<QueriedUser[]> {
     this.userQueries.push(window);
     if (this.users.length > 0) yield this.users;
   }

@@ -4,7 +4,7 @@ import type { SyncOutcome } from '../plan/next-state.js';
  * The planned channels in cid order and which of them are settled (written or failed), so a
  * checkpoint can say "every channel up to this cid" in one field however many there are.
  */
-export class ChannelProgress {
+export class SettledChannels {
   readonly written = new Set<string>();
   readonly failed = new Set<string>();
   private readonly position = new Map<string, number>();
