@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # Build stage: every dependency, compile, then pack exactly the files the package publishes.
 FROM node:20-bookworm-slim AS build
 WORKDIR /build
@@ -20,13 +18,13 @@ RUN npm run build \
 FROM node:20-bookworm-slim
 # Airbyte runs connectors as uid 1000; in this image that uid belongs to `node`, renamed `airbyte`.
 RUN groupmod --new-name airbyte node \
- && usermod --login airbyte --home /home/airbyte --move-home node \
- && mkdir -p /airbyte/integration_code
+ && usermod --login airbyte --home /home/airbyte --move-home node
 WORKDIR /airbyte/integration_code
 COPY --from=build /package ./
+# The code stays root's: the connector reads it and cannot change it (spec, check, discover and read write no file).
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
- && chown -R airbyte:airbyte /airbyte
+ && chmod -R u=rwX,go=rX /airbyte
 WORKDIR /airbyte
 ENV NODE_ENV=production
 # The platform runs `sh -c 'eval "$AIRBYTE_ENTRYPOINT <command> <args>"'` from other directories.

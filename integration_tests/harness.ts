@@ -90,6 +90,15 @@ export function emulatorPerTest(): (options?: EmulatorOptions) => Promise<Emulat
   };
 }
 
+/**
+ * `step` run the first time a test asks for its result, the same promise after: tests that start where
+ * an earlier step left off each ask for it, so any one of them runs alone, and the step runs once.
+ */
+export function once<T>(step: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= step());
+}
+
 /** A config for `emulator`: fast polls, anything else from `overrides`. */
 export function configFor(emulator: Emulator, overrides: Config = {}): Config {
   return {

@@ -14,8 +14,8 @@ import {
   integrationFile,
   keyOf,
   messageKeys,
+  once,
   read,
-  type Read,
   sameCursorShape,
   sequentialSliceCheckpoints,
   SMALL_DATA_SET,
@@ -26,12 +26,6 @@ import {
 describe('two sequential incremental reads, the second after changes (test_two_sequential_reads)', () => {
   let emulator: Emulator;
   let config: Config;
-  let first: Read;
-  let second: Read;
-  let third: Read;
-  let fourth: Read;
-  /** A user of the app who is a member of no channel before the fourth read. */
-  let newcomer: string;
 
   beforeAll(async () => {
     await ensureBuilt();
@@ -40,20 +34,40 @@ describe('two sequential incremental reads, the second after changes (test_two_s
   }, 120_000);
   afterAll(() => emulator.close());
 
-  it('the first read, without state, reads the ground truth of every stream', async () => {
-    first = await read({ config, catalog: catalogOf() });
-    expectCompleteRead(first, STREAMS);
-    for (const stream of STREAMS) expect(first.keys(stream), stream).toEqual(groundTruthKeys(emulator, stream));
-  });
+  // Each read starts from the state of the one before, after its changes; each runs once, when a test first needs it.
+  const firstRead = once(() => read({ config, catalog: catalogOf() }));
 
-  it('the second, from the last state per stream, reads exactly the new messages, the new reaction and the updated channel', async () => {
+  const secondRead = once(async () => {
+    const state = (await firstRead()).nextState();
     const [cidA, cidB, cidC] = exportedCids(emulator) as [string, string, string];
     const added = [...emulator.data.addMessages(cidA, 3), ...emulator.data.addMessages(cidB, 2)];
     const reactor = (added[1]!.user as { id: string }).id;
     const reaction = emulator.data.addReaction(String(added[0]!.id), reactor, 'wow');
     const channel = emulator.data.updateChannel(cidC, { topic: 'renamed in the test' });
+    return { result: await read({ config, catalog: catalogOf(), state }), added, reaction, channel };
+  });
 
-    second = await read({ config, catalog: catalogOf(), state: first.nextState() });
+  const thirdRead = once(async () => read({ config, catalog: catalogOf(), state: (await secondRead()).result.nextState() }));
+
+  /** After a new channel with two messages, and a message of `newcomer`, a user of the app in no channel before, in an old one. */
+  const fourthRead = once(async () => {
+    const state = (await thirdRead()).nextState();
+    const [cidA] = exportedCids(emulator) as [string];
+    const newcomer = outsiders(emulator)[0]!;
+    const joined = emulator.data.addMessages(cidA, 1, { userId: newcomer });
+    const channel = emulator.data.addChannel({ id: 'added-in-test' });
+    const added = emulator.data.addMessages(String(channel.cid), 2);
+    return { result: await read({ config, catalog: catalogOf(), state }), cidA, newcomer, joined, channel, added };
+  });
+
+  it('the first read, without state, reads the ground truth of every stream', async () => {
+    const first = await firstRead();
+    expectCompleteRead(first, STREAMS);
+    for (const stream of STREAMS) expect(first.keys(stream), stream).toEqual(groundTruthKeys(emulator, stream));
+  });
+
+  it('the second, from the last state per stream, reads exactly the new messages, the new reaction and the updated channel', async () => {
+    const { result: second, added, reaction, channel } = await secondRead();
     expectCompleteRead(second, STREAMS);
     expect(second.keys('messages')).toEqual(messageKeys(added.map((message) => message.id)));
     expect(second.keys('reactions')).toEqual([keyOf('reactions', reaction)]);
@@ -65,20 +79,14 @@ describe('two sequential incremental reads, the second after changes (test_two_s
   });
 
   it('a third read with no change reads no record', async () => {
-    third = await read({ config, catalog: catalogOf(), state: second.nextState() });
+    const third = await thirdRead();
     expectCompleteRead(third, STREAMS);
     expect(third.byType('RECORD')).toEqual([]);
   });
 
   it('a fourth read after a new channel and a user joining an old one reads them, their members and messages', async () => {
-    const [cidA] = exportedCids(emulator) as [string];
-    newcomer = outsiders(emulator)[0]!;
-    const joined = emulator.data.addMessages(cidA, 1, { userId: newcomer });
-    const channel = emulator.data.addChannel({ id: 'added-in-test' });
+    const { result: fourth, cidA, newcomer, joined, channel, added } = await fourthRead();
     const cid = String(channel.cid);
-    const added = emulator.data.addMessages(cid, 2);
-
-    fourth = await read({ config, catalog: catalogOf(), state: third.nextState() });
     expectCompleteRead(fourth, STREAMS);
     expect(fourth.keys('channels')).toEqual([keyOf('channels', channel)]);
     expect(fourth.keys('messages')).toEqual(messageKeys([...joined, ...added].map((message) => message.id)));
@@ -87,8 +95,9 @@ describe('two sequential incremental reads, the second after changes (test_two_s
   });
 
   // Users come from query users: one in no channel is there from the first read, not when they first join.
-  it('the user who joined for the first time was in the users stream from the first read, however old their profile', () => {
-    expect(first.keys('users')).toContain(keyOf('users', { id: newcomer }));
+  it('the user who joined for the first time was in the users stream from the first read, however old their profile', async () => {
+    const { result: fourth, newcomer } = await fourthRead();
+    expect((await firstRead()).keys('users')).toContain(keyOf('users', { id: newcomer }));
     expect(fourth.keys('users')).toEqual([]);
   });
 });

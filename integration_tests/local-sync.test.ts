@@ -6,11 +6,11 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { toRecords } from '../src/records/index.js';
 import { DIST_MAIN, ensureBuilt } from '../test/helpers/build.js';
-import { configFor, keyOf, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, usersTruth, type StreamName } from './harness.js';
+import { configFor, keyOf, once, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, usersTruth, type StreamName } from './harness.js';
 
 interface SyncRun {
   exitCode: number | null;
@@ -130,7 +130,6 @@ describe('sync into DuckDB', () => {
   let emulator: Emulator;
   let config: Row;
   let database: string;
-  let first: SyncRun;
 
   beforeAll(async () => {
     emulator = await startEmulator(SMALL_DATA_SET);
@@ -139,8 +138,11 @@ describe('sync into DuckDB', () => {
   }, 120_000);
   afterAll(() => emulator.close());
 
+  /** The first sync into `database`, which the tests below look into or sync again (run once, when a test first needs it). */
+  const firstSync = once(() => sync(config, database));
+
   it('a first sync creates the file and one table per stream equal to the ground truth, row for row', async () => {
-    first = await sync(config, database);
+    const first = await firstSync();
     expectSuccess(first);
     expect(first.stderr, 'no progress lines when stderr is not a terminal').toBe('');
     expect(first.stdout).toMatch(/^Synced 5 stream\(s\) into .*chat\.duckdb in \d+\.\d s \(incremental\)\n/);
@@ -155,6 +157,7 @@ describe('sync into DuckDB', () => {
   });
 
   it('types one column per schema property, keeps microseconds, and keys the table by the stream primary key', async () => {
+    expectSuccess(await firstSync());
     const columns = await query(database, "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE table_name = 'messages'");
     const types = Object.fromEntries(columns.map((column) => [column.column_name, column.data_type]));
     expect(types).toMatchObject({
@@ -188,6 +191,7 @@ describe('sync into DuckDB', () => {
   });
 
   it('keeps soft-deleted messages as rows with their type and deleted_at', async () => {
+    expectSuccess(await firstSync());
     const deleted = [...emulator.data.messages()].filter((message) => message.type === 'deleted');
     expect(deleted.length).toBeGreaterThan(0);
     const rows = await query(database, "SELECT id FROM messages WHERE type = 'deleted' AND deleted_at IS NOT NULL ORDER BY id");
@@ -195,6 +199,7 @@ describe('sync into DuckDB', () => {
   });
 
   it('keeps the per-stream states in _sync_state', async () => {
+    expectSuccess(await firstSync());
     const states = await query(database, 'SELECT stream, stream_state::VARCHAR AS state FROM _sync_state ORDER BY stream');
     expect(states.map((row) => row.stream)).toEqual([...STREAMS].sort());
     const messages = JSON.parse(String(states.find((row) => row.stream === 'messages')?.state)) as Row;
@@ -203,6 +208,7 @@ describe('sync into DuckDB', () => {
   });
 
   it('a second sync, after new messages and an edit inside the lookback, is incremental: it updates the edited row and adds each new one once', async () => {
+    expectSuccess(await firstSync());
     const [cidA, cidB] = [...emulator.data.channels()].map((channel) => String(channel.cid)) as [string, string];
     const early = emulator.data.addMessages(cidA, 3);
     const between = await sync(config, database);
@@ -230,6 +236,7 @@ describe('sync into DuckDB', () => {
   });
 
   it('--full-refresh reads everything again and replaces the tables: rows the source no longer has are gone', async () => {
+    expectSuccess(await firstSync());
     await query(database, "INSERT INTO messages (id, cid, _data, _synced_at) VALUES ('gone', 'x:y', '{\"id\":\"gone\"}', now())");
     await query(database, "UPDATE channels SET name = 'changed by hand'");
     const refreshed = await sync(config, database, '--full-refresh');
@@ -285,6 +292,7 @@ describe('sync stopped midway', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ ...SMALL_DATA_SET, taskLatencyMs: 200 });
   }, 120_000);
+  afterEach(() => emulator.faults.reset());
   afterAll(() => emulator.close());
 
   /** A sync of one channel per export, one at a time (a commit per channel), running once `downloads` more files are read. */

@@ -49,6 +49,59 @@ function unquote(value: string): string {
   return value.replace(/^"(.*)"$/, '$1');
 }
 
+/** The user Airbyte runs connectors as, by name or uid. */
+const RUNTIME_USER = /^(airbyte|1000)$/;
+
+/** Each shell command of a RUN instruction (split at `&&`, `||`, `;` and `|`), as words. */
+function shellCommands(args: string): string[][] {
+  return args
+    .split(/&&|\|\||;|\|/)
+    .map((command) => command.trim().split(/\s+/))
+    .filter((words) => words[0] !== '');
+}
+
+/** Whether a path names the connector's code: /airbyte or under it, or relative to a WORKDIR there. */
+function isCodePath(path: string): boolean {
+  return !path.startsWith('/') || path === '/airbyte' || path.startsWith('/airbyte/');
+}
+
+/** Whether a chown owner (`user`, `user:group`, `:group`) names the runtime user or its group. */
+function ownedByRuntimeUser(owner: string): boolean {
+  return owner.split(/[:.]/).some((name) => RUNTIME_USER.test(name));
+}
+
+/** Whether a chmod mode gives write access beyond the owner (root): octal group/other digits, or a `w` added for g, o, a or all. */
+function grantsWrite(mode: string): boolean {
+  if (/^[0-7]+$/.test(mode))
+    return mode
+      .slice(-2)
+      .split('')
+      .some((digit) => (Number(digit) & 2) !== 0);
+  return mode.split(',').some((clause) => /^([ugoa]*)[+=][^,]*w/.test(clause) && !/^u+$/.test(/^[ugoa]*/.exec(clause)![0]));
+}
+
+/** What in one shell command gives the runtime user ownership of the code or write access to it. */
+function grantsInCommand([command, ...words]: string[]): string[] {
+  const [subject = '', ...paths] = words.filter((word) => !word.startsWith('-'));
+  const code = paths.filter(isCodePath);
+  if (code.length === 0) return [];
+  if (command === 'chown' && ownedByRuntimeUser(subject)) return [`chown ${subject} ${code.join(' ')}`];
+  if (command === 'chmod' && grantsWrite(subject)) return [`chmod ${subject} ${code.join(' ')}`];
+  return [];
+}
+
+/** What in one instruction gives the runtime user ownership of the code or write access to it. */
+function grantsInInstruction({ keyword, args }: Instruction): string[] {
+  if (keyword === 'RUN') return shellCommands(args).flatMap(grantsInCommand);
+  if (keyword !== 'COPY' && keyword !== 'ADD') return [];
+  const owner = /--chown=(\S+)/.exec(args)?.[1];
+  const mode = /--chmod=(\S+)/.exec(args)?.[1];
+  const found = [];
+  if (owner !== undefined && ownedByRuntimeUser(owner)) found.push(`${keyword} --chown=${owner}`);
+  if (mode !== undefined && grantsWrite(mode)) found.push(`${keyword} --chmod=${mode}`);
+  return found;
+}
+
 const stages = dockerStages();
 const runtime = stages.at(-1)!;
 const entrypoint = JSON.parse(argsOf(runtime, 'ENTRYPOINT').at(-1)!) as string[];
@@ -78,13 +131,27 @@ describe('Dockerfile, metadata.yaml and package.json agree', () => {
     expect(argsOf(runtime, 'COPY').every((args) => args.startsWith('--from=build'))).toBe(true);
   });
 
-  it('runs as user airbyte (uid 1000) from /airbyte, owning it', () => {
+  it('runs as user airbyte (uid 1000) from /airbyte, switching to it after every step that writes files', () => {
     expect(argsOf(runtime, 'USER').at(-1)).toBe('airbyte');
+    expect(argsOf(runtime, 'USER').every((user) => RUNTIME_USER.test(user))).toBe(true);
     expect(argsOf(runtime, 'WORKDIR').at(-1)).toBe('/airbyte');
     const runs = argsOf(runtime, 'RUN').join(' && ');
     // node:20-bookworm-slim's uid 1000 is `node`: renaming it gives airbyte that uid.
     expect(runs).toContain('usermod --login airbyte');
-    expect(runs).toContain('chown -R airbyte:airbyte /airbyte');
+    const afterUser = runtime.slice(runtime.findIndex((instruction) => instruction.keyword === 'USER'));
+    expect(afterUser.filter((instruction) => ['RUN', 'COPY', 'ADD'].includes(instruction.keyword))).toEqual([]);
+  });
+
+  it('leaves the code to root: no chown or chmod gives the runtime user ownership of it or write access to it', () => {
+    expect(runtime.flatMap(grantsInInstruction)).toEqual([]);
+    expect(argsOf(runtime, 'RUN').join(' && ')).toMatch(/chmod -R u=rwX,go=rX \/airbyte\b/);
+  });
+
+  it('has no `# syntax` directive, which makes BuildKit fetch a frontend from Docker Hub before reading the file', () => {
+    const directives = read('Dockerfile')
+      .split('\n')
+      .filter((line) => /^#\s*syntax\s*=/i.test(line.trim()));
+    expect(directives).toEqual([]);
   });
 
   it('sets AIRBYTE_ENTRYPOINT to the absolute ENTRYPOINT joined with spaces', () => {

@@ -135,19 +135,42 @@ function unwrap(value: Record<string, unknown>): { type: string; data: Record<st
 }
 
 // The field heuristics of the export notes (§5.3), most specific first.
+const BARE_KINDS: ReadonlyArray<readonly [EntityKind, (value: Record<string, unknown>) => boolean]> = [
+  ['reaction', looksLikeReaction],
+  ['member', looksLikeMember],
+  ['channel', looksLikeChannel],
+  ['message', looksLikeMessage],
+  ['user', looksLikeUser],
+];
+
 function bareKind(value: Record<string, unknown>): EntityKind | SkippedLine {
   if ('last_read' in value) return { skip: 'a read-state line (last_read; not replicated)' };
-  const isText = 'text' in value || 'html' in value;
-  if (typeof value.message_id === 'string' && typeof value.type === 'string' && 'score' in value) return 'reaction';
-  if (typeof value.user_id === 'string' && ('channel_role' in value || 'status' in value) && !isText) return 'member';
-  if (channelCid(value) !== undefined && ('config' in value || 'member_count' in value || 'frozen' in value) && !isText) {
-    return 'channel';
-  }
-  if (typeof value.id === 'string' && isText) return 'message';
-  if (typeof value.id === 'string' && ('role' in value || 'created_at' in value) && !('cid' in value || 'user_id' in value || 'message_id' in value)) {
-    return 'user';
-  }
+  for (const [kind, looksLike] of BARE_KINDS) if (looksLike(value)) return kind;
   return { skip: `an unrecognised line with the fields ${fieldList(value)}` };
+}
+
+function hasText(value: Record<string, unknown>): boolean {
+  return 'text' in value || 'html' in value;
+}
+
+function looksLikeReaction(value: Record<string, unknown>): boolean {
+  return typeof value.message_id === 'string' && typeof value.type === 'string' && 'score' in value;
+}
+
+function looksLikeMember(value: Record<string, unknown>): boolean {
+  return typeof value.user_id === 'string' && ('channel_role' in value || 'status' in value) && !hasText(value);
+}
+
+function looksLikeChannel(value: Record<string, unknown>): boolean {
+  return channelCid(value) !== undefined && ('config' in value || 'member_count' in value || 'frozen' in value) && !hasText(value);
+}
+
+function looksLikeMessage(value: Record<string, unknown>): boolean {
+  return typeof value.id === 'string' && hasText(value);
+}
+
+function looksLikeUser(value: Record<string, unknown>): boolean {
+  return typeof value.id === 'string' && ('role' in value || 'created_at' in value) && !('cid' in value || 'user_id' in value || 'message_id' in value);
 }
 
 function describe(value: unknown): string {

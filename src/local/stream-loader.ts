@@ -39,6 +39,18 @@ interface StagedRecord {
   json: Uint8Array | string;
 }
 
+/**
+ * DuckDB's words when a primary key or unique constraint refuses a key (its errors carry no type): "Duplicate
+ * key … violates primary key constraint", or "PRIMARY KEY or UNIQUE constraint violation: duplicate key …"
+ * when the key came earlier in the same transaction. NOT NULL and CHECK violations say neither.
+ */
+const DUPLICATE_KEY = /^Constraint Error: .*duplicate key/i;
+
+/** Whether `error` is DuckDB refusing a key its primary key (or a unique constraint) already holds. */
+function isDuplicateKeyError(error: unknown): boolean {
+  return error instanceof Error && DUPLICATE_KEY.test(error.message);
+}
+
 /** Records go to the stage table this many at a time (one queued step). */
 const APPEND_ROWS = 2_048;
 /** Staged records are merged into the table, and committed, once this many wait: whole row groups, written straight to the file. */
@@ -232,7 +244,7 @@ export class StreamLoader {
    * In one transaction: a full refresh's first deletes the table's rows and its old state; the staged
    * records are merged; `state` (JSON text), when given, is saved. When the table turns out to hold a
    * staged key after all (the primary key refuses the insert), the transaction is rolled back and made
-   * again with the general merge.
+   * again with the general merge; any other failure is the merge's.
    */
   private async merge(state: string | undefined): Promise<void> {
     if (this.staged === 0 && state === undefined) return;
@@ -241,7 +253,7 @@ export class StreamLoader {
     try {
       await this.transaction(state, fresh);
     } catch (error) {
-      if (!fresh || this.abandoned) throw error;
+      if (!fresh || this.abandoned || !isDuplicateKeyError(error)) throw error;
       await this.rollback();
       this.fresh = false;
       await this.transaction(state, false);

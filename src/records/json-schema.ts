@@ -26,17 +26,25 @@ function simplify(schema: JsonSchema): JsonSchema {
   }
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'additionalProperties' || key === 'propertyNames') continue;
-    if (key === 'pattern' && schema.format === 'date-time') continue;
-    if ((key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) continue;
-    if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'not' || key === '$ref') {
-      throw new SystemError(`cannot express ${key} in an Airbyte stream schema: ${JSON.stringify(schema)}`);
-    }
-    if (key === 'properties' && isObject(value)) out[key] = mapValues(value, simplify);
-    else if (key === 'items' && isObject(value)) out[key] = simplify(value);
-    else out[key] = value;
+    if (!isLeftOut(schema, key, value)) out[key] = simplifyKeyword(schema, key, value);
   }
   return out;
+}
+
+/** The keywords Airbyte does without: see airbyteJsonSchema. */
+function isLeftOut(schema: JsonSchema, key: string, value: unknown): boolean {
+  if (key === 'additionalProperties' || key === 'propertyNames') return true;
+  if (key === 'pattern' && schema.format === 'date-time') return true;
+  return (key === 'minimum' || key === 'maximum') && Math.abs(value as number) === Number.MAX_SAFE_INTEGER;
+}
+
+const INEXPRESSIBLE = new Set(['anyOf', 'oneOf', 'allOf', 'not', '$ref']);
+
+function simplifyKeyword(schema: JsonSchema, key: string, value: unknown): unknown {
+  if (INEXPRESSIBLE.has(key)) throw new SystemError(`cannot express ${key} in an Airbyte stream schema: ${JSON.stringify(schema)}`);
+  if (key === 'properties' && isObject(value)) return mapValues(value, simplify);
+  if (key === 'items' && isObject(value)) return simplify(value);
+  return value;
 }
 
 function nullableInner(schema: JsonSchema): JsonSchema | undefined {

@@ -21,26 +21,44 @@ const [DASH, COLON, DOT, PLUS, ZERO, NINE] = ['-', ':', '.', '+', '0', '9'].map(
  * captures would cost a dozen strings each time).
  */
 export function instantKey(value: string): string | undefined {
-  if (value.length < 20 || value.charCodeAt(4) !== DASH || value.charCodeAt(7) !== DASH || value.charCodeAt(13) !== COLON || value.charCodeAt(16) !== COLON)
-    return undefined;
-  const separator = value[10];
-  if (separator !== 'T' && separator !== 't') return undefined;
-  let end = 19;
-  if (value.charCodeAt(end) === DOT) {
-    end += 1;
-    while (end < value.length && end < 20 + MAX_FRACTION_DIGITS && isDigit(value.charCodeAt(end))) end += 1;
-    if (end === 20) return undefined;
-  }
+  if (!hasDateTimeSeparators(value)) return undefined;
+  const end = fractionEnd(value);
+  if (end === undefined) return undefined;
   const offsetMinutes = zoneOffsetMinutes(value, end);
   if (offsetMinutes === undefined) return undefined;
-  const [year, month, day] = [digits(value, 0, 4), digits(value, 5, 7), digits(value, 8, 10)];
-  const clock = ((digits(value, 11, 13) * 60 + digits(value, 14, 16)) * 60 + digits(value, 17, 19)) * 1000;
-  // Date.UTC is the fast way, but reads years 0–99 as 1900–1999.
-  const local = year < 100 ? new Date(0).setUTCFullYear(year, month - 1, day) + clock : Date.UTC(year, month - 1, day) + clock;
-  const millis = local - offsetMinutes * 60_000;
+  const millis = utcMillis(value) - offsetMinutes * 60_000;
   if (Number.isNaN(millis)) return undefined;
   const fraction = end === 19 ? '' : value.slice(20, end);
   return `${String(millis / 1000 + EPOCH_SHIFT_SECONDS).padStart(12, '0')}.${fraction.padEnd(MAX_FRACTION_DIGITS, '0')}`;
+}
+
+/** The dashes, `T` and colons of an RFC 3339 date-time where they belong (its digits are read later). */
+function hasDateTimeSeparators(value: string): boolean {
+  const separator = value[10];
+  return (
+    value.length >= 20 &&
+    value.charCodeAt(4) === DASH &&
+    value.charCodeAt(7) === DASH &&
+    (separator === 'T' || separator === 't') &&
+    value.charCodeAt(13) === COLON &&
+    value.charCodeAt(16) === COLON
+  );
+}
+
+/** Where the seconds' fraction (a dot, then up to 9 digits) ends: 19 when there is none, undefined for a dot without a digit. */
+function fractionEnd(value: string): number | undefined {
+  if (value.charCodeAt(19) !== DOT) return 19;
+  let end = 20;
+  while (end < value.length && end < 20 + MAX_FRACTION_DIGITS && isDigit(value.charCodeAt(end))) end += 1;
+  return end === 20 ? undefined : end;
+}
+
+/** The date and whole seconds of an RFC 3339 text read as UTC, in milliseconds; NaN when a field is not digits. */
+function utcMillis(value: string): number {
+  const [year, month, day] = [digits(value, 0, 4), digits(value, 5, 7), digits(value, 8, 10)];
+  const clock = ((digits(value, 11, 13) * 60 + digits(value, 14, 16)) * 60 + digits(value, 17, 19)) * 1000;
+  // Date.UTC is the fast way, but reads years 0–99 as 1900–1999.
+  return year < 100 ? new Date(0).setUTCFullYear(year, month - 1, day) + clock : Date.UTC(year, month - 1, day) + clock;
 }
 
 /** The instant a key stands for, in whole milliseconds (rounded down). */

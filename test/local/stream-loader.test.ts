@@ -1,6 +1,6 @@
 // The merge and state rules of the local sync, against a real in-memory DuckDB.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { prepareTables } from '../../src/local/prepare-tables.js';
 import { StreamLoader } from '../../src/local/stream-loader.js';
 import { contractOf, type TableContract } from '../../src/local/table-contract.js';
@@ -192,6 +192,22 @@ describe('StreamLoader', () => {
       ['c', 'c0'],
     ]);
     expect(load.counts).toMatchObject({ records: 5, states: 1 });
+  });
+
+  it('a table empty at the start that refuses a record for another reason than a repeated key fails the merge, without trying the general one', async () => {
+    await control.run('ALTER TABLE messages ALTER COLUMN text SET NOT NULL');
+    const connection = await instance.connect();
+    const run = vi.spyOn(connection, 'run');
+    const load = await StreamLoader.open(connection, CONTRACT, { fullRefresh: false, empty: true, onFailure: (error) => failures.push(error) });
+    void load.add({ id: 'a', text: null, updated_at: T0 });
+    load.save({ n: 1 });
+    await expect(load.drain()).rejects.toThrow(/NOT NULL constraint failed/);
+    expect(failures.splice(0)).toHaveLength(1);
+    const statements = run.mock.calls.map(([sql]) => sql);
+    expect(statements.filter((sql) => sql.startsWith('INSERT INTO'))).toHaveLength(1);
+    expect(statements.filter((sql) => sql.startsWith('UPDATE'))).toEqual([]);
+    expect(await rows()).toEqual([]);
+    expect(await rows('SELECT stream FROM _sync_state')).toEqual([]);
   });
 
   it('skips a record without its primary key, counting it', async () => {
