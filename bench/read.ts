@@ -35,7 +35,7 @@ interface Run {
   counts: Record<string, number>;
   /** From the process start to its end. */
   seconds: number;
-  /** From its first RECORD line to its end: the download, parse and write, not the export tasks. */
+  /** From its first RECORD line of an export to its end: the download, parse and write, not the export tasks. */
   streamingSeconds: number;
   /** CPU time (user + system) it used over the same span. */
   streamingCpuSeconds: number;
@@ -73,12 +73,13 @@ class CountingSink {
 
   private line(head: Buffer): void {
     if (head.length < RECORD_HEAD.length || !head.subarray(0, RECORD_HEAD.length).equals(RECORD_HEAD)) return;
-    if (this.firstRecordAt === undefined) {
+    const nameEnd = head.indexOf(34, RECORD_HEAD.length);
+    const stream = head.toString('latin1', RECORD_HEAD.length, nameEnd === -1 ? head.length : nameEnd);
+    // Users come from query users before any export is made: the clock starts with the first record of an export.
+    if (this.firstRecordAt === undefined && stream !== 'users') {
       this.firstRecordAt = process.hrtime.bigint();
       this.onFirstRecord();
     }
-    const nameEnd = head.indexOf(34, RECORD_HEAD.length);
-    const stream = head.toString('latin1', RECORD_HEAD.length, nameEnd === -1 ? head.length : nameEnd);
     this.counts[stream] = (this.counts[stream] ?? 0) + 1;
   }
 }
