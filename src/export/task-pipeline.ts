@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import pLimit from 'p-limit';
 
 export interface PipelineOptions<Job, Ready> {
   /** Jobs prepared at once: export tasks created and not yet fully consumed. */
@@ -21,48 +20,60 @@ export interface JobFailure<Job> {
 }
 
 /**
- * Runs every job through prepare → consume. A failing job does not stop the others unless its error
- * is fatal; an abort of `signal` stops everything and rejects with the abort reason.
+ * Runs every job through prepare → consume, taking the next job only when one of `concurrency` slots is
+ * free (the jobs' source runs no further ahead). A failing job does not stop the others unless its
+ * error is fatal; an abort of `signal` stops everything and rejects with the abort reason. A source
+ * that fails rejects once the jobs in flight are done.
  */
-export async function runPipeline<Job, Ready>(jobs: readonly Job[], options: PipelineOptions<Job, Ready>): Promise<JobFailure<Job>[]> {
+export async function runPipeline<Job, Ready>(jobs: AsyncIterable<Job> | Iterable<Job>, options: PipelineOptions<Job, Ready>): Promise<JobFailure<Job>[]> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
   // Every job in flight listens on it (sleeps, requests): a few listeners each, not a leak.
   setMaxListeners(Math.max(10, options.concurrency * 8), signal);
-  const limit = pLimit(options.concurrency);
   const failures: JobFailure<Job>[] = [];
-  let fatal: { error: unknown } | undefined;
-  let consuming: Promise<unknown> = Promise.resolve();
+  const fatal: { error?: unknown; set: boolean } = { set: false };
+  const inTurn = turns();
+  const running = new Set<Promise<void>>();
 
-  const inTurn = (work: () => Promise<void>): Promise<void> => {
+  const runJob = async (job: Job): Promise<void> => {
+    try {
+      const ready = await options.prepare(job, signal);
+      await inTurn(() => (signal.aborted ? Promise.resolve() : options.consume(job, ready, signal)));
+    } catch (error) {
+      if (signal.aborted && !fatal.set) return;
+      if (options.isFatal(error)) {
+        if (!fatal.set) Object.assign(fatal, { error, set: true });
+        stop.abort(error);
+        return;
+      }
+      if (stop.signal.aborted) return;
+      failures.push({ job, error });
+      options.onFailed?.(job, error);
+    }
+  };
+
+  try {
+    for await (const job of jobs) {
+      if (signal.aborted) break;
+      const run: Promise<void> = runJob(job).finally(() => running.delete(run));
+      running.add(run);
+      // The next job is taken from the source only once a slot is free.
+      while (running.size >= options.concurrency) await Promise.race(running);
+    }
+  } finally {
+    await Promise.all(running);
+  }
+  options.signal.throwIfAborted();
+  if (fatal.set) throw fatal.error;
+  return failures;
+}
+
+/** Runs work one piece at a time, in the order asked. */
+function turns(): (work: () => Promise<void>) => Promise<void> {
+  let consuming: Promise<unknown> = Promise.resolve();
+  return (work) => {
     const turn = consuming.then(work);
     consuming = turn.catch(() => undefined);
     return turn;
   };
-
-  await Promise.all(
-    jobs.map((job) =>
-      limit(async () => {
-        if (signal.aborted) return;
-        try {
-          const ready = await options.prepare(job, signal);
-          await inTurn(() => (signal.aborted ? Promise.resolve() : options.consume(job, ready, signal)));
-        } catch (error) {
-          if (signal.aborted && !fatal) return;
-          if (options.isFatal(error)) {
-            fatal ??= { error };
-            stop.abort(error);
-            return;
-          }
-          if (stop.signal.aborted) return;
-          failures.push({ job, error });
-          options.onFailed?.(job, error);
-        }
-      }),
-    ),
-  );
-
-  options.signal.throwIfAborted();
-  if (fatal) throw fatal.error;
-  return failures;
 }

@@ -147,8 +147,8 @@ export class StreamApiClient {
   }
 
   /**
-   * Every channel of the given types (all types when empty) or exactly the given cids, keyset-paged past
-   * offset 1000. Unknown cids are skipped, logged and passed to `filter.onMissing`.
+   * Every channel of the given types (all types when empty) or exactly the given cids, in ascending cid
+   * order, past offset 1000 by cid ranges. Unknown cids are skipped, logged and passed to `filter.onMissing`.
    */
   async *listChannels(filter: ChannelFilter, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
     yield* channelListing((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);

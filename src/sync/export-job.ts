@@ -6,7 +6,6 @@ import { parseCid } from '../plan/selection.js';
 import type { LogLevel } from '../protocol/message-types.js';
 import type { ChannelExportRequest, CompletedTask, StreamApiClient } from '../stream-api/client.js';
 import { MAX_EXPORT_ITEMS } from '../stream-api/client.js';
-import { chunk } from '../utils/chunk.js';
 
 /** What runSync needs of the Stream client: a fake one tests the orchestration without HTTP. */
 export type SyncClient = Pick<StreamApiClient, 'streamTime' | 'listChannels' | 'listUsers' | 'knownUserIds' | 'exportChannels' | 'waitForTask' | 'download'>;
@@ -111,9 +110,18 @@ export class ChannelBatchJob implements ExportJob {
   }
 }
 
-/** The channel batches, in cid order. */
-export function planJobs(channels: readonly PlannedChannel[], config: Config): ExportJob[] {
-  return chunk(channels, config.channels_per_export).map((batch, index) => new ChannelBatchJob(index + 1, batch, config.export_format));
+/** The channel batches, in cid order, cut as the planned channels come. */
+export async function* planJobs(channels: AsyncIterable<PlannedChannel>, config: Config): AsyncGenerator<ExportJob> {
+  let batch: PlannedChannel[] = [];
+  let number = 0;
+  for await (const channel of channels) {
+    batch.push(channel);
+    if (batch.length < config.channels_per_export) continue;
+    number += 1;
+    yield new ChannelBatchJob(number, batch, config.export_format);
+    batch = [];
+  }
+  if (batch.length > 0) yield new ChannelBatchJob(number + 1, batch, config.export_format);
 }
 
 function waitFor(context: JobContext, taskId: string, errorContext: Record<string, unknown>, signal: AbortSignal): Promise<CompletedTask> {

@@ -28,13 +28,15 @@ export interface LedgerInput {
 export class Ledger {
   private coverages: Map<ChannelStream, Coverage>;
   private admission: Admission;
-  private settled: SettledChannels | undefined;
+  private readonly settled: SettledChannels;
   private migrated = false;
   private usersListed = false;
 
   constructor(private readonly input: LedgerInput) {
     this.coverages = coveragesOf(input.stored, input.clock);
     this.admission = new Admission(this.coverages);
+    // Only the written channels a state had lagging matter to the next state: no set of every channel.
+    this.settled = new SettledChannels((cid) => [...this.coverages.values()].some((coverage) => coverage.isLagging(cid)));
   }
 
   /** The channel streams' coverages, from the states or from their migration. */
@@ -55,13 +57,13 @@ export class Ledger {
     this.migrated = true;
   }
 
-  /** The planned channels, in the cid order progress is recorded in. */
+  /** The next channels planned, in cid order after every channel planned before them. */
   planned(cids: readonly string[]): void {
-    this.settled = new SettledChannels(cids);
+    this.settled.planned(cids);
   }
 
   settle(cids: readonly string[], ok: boolean): void {
-    this.settled?.settle(cids, ok);
+    this.settled.settle(cids, ok);
   }
 
   listedUsers(): void {
@@ -86,7 +88,6 @@ export class Ledger {
   }
 
   private outcome(final: boolean, newest: string | undefined): SyncOutcome {
-    if (this.settled === undefined) return { finished: false, through: undefined, failed: new Set(), written: new Set(), newest };
     return this.settled.outcome(final, newest);
   }
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Coverage, PlanClock } from '../plan/coverage.js';
 import { legacySweptAt, migrateLegacy, type LegacyState } from '../plan/legacy-state.js';
 import { fullListing, planListing, type ListingPlan } from '../plan/listing.js';
-import { planChannels, type ChannelPlan } from '../plan/plan.js';
+import { ChannelPlanner } from '../plan/plan.js';
 import type { Selection } from '../plan/selection.js';
 import type { StoredState } from '../plan/state-codec.js';
 import type { StreamState } from '../plan/stream-state.js';
@@ -13,13 +13,16 @@ import { planJobs, type ExportJob, type SyncClient } from './export-job.js';
 import type { ChannelStream, Ledger } from './ledger.js';
 import { listSelectedChannels } from './list-selected-channels.js';
 
-/** What a sync will do, fixed before its first export. */
+/**
+ * What a sync will do: the listing, and the export jobs cut from the channels as they are listed (in
+ * cid order, never all held). The counts, the estimates and the LOG line are whole once the jobs are.
+ */
 export interface SyncPlan {
   listing: ListingPlan;
-  channels: ChannelPlan;
-  jobs: readonly ExportJob[];
-  /** The planning LOG line. */
-  description: string;
+  planner: ChannelPlanner;
+  jobs: AsyncIterable<ExportJob>;
+  /** The planning LOG line, once every job is out. */
+  description(jobs: number): string;
 }
 
 export interface PlanInput {
@@ -47,12 +50,17 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
       : planListing(ledger.channelCoverages, selection, clock, config.include_soft_deleted_channels);
   let listed: AsyncIterable<ChannelSummary> | ChannelSummary[] = listSelectedChannels(input.client, listing, selection, input.warn, input.signal);
   if (legacy.length > 0) {
+    // Once, after an upgrade: every selected channel is held to read the old states against.
     listed = await collect(listed);
     ledger.migrate(migrated(legacy, listed, selection));
   }
-  const channels = await planChannels(listed, ledger.channelCoverages, clock);
-  const jobs = planJobs(channels.channels, config);
-  return { listing, channels, jobs, description: describePlan({ ...input, listing, plan: channels, jobs: jobs.length }) };
+  const planner = new ChannelPlanner(ledger.channelCoverages, clock);
+  return {
+    listing,
+    planner,
+    jobs: planJobs(planner.plan(listed), config),
+    description: (jobs) => describePlan({ ...input, listing, planner, jobs }),
+  };
 }
 
 async function collect(channels: AsyncIterable<ChannelSummary>): Promise<ChannelSummary[]> {
@@ -74,7 +82,7 @@ function migrated(
 
 interface PlanDescription extends PlanInput {
   listing: ListingPlan;
-  plan: ChannelPlan;
+  planner: ChannelPlanner;
   jobs: number;
 }
 
@@ -90,11 +98,11 @@ function sweepDescription(coverages: readonly Coverage[], config: Config): strin
   return `full sweep: no (last ${swept ?? 'never'}, ${every})`;
 }
 
-function describePlan({ listing, plan, jobs, ledger, clock, config, usersPlan }: PlanDescription): string {
-  const { counts } = plan;
+function describePlan({ listing, planner, jobs, ledger, clock, config, usersPlan }: PlanDescription): string {
+  const { counts } = planner;
   const why = listing.why === '' ? '' : ` (${listing.why})`;
   return (
-    `Planned ${jobs} export(s) for ${plan.channels.length} channel(s), listed ${listing.full ? 'in full' : 'by activity'}${why}: ` +
+    `Planned ${jobs} export(s) for ${planner.planned} channel(s), listed ${listing.full ? 'in full' : 'by activity'}${why}: ` +
     `${counts.listed} listed, ${counts.active} with activity, ${counts.lagging} lagging, ${counts.newcomers} read whole (new to the selection or first sync), ` +
     `${counts.swept} swept; ${sweepDescription(ledger.channelCoverages, config)}; ${usersDescription(usersPlan)}; messages until ${clock.windowEnd}`
   );

@@ -56,8 +56,9 @@ interface Run {
 
 /**
  * `read`: the window end (Stream's clock) → the states → a plan (0.1.0 states migrated on the way) →
- * announced → users from query users → each export read, its records judged by the ledger and written
- * through the checkpoints → finished. Statuses around it; a failed export lags, the others go on.
+ * users from query users → export jobs cut as the channels are listed (the plan announced once they
+ * all are), each export read, its records judged by the ledger and written through the checkpoints →
+ * finished. Statuses around it; a failed export lags, the others go on.
  */
 export async function runSync(input: SyncInput): Promise<void> {
   const run = await startRun(input);
@@ -67,12 +68,12 @@ export async function runSync(input: SyncInput): Promise<void> {
     await statuses(run, 'STARTED');
     if (input.config.user_ids.length > 0) await input.writer.log('WARN', USER_IDS_IGNORED);
     const plan = await planSync({ ...input, ...run, selection: selectionOf(input.config), warn: (message) => input.writer.log('WARN', message), signal });
-    run.ledger.planned(plan.channels.channels.map((channel) => channel.cid));
-    await announce(run, plan);
+    await statuses(run, 'RUNNING');
     await syncUsers(run, signal);
-    const failures = await syncChannels(run, plan, signal);
+    const jobs = new PlannedJobs(run, plan);
+    const failures = await syncChannels(run, jobs, signal);
     await run.checkpoints.save({ final: true, force: true });
-    if (failures.length > 0) throw failedExports(failures, plan.jobs.length);
+    if (failures.length > 0) throw failedExports(failures, jobs.count);
     await statuses(run, 'COMPLETE');
   } catch (error) {
     if (heartbeat.failed.aborted) throw heartbeat.failed.reason;
@@ -98,16 +99,37 @@ async function startRun(input: SyncInput): Promise<Run> {
   return { input, names, clock, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS) };
 }
 
-async function announce(run: Run, plan: SyncPlan): Promise<void> {
-  const {
-    input: { writer },
-    ledger,
-  } = run;
-  await statuses(run, 'RUNNING');
-  if (ledger.has('channels')) await writer.estimate('channels', plan.channels.channels.length);
-  if (ledger.has('messages') && plan.channels.messageEstimate !== undefined) await writer.estimate('messages', plan.channels.messageEstimate);
-  await writer.log('INFO', plan.description);
-  writer.exportsWritten?.(0, plan.jobs.length);
+/**
+ * The plan's jobs as the listing gives them, each registered with the ledger before it runs; once the
+ * listing is done, the plan is announced (ESTIMATE traces, the planning LOG line).
+ */
+class PlannedJobs implements AsyncIterable<ExportJob> {
+  count = 0;
+  done = false;
+
+  constructor(
+    private readonly run: Run,
+    private readonly plan: SyncPlan,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ExportJob> {
+    for await (const job of this.plan.jobs) {
+      this.count += 1;
+      this.run.ledger.planned(job.cids);
+      this.run.input.writer.exportsWritten?.(0, this.count);
+      yield job;
+    }
+    this.done = true;
+    await this.announce();
+  }
+
+  private async announce(): Promise<void> {
+    const { ledger, input } = this.run;
+    const { planner } = this.plan;
+    if (ledger.has('channels')) await input.writer.estimate('channels', planner.planned);
+    if (ledger.has('messages') && planner.messageEstimate !== undefined) await input.writer.estimate('messages', planner.messageEstimate);
+    await input.writer.log('INFO', this.plan.description(this.count));
+  }
 }
 
 /** Every user query users lists for the plan, then the users state. */
@@ -121,7 +143,7 @@ async function syncUsers(run: Run, signal: AbortSignal): Promise<void> {
 }
 
 /** The planned exports, a few in flight, each read in turn; the failures, for the end. */
-async function syncChannels(run: Run, plan: SyncPlan, signal: AbortSignal) {
+async function syncChannels(run: Run, jobs: PlannedJobs, signal: AbortSignal) {
   const { config, client, writer } = run.input;
   const embeddedUsers = run.usersPlan && new EmbeddedUsers((ids) => client.knownUserIds(ids, signal), userWriter(run), run.recentUsers);
   const sink = recordSink(run.ledger, run.checkpoints, embeddedUsers);
@@ -133,15 +155,16 @@ async function syncChannels(run: Run, plan: SyncPlan, signal: AbortSignal) {
     log: (level, message) => writer.log(level, message),
   };
   let done = 0;
-  return runPipeline(plan.jobs, {
+  return runPipeline(jobs, {
     concurrency: config.max_concurrent_exports,
     signal,
     prepare: (job, jobSignal) => job.start(context, jobSignal),
     consume: async (job, tasks, jobSignal) => {
       await writeJob(run, job, tasks, { sink, embeddedUsers, signal: jobSignal });
       done += 1;
-      await writer.log('INFO', `Export ${done}/${plan.jobs.length} written (${job.description}); ${run.checkpoints.total} record(s) so far`);
-      writer.exportsWritten?.(done, plan.jobs.length);
+      const planned = `${jobs.count}${jobs.done ? '' : '+'}`;
+      await writer.log('INFO', `Export ${done}/${planned} written (${job.description}); ${run.checkpoints.total} record(s) so far`);
+      writer.exportsWritten?.(done, jobs.count);
     },
     onFailed: (job) => run.ledger.settle(job.cids, false),
     isFatal: (error) => error instanceof ConfigError,

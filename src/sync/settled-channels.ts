@@ -1,39 +1,52 @@
 import type { SyncOutcome } from '../plan/next-state.js';
 
+interface Batch {
+  cids: readonly string[];
+  open: Set<string>;
+}
+
 /**
- * The planned channels in cid order and which of them are settled (written or failed), so a
- * checkpoint can say "every channel up to this cid" in one field however many there are.
+ * The planned channels still in flight, batch by batch in cid order, and which are settled (written or
+ * failed), so a checkpoint can say "every channel up to this cid" in one field however many there are.
+ * A batch is forgotten once it and every batch before it are settled: memory holds what is in flight.
  */
 export class SettledChannels {
-  readonly written = new Set<string>();
   readonly failed = new Set<string>();
-  private readonly position = new Map<string, number>();
-  private readonly settled: Uint8Array;
-  private next = 0;
+  /** The written channels that `remembers` asks for (those a state had lagging). */
+  readonly written = new Set<string>();
+  private readonly batches: Batch[] = [];
+  private readonly batchOf = new Map<string, Batch>();
+  private through: string | undefined;
 
-  constructor(private readonly order: readonly string[]) {
-    order.forEach((cid, index) => this.position.set(cid, index));
-    this.settled = new Uint8Array(order.length);
+  constructor(private readonly remembers: (cid: string) => boolean) {}
+
+  /** The next channels planned, after every channel planned before them in cid order. */
+  planned(cids: readonly string[]): void {
+    const batch = { cids, open: new Set(cids) };
+    this.batches.push(batch);
+    for (const cid of cids) this.batchOf.set(cid, batch);
   }
 
   settle(cids: readonly string[], ok: boolean): void {
     for (const cid of cids) {
-      const index = this.position.get(cid);
-      if (index === undefined) continue;
-      this.settled[index] = 1;
-      (ok ? this.written : this.failed).add(cid);
-      if (!ok) this.written.delete(cid);
+      const batch = this.batchOf.get(cid);
+      if (batch === undefined) continue;
+      batch.open.delete(cid);
+      if (!ok) {
+        this.failed.add(cid);
+        this.written.delete(cid);
+      } else if (this.remembers(cid)) {
+        this.written.add(cid);
+      }
     }
-    while (this.next < this.order.length && this.settled[this.next] === 1) this.next += 1;
+    for (let first = this.batches[0]; first !== undefined && first.open.size === 0; first = this.batches[0]) {
+      this.batches.shift();
+      for (const cid of first.cids) this.batchOf.delete(cid);
+      this.through = first.cids.at(-1) ?? this.through;
+    }
   }
 
   outcome(finished: boolean, newest: string | undefined): SyncOutcome {
-    return {
-      finished,
-      through: this.next === 0 ? undefined : this.order[this.next - 1],
-      failed: this.failed,
-      written: this.written,
-      newest,
-    };
+    return { finished, through: this.through, failed: this.failed, written: this.written, newest };
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Coverage, type PlanClock } from '../../src/plan/coverage.js';
 import { planListing } from '../../src/plan/listing.js';
 import { nextState } from '../../src/plan/next-state.js';
-import { planChannels } from '../../src/plan/plan.js';
+import { ChannelPlanner, type PlannedChannel } from '../../src/plan/plan.js';
 import { selectionOf } from '../../src/plan/selection.js';
 import type { StreamState } from '../../src/plan/stream-state.js';
 import type { ChannelSummary } from '../../src/stream-api/channels.js';
@@ -22,12 +22,20 @@ function channel(cid: string, fields: Partial<ChannelSummary> = {}): ChannelSumm
   return { cid, type: cid.split(':')[0] as string, id: cid.split(':')[1] as string, created_at: OLD, updated_at: OLD, last_message_at: OLD, ...fields };
 }
 
+/** Every channel the planner plans, as listed, with its counts once the listing is over. */
+async function planChannels(listed: ChannelSummary[], coverages: Coverage[], at: PlanClock) {
+  const planner = new ChannelPlanner(coverages, at);
+  const channels: PlannedChannel[] = [];
+  for await (const planned of planner.plan(listed)) channels.push(planned);
+  return { channels, counts: planner.counts, messageEstimate: planner.messageEstimate };
+}
+
 /** One stream's coverage, and its plan for some channels: each planned channel's window start, by cid. */
 function stream(name: 'messages' | 'members', state: StreamState | undefined, at: PlanClock = clock) {
   const coverage = new Coverage(name, state, at);
   const plan = async (...channels: ChannelSummary[]) => {
-    const planned = await planChannels(channels, [coverage], at);
-    return Object.fromEntries(planned.channels.map(({ cid, since }) => [cid, since]));
+    const { channels: planned } = await planChannels(channels, [coverage], at);
+    return Object.fromEntries(planned.map(({ cid, since }) => [cid, since]));
   };
   return { coverage, plan };
 }
@@ -116,11 +124,11 @@ describe('planning', () => {
     expect(listing.queries.slice(1)).toEqual([{ filter: { types: ['b'] } }, { filter: { cids: ['a:7'] }, direct: false, expected: 'configured' }]);
   });
 
-  it('plans the needed channels in cid order, each window at the earliest need of the message streams', async () => {
+  it('plans the needed channels as they are listed (in cid order), each window at the earliest need of the message streams', async () => {
     const messages = new Coverage('messages', windowState({ lagging: { 'b:1': OLD } }), clock);
     const reactions = new Coverage('reactions', windowState(), clock);
     const plan = await planChannels(
-      [channel('c:1', { last_message_at: NOW, message_count: 4 }), channel('b:1', { message_count: 10 }), channel('a:1')],
+      [channel('a:1'), channel('b:1', { message_count: 10 }), channel('c:1', { last_message_at: NOW, message_count: 4 })],
       [messages, reactions],
       clock,
     );

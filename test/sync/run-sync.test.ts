@@ -37,7 +37,9 @@ class FakeStream implements SyncClient {
   async *listChannels(filter: ChannelFilter): AsyncGenerator<ChannelSummary> {
     this.filters.push(filter);
     if (this.listingFails) throw new TransientError('query channels is down');
-    for (const channel of this.channels) if (filter.cids === undefined || filter.cids.includes(channel.cid)) yield channel;
+    // As StreamApiClient lists: in ascending cid order.
+    const sorted = [...this.channels].sort((a, b) => (a.cid < b.cid ? -1 : 1));
+    for (const channel of sorted) if (filter.cids === undefined || filter.cids.includes(channel.cid)) yield channel;
   }
 
   async exportChannels(channels: ChannelExportRequest[]): Promise<string> {
