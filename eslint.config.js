@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'demo-output/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'demo-output/', 'coverage/', 'bench-build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

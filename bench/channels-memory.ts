@@ -3,7 +3,9 @@
 // runSync runs in-process against a fake Stream that generates its channels as they are listed and
 // each export file from its request, into a writer that counts and discards. Each size runs in its own
 // child process, so its peak RSS (VmHWM) is its own, beside a child that only loads the modules.
-// Figures, not assertions: a child past its time limit is killed and the table says so.
+// Figures, not assertions: a child past its time limit is killed and the table says so. The npm script
+// compiles it first (tsconfig.bench.json → bench-build/), so the children load compiled code under plain
+// node, as the connector runs; `npx tsx bench/channels-memory.ts` runs it from source under tsx.
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -165,7 +167,10 @@ type Outcome<T = ChildResult> = { result: T } | { failure: string; peakSeenMiB: 
 
 /** Runs this script again with `args`; its last stdout line is its result. */
 async function spawnChild<T>(args: string[], timeoutMs: number): Promise<Outcome<T>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Compiled (npm run bench:channels), children run plain node, as the connector does; from source, under tsx.
+  const script = fileURLToPath(import.meta.url);
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid as number;
   let peakSeenMiB = 0;
   const sampler = setInterval(() => (peakSeenMiB = Math.max(peakSeenMiB, processStats(pid)?.peakRssMiB ?? 0)), SAMPLE_MS);
