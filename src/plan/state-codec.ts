@@ -42,6 +42,11 @@ function readUsersState(raw: Record<string, unknown>): StoredState {
   return { kind: 'compact', state: { lagging: {}, ...defined({ cover, swept, updatedAt: updated_at ?? undefined }) } };
 }
 
+/** The state a stream has, when it has one of today's shapes. */
+export function compactOf(stored: StoredState | undefined): StreamState | undefined {
+  return stored?.kind === 'compact' ? stored.state : undefined;
+}
+
 /** The stream_state to print: the same names, `updated_at` for updatedAt; users have no channels to name. */
 export function writeStoredState(stream: StreamName, state: StreamState): Record<string, unknown> {
   const { cover, updatedAt, swept, lagging, selection, progress } = state;

@@ -1,7 +1,7 @@
 import { Coverage, type PlanClock } from '../plan/coverage.js';
 import { nextState, type SyncOutcome } from '../plan/next-state.js';
 import type { Selection } from '../plan/selection.js';
-import { writeStoredState, type StoredState } from '../plan/state-codec.js';
+import { compactOf, writeStoredState, type StoredState } from '../plan/state-codec.js';
 import type { StreamState } from '../plan/stream-state.js';
 import { nextUsersState, type UsersPlan } from '../plan/users-plan.js';
 import type { StreamName } from '../records/index.js';
@@ -90,10 +90,6 @@ export class Ledger {
   private outcome(final: boolean, newest: string | undefined): SyncOutcome {
     return this.settled.outcome(final, newest);
   }
-}
-
-export function compactOf(stored: StoredState | undefined): StreamState | undefined {
-  return stored?.kind === 'compact' ? stored.state : undefined;
 }
 
 /** The channel streams' coverages: users do not come from channel exports. */

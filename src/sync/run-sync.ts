@@ -2,8 +2,8 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { runPipeline } from '../export/task-pipeline.js';
 import type { PlanClock } from '../plan/coverage.js';
-import { selectionOf } from '../plan/selection.js';
-import { readStoredState, type StoredState } from '../plan/state-codec.js';
+import { selectionOf, type Selection } from '../plan/selection.js';
+import { compactOf, readStoredState, type StoredState } from '../plan/state-codec.js';
 import { planUsers, type UsersPlan } from '../plan/users-plan.js';
 import { windowEnd } from '../plan/window-end.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
@@ -14,7 +14,7 @@ import { Checkpoints } from './checkpoints.js';
 import { EmbeddedUsers, type WriteUser } from './embedded-users.js';
 import { BatchSize, type ExportJob, type JobContext, type SyncClient } from './export-job.js';
 import { failedExports } from './failed-exports.js';
-import { compactOf, Ledger } from './ledger.js';
+import { Ledger } from './ledger.js';
 import { listUsers } from './list-users.js';
 import { planSync, type SyncPlan } from './plan-sync.js';
 import { readExport } from './read-export.js';
@@ -47,6 +47,7 @@ interface Run {
   input: SyncInput;
   names: StreamName[];
   clock: PlanClock;
+  selection: Selection;
   stored: Map<StreamName, StoredState>;
   usersPlan: UsersPlan | undefined;
   ledger: Ledger;
@@ -67,7 +68,7 @@ export async function runSync(input: SyncInput): Promise<void> {
   try {
     await statuses(run, 'STARTED');
     if (input.config.user_ids.length > 0) await input.writer.log('WARN', USER_IDS_IGNORED);
-    const plan = await planSync({ ...input, ...run, selection: selectionOf(input.config), warn: (message) => input.writer.log('WARN', message), signal });
+    const plan = await planSync({ ...input, ...run, warn: (message) => input.writer.log('WARN', message), signal });
     await statuses(run, 'RUNNING');
     await syncUsers(run, signal);
     const jobs = new PlannedJobs(run, plan);
@@ -94,9 +95,10 @@ async function startRun(input: SyncInput): Promise<Run> {
   const clock = clockOf(config, input.now ?? (await windowEndNow(input)));
   const stored = new Map(input.streams.map(({ name, syncMode }) => [name, syncMode === 'incremental' ? readStoredState(name, input.state.get(name)) : none]));
   const usersPlan = names.includes('users') ? planUsers(compactOf(stored.get('users')), clock) : undefined;
-  const ledger = new Ledger({ stored, given: input.state, clock, selection: selectionOf(config), usersPlan });
+  const selection = selectionOf(config);
+  const ledger = new Ledger({ stored, given: input.state, clock, selection, usersPlan });
   const checkpoints = new Checkpoints(writer, names, (name, final) => ledger.stateOf(name, final));
-  return { input, names, clock, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS) };
+  return { input, names, clock, selection, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS) };
 }
 
 /**
@@ -105,6 +107,7 @@ async function startRun(input: SyncInput): Promise<Run> {
  */
 class PlannedJobs implements AsyncIterable<ExportJob> {
   count = 0;
+  written = 0;
   done = false;
 
   constructor(
@@ -116,7 +119,7 @@ class PlannedJobs implements AsyncIterable<ExportJob> {
     for await (const job of this.plan.jobs) {
       this.count += 1;
       this.run.ledger.planned(job.cids);
-      this.run.input.writer.exportsWritten?.(0, this.count);
+      this.run.input.writer.exportsWritten?.(this.written, this.count);
       yield job;
     }
     this.done = true;
@@ -154,17 +157,16 @@ async function syncChannels(run: Run, jobs: PlannedJobs, signal: AbortSignal) {
     batchSize: new BatchSize(config.channels_per_export),
     log: (level, message) => writer.log(level, message),
   };
-  let done = 0;
   return runPipeline(jobs, {
     concurrency: config.max_concurrent_exports,
     signal,
     prepare: (job, jobSignal) => job.start(context, jobSignal),
     consume: async (job, tasks, jobSignal) => {
       await writeJob(run, job, tasks, { sink, embeddedUsers, signal: jobSignal });
-      done += 1;
+      jobs.written += 1;
       const planned = `${jobs.count}${jobs.done ? '' : '+'}`;
-      await writer.log('INFO', `Export ${done}/${planned} written (${job.description}); ${run.checkpoints.total} record(s) so far`);
-      writer.exportsWritten?.(done, jobs.count);
+      await writer.log('INFO', `Export ${jobs.written}/${planned} written (${job.description}); ${run.checkpoints.total} record(s) so far`);
+      writer.exportsWritten?.(jobs.written, jobs.count);
     },
     onFailed: (job) => run.ledger.settle(job.cids, false),
     isFatal: (error) => error instanceof ConfigError,

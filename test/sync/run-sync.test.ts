@@ -97,12 +97,20 @@ function channel(n: number, lastMessageAt = '2026-06-09T12:00:00Z'): ChannelSumm
 
 async function sync(
   client: FakeStream,
-  options: { config?: Record<string, unknown>; state?: Map<string, Record<string, unknown>>; streams?: ConfiguredStream[]; now?: Date | 'stream' } = {},
+  options: {
+    config?: Record<string, unknown>;
+    state?: Map<string, Record<string, unknown>>;
+    streams?: ConfiguredStream[];
+    now?: Date | 'stream';
+    /** Collects what the writer is told of exports written and planned. */
+    exports?: Array<[number, number]>;
+  } = {},
 ) {
   const out = new PassThrough();
   let text = '';
   out.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const writer = new MessageWriter(out);
+  const exports = options.exports;
+  const writer = Object.assign(new MessageWriter(out), exports && { exportsWritten: (done: number, planned: number) => void exports.push([done, planned]) });
   const config = parseConfig({ api_key: 'k', api_secret: 's', poll_interval_seconds: 0.01, ...options.config });
   const streams = options.streams ?? [{ name: 'messages', syncMode: 'incremental' }];
   let error: unknown;
@@ -135,6 +143,17 @@ describe('runSync, with a fake Stream', () => {
     expect(result.messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ESTIMATE')?.trace.estimate).toMatchObject({ name: 'messages', row_estimate: 3 });
     expect(result.last).toMatchObject({ cover: NOW.toISOString(), swept: NOW.toISOString(), lagging: {} });
     expect(result.logs.some((line) => /Planned 2 export\(s\) for 3 channel\(s\), listed in full/.test(line))).toBe(true);
+  });
+
+  it('tells the writer the exports written and planned, the written count never going back as more are planned', async () => {
+    const exports: Array<[number, number]> = [];
+    const result = await sync(new FakeStream([1, 2, 3, 4, 5, 6].map((n) => channel(n))), {
+      config: { channels_per_export: 1, max_concurrent_exports: 2 },
+      exports,
+    });
+    expect(result.error).toBeUndefined();
+    expect(exports.at(-1)).toEqual([6, 6]);
+    for (const [index, [done]] of exports.entries()) expect(done).toBeGreaterThanOrEqual(exports[index - 1]?.[0] ?? 0);
   });
 
   it('the next sync asks only for activity and exports only the active channel', async () => {
