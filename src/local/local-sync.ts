@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from '../config.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
@@ -7,6 +8,7 @@ import { runSync } from '../sync/run-sync.js';
 import type { ConsoleReport } from './console-report.js';
 import { DuckDBWriter } from './duckdb-writer.js';
 import type { DuckDBModule } from './load-duckdb.js';
+import { MergeLane } from './merge-lane.js';
 import { openDatabase } from './open-database.js';
 import { prepareTables } from './prepare-tables.js';
 import { StreamLoader, type LoadCounts } from './stream-loader.js';
@@ -57,6 +59,9 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
   // Rows are stamped _synced_at by this host's clock: those stamped since it began are this sync's.
   const began = new Date();
   const instance = await openDatabase(input.duckdb, input.path);
+  // Records wait for their merge in files beside the database; the database's lock is this sync's, and
+  // so is the folder: what an earlier sync killed there left is no one's.
+  const stageFolder = `${input.path}.stage`;
   const connections: DuckDBConnection[] = [];
   const connect = async () => {
     const connection = await instance.connect();
@@ -65,12 +70,16 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
   };
   try {
     const control = await connect();
+    rmSync(stageFolder, { recursive: true, force: true });
+    mkdirSync(stageFolder);
     const prepared = await prepareTables(control, contracts, input.path);
     const failed = new AbortController();
     const loaders = new Map<StreamName, StreamLoader>();
+    const lane = new MergeLane();
     for (const contract of contracts) {
-      const options = { fullRefresh: input.fullRefresh, empty: prepared.rows.get(contract.name) === 0, onFailure: (error: unknown) => failed.abort(error) };
-      loaders.set(contract.name, await StreamLoader.open(await connect(), contract, options));
+      const empty = prepared.rows.get(contract.name) === 0;
+      const options = { fullRefresh: input.fullRefresh, empty, stageFolder, lane, onFailure: (error: unknown) => failed.abort(error) };
+      loaders.set(contract.name, StreamLoader.open(await connect(), contract, options));
     }
     const streams: ConfiguredStream[] = contracts.map((contract) => ({ name: contract.name, syncMode: input.fullRefresh ? 'full_refresh' : 'incremental' }));
     try {
@@ -105,5 +114,6 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
   } finally {
     for (const connection of connections) connection.disconnectSync();
     instance.closeSync();
+    rmSync(stageFolder, { recursive: true, force: true });
   }
 }

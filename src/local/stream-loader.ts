@@ -1,9 +1,11 @@
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { SystemError } from '../errors.js';
 import { ROW_GROUP_ROWS } from './open-database.js';
+import { MergeLane } from './merge-lane.js';
+import { lineOf, StageFile } from './stage-file.js';
 import type { TableContract } from './table-contract.js';
-import { CURSOR_COLUMN } from './table-contract.js';
-import { clearTableSql, createStageTableSql, deleteStateSql, insertSql, saveStateSql, stageTableName, updateSql } from './table-sql.js';
+import { clearTableSql, deleteStateSql, insertSql, saveStateSql, updateSql } from './table-sql.js';
 
 export interface StreamLoaderOptions {
   /**
@@ -15,6 +17,10 @@ export interface StreamLoaderOptions {
   empty?: boolean;
   /** Staged records are merged, and committed, once this many wait. Default MERGE_ROWS. */
   mergeRows?: number;
+  /** Where the stage files are written (a folder of the sync's own, beside the database). */
+  stageFolder: string;
+  /** Where merges wait their turn; default a lane of this loader's own. */
+  lane?: MergeLane;
   /** Told of the first failure; the loader does nothing after it. */
   onFailure: (error: unknown) => void;
 }
@@ -30,15 +36,6 @@ export interface LoadCounts {
   states: number;
 }
 
-interface StagedRecord {
-  keys: string[];
-  /** The keys joined: to notice a key staged twice. */
-  key: string;
-  cursor: string | null;
-  /** The record's JSON: its UTF-8 bytes (half the memory of its text while it waits), or its text. */
-  json: Uint8Array | string;
-}
-
 /**
  * DuckDB's words when a primary key or unique constraint refuses a key (its errors carry no type): "Duplicate
  * key … violates primary key constraint", or "PRIMARY KEY or UNIQUE constraint violation: duplicate key …"
@@ -51,36 +48,33 @@ function isDuplicateKeyError(error: unknown): boolean {
   return error instanceof Error && DUPLICATE_KEY.test(error.message);
 }
 
-/** Records go to the stage table this many at a time (one queued step). */
-const APPEND_ROWS = 2_048;
 /** Staged records are merged into the table, and committed, once this many wait: whole row groups, written straight to the file. */
 const MERGE_ROWS = 2 * ROW_GROUP_ROWS;
+/** Closed stages not yet merged, past which `add` asks the caller to wait: one merging, one waiting its turn. */
+const CLOSED_STAGES = 2;
 
 /**
- * Loads one stream into its table through its own connection: records are staged (appender into a
- * temporary table) and merged into the table every `mergeRows`, each merge in a transaction of its
- * own; a state is committed in the transaction of the merge of every record before it. A merge is an
- * idempotent upsert (one row per key, a record replaces a row not newer), so rows committed ahead of
- * their state are harmless: a sync killed at any moment leaves rows and a state that covers no more
- * than they hold, and the next sync, starting from that state, exports them again without adding a
- * row. A full refresh deletes the old rows and the old state in its first transaction. The database
- * work runs on DuckDB's threads while the caller reads on: steps are queued in order, and `add`
- * returns a promise only when too many records wait.
+ * Loads one stream into its table through its own connection: records are staged (JSON lines in a
+ * file) and merged into the table every `mergeRows`, each merge in a transaction of its own; a state
+ * is committed in the transaction of the merge of every record before it. A merge is an idempotent
+ * upsert (one row per key, a record replaces a row not newer), so rows committed ahead of their state
+ * are harmless: a sync killed at any moment leaves rows and a state that covers no more than they
+ * hold, and the next sync, starting from that state, exports them again without adding a row. A full
+ * refresh deletes the old rows and the old state in its first transaction. DuckDB merges a closed
+ * stage on its thread while the caller reads on into the next; `add` returns a promise only when
+ * merges fall behind.
  */
 export class StreamLoader {
   readonly counts: LoadCounts = { records: 0, replaced: 0, skipped: 0, states: 0 };
-  private pending: StagedRecord[] = [];
-  private waiting = 0;
-  private staged = 0;
-  /** The keys in the stage, and whether one came twice. */
-  private stagedKeys = new Set<string>();
-  private repeatedKeys = false;
+  private stage: StageFile;
+  private stages = 0;
+  /** Stages closed and not yet merged. */
+  private closed = 0;
   /**
    * The table was empty when the sync began: merges only insert, until the primary key refuses a key
    * merged before (then, for the rest of the sync, they update and join with the table).
    */
   private fresh: boolean;
-  private seq = 0;
   private inTransaction = false;
   private cleared = false;
   private stopped = false;
@@ -89,32 +83,21 @@ export class StreamLoader {
   private tail: Promise<void> = Promise.resolve();
   private stall: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly mergeRows: number;
-  private readonly highWater: number;
+  private readonly lane: MergeLane;
 
   private constructor(
     private readonly connection: DuckDBConnection,
-    private appender: DuckDBAppender,
     private readonly contract: TableContract,
     private readonly options: StreamLoaderOptions,
   ) {
     this.mergeRows = Math.max(1, options.mergeRows ?? MERGE_ROWS);
-    // More records than this not yet staged: `add` asks the caller to wait (the reader keeps reading
-    // while a merge runs, and their memory stays bounded).
-    this.highWater = Math.max(1, Math.floor(this.mergeRows / 2));
     this.fresh = options.fullRefresh || options.empty === true;
+    this.lane = options.lane ?? new MergeLane();
+    this.stage = this.newStage();
   }
 
-  static async open(connection: DuckDBConnection, contract: TableContract, options: StreamLoaderOptions): Promise<StreamLoader> {
-    return new StreamLoader(connection, await StreamLoader.newStage(connection, contract), contract, options);
-  }
-
-  /**
-   * An empty stage and its appender. The stage is made anew after each merge rather than emptied:
-   * deleted rows of a temporary table keep their memory.
-   */
-  private static async newStage(connection: DuckDBConnection, contract: TableContract): Promise<DuckDBAppender> {
-    await connection.run(createStageTableSql(contract));
-    return connection.createAppender(stageTableName(contract), 'main', 'temp');
+  static open(connection: DuckDBConnection, contract: TableContract, options: StreamLoaderOptions): StreamLoader {
+    return new StreamLoader(connection, contract, options);
   }
 
   /**
@@ -125,25 +108,21 @@ export class StreamLoader {
   add(data: Record<string, unknown>, json?: Uint8Array): Promise<void> | undefined {
     if (this.stopped) return undefined;
     this.counts.records += 1;
-    const keys: string[] = [];
-    for (const field of this.contract.primaryKey) {
-      const value = data[field];
-      if (value === undefined || value === null) {
-        this.counts.skipped += 1;
-        return undefined;
-      }
-      keys.push(typeof value === 'string' ? value : JSON.stringify(value));
+    const key = this.keyOf(data);
+    if (key === undefined) {
+      this.counts.skipped += 1;
+      return undefined;
     }
-    const cursor = data[CURSOR_COLUMN];
-    this.pending.push({
-      keys,
-      key: keys.length === 1 ? (keys[0] as string) : JSON.stringify(keys),
-      cursor: typeof cursor === 'string' ? cursor : null,
-      json: json ?? JSON.stringify(data),
-    });
-    this.waiting += 1;
-    if (this.pending.length >= Math.min(APPEND_ROWS, this.highWater)) this.enqueueStaging();
-    if (this.waiting < this.highWater) return undefined;
+    try {
+      // A key that comes again waits for the next merge, which judges it against the row this one makes.
+      if (this.stage.has(key)) this.closeStage(undefined);
+      this.stage.append(key, lineOf(data, json));
+      if (this.stage.rows >= this.mergeRows) this.closeStage(undefined);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+    if (this.closed < CLOSED_STAGES) return undefined;
     if (this.stall === undefined) {
       let resolve!: () => void;
       const promise = new Promise<void>((done) => (resolve = done));
@@ -155,13 +134,11 @@ export class StreamLoader {
   /** The stream's state, committed with every record added before it. */
   save(state: Record<string, unknown>): void {
     if (this.stopped) return;
-    const records = this.takePending();
-    const text = JSON.stringify(state);
-    this.enqueue(async () => {
-      await this.stage(records, false);
-      await this.merge(text);
-      this.counts.states += 1;
-    });
+    try {
+      this.closeStage(JSON.stringify(state));
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** Resolves when every queued step is done; rejects with the first failure. */
@@ -171,73 +148,80 @@ export class StreamLoader {
   }
 
   /**
-   * Stops loading (after drain, or instead of it): queued steps are dropped, a running statement is
-   * interrupted, and the merge under way is rolled back. The connection stays the caller's.
+   * Stops loading (after drain, or instead of it): queued merges are dropped, a running statement is
+   * interrupted, and the merge under way is rolled back. The connection stays the caller's; the stage
+   * folder too (the records no state covers may go with it).
    */
   async abandon(): Promise<void> {
     this.stopped = true;
     this.abandoned = true;
-    this.pending = [];
     this.connection.interrupt();
     await this.tail;
     await this.rollback();
     this.release();
-    try {
-      this.appender.closeSync();
-    } catch {
-      // What the stage still holds is covered by no state: it may go.
+    this.stage.remove();
+  }
+
+  /** The record's primary key as one string, or undefined when a key field has no value. */
+  private keyOf(data: Record<string, unknown>): string | undefined {
+    const keys: string[] = [];
+    for (const field of this.contract.primaryKey) {
+      const value = data[field];
+      if (value === undefined || value === null) return undefined;
+      keys.push(typeof value === 'string' ? value : JSON.stringify(value));
     }
+    return keys.length === 1 ? keys[0] : JSON.stringify(keys);
   }
 
-  private takePending(): StagedRecord[] {
-    const records = this.pending;
-    this.pending = [];
-    return records;
+  private newStage(): StageFile {
+    this.stages += 1;
+    return new StageFile(join(this.options.stageFolder, `${this.contract.name}-${this.stages}.jsonl`));
   }
 
-  private enqueueStaging(): void {
-    const records = this.takePending();
-    this.enqueue(() => this.stage(records, true));
+  /** Closes the stage and queues its merge, with `state` (JSON text) when given; the next records go to a new stage. */
+  private closeStage(state: string | undefined): void {
+    const stage = this.stage;
+    stage.close();
+    this.stage = this.newStage();
+    this.closed += 1;
+    this.enqueue(async () => {
+      await this.merge(stage, state);
+      if (state !== undefined) this.counts.states += 1;
+    });
+    // The stage goes once merged, or once its merge is dropped.
+    this.tail = this.lane.queue(() => {
+      this.closed -= 1;
+      if (this.closed < CLOSED_STAGES) this.release();
+      try {
+        stage.remove();
+      } catch (error) {
+        this.fail(error);
+      }
+    });
   }
 
   private enqueue(step: () => Promise<void>): void {
-    this.tail = this.tail.then(async () => {
+    this.tail = this.lane.queue(async () => {
       if (this.stopped || this.failure !== undefined) return;
       try {
         await step();
       } catch (error) {
         // A statement interrupted by abandon() is no failure.
-        if (this.abandoned) return;
-        const failure = new SystemError(`Writing the ${this.contract.name} table failed: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-          context: { stream: this.contract.name },
-        });
-        this.failure = { error: failure };
-        this.stopped = true;
-        this.release();
-        this.options.onFailure(failure);
+        if (!this.abandoned) this.fail(error);
       }
     });
   }
 
-  /** Appends records to the stage; with `mayMerge`, merges the stage once it is large enough. */
-  private async stage(records: readonly StagedRecord[], mayMerge: boolean): Promise<void> {
-    const { appender } = this;
-    for (const record of records) {
-      appender.appendInteger(this.seq++);
-      for (const key of record.keys) appender.appendVarchar(key);
-      if (record.cursor === null) appender.appendNull();
-      else appender.appendVarchar(record.cursor);
-      const { json } = record;
-      appender.appendVarchar(typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
-      appender.endRow();
-      if (this.stagedKeys.has(record.key)) this.repeatedKeys = true;
-      else this.stagedKeys.add(record.key);
-    }
-    this.staged += records.length;
-    this.waiting -= records.length;
-    if (this.waiting < this.highWater / 2) this.release();
-    if (mayMerge && this.staged >= this.mergeRows) await this.merge(undefined);
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    const failure = new SystemError(`Writing the ${this.contract.name} table failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+      context: { stream: this.contract.name },
+    });
+    this.failure = { error: failure };
+    this.stopped = true;
+    this.release();
+    this.options.onFailure(failure);
   }
 
   /**
@@ -246,28 +230,20 @@ export class StreamLoader {
    * staged key after all (the primary key refuses the insert), the transaction is rolled back and made
    * again with the general merge; any other failure is the merge's.
    */
-  private async merge(state: string | undefined): Promise<void> {
-    if (this.staged === 0 && state === undefined) return;
-    if (this.staged > 0) this.appender.flushSync();
+  private async merge(stage: StageFile, state: string | undefined): Promise<void> {
+    if (stage.rows === 0 && state === undefined) return;
     const fresh = this.fresh;
     try {
-      await this.transaction(state, fresh);
+      await this.transaction(stage, state, fresh);
     } catch (error) {
       if (!fresh || this.abandoned || !isDuplicateKeyError(error)) throw error;
       await this.rollback();
       this.fresh = false;
-      await this.transaction(state, false);
+      await this.transaction(stage, state, false);
     }
-    if (this.staged > 0) {
-      this.appender.closeSync();
-      this.appender = await StreamLoader.newStage(this.connection, this.contract);
-    }
-    this.staged = 0;
-    this.stagedKeys = new Set();
-    this.repeatedKeys = false;
   }
 
-  private async transaction(state: string | undefined, fresh: boolean): Promise<void> {
+  private async transaction(stage: StageFile, state: string | undefined, fresh: boolean): Promise<void> {
     await this.connection.run('BEGIN TRANSACTION');
     this.inTransaction = true;
     let replaced = 0;
@@ -275,10 +251,9 @@ export class StreamLoader {
       replaced = (await this.connection.run(clearTableSql(this.contract))).rowsChanged;
       await this.connection.run(deleteStateSql(), { stream: this.contract.name });
     }
-    if (this.staged > 0) {
-      const options = { repeatedKeys: this.repeatedKeys, fresh };
-      if (!fresh) await this.connection.run(updateSql(this.contract, options));
-      await this.connection.run(insertSql(this.contract, options));
+    if (stage.rows > 0) {
+      if (!fresh) await this.connection.run(updateSql(this.contract, stage));
+      await this.connection.run(insertSql(this.contract, stage, { fresh }));
     }
     if (state !== undefined) await this.connection.run(saveStateSql(), { stream: this.contract.name, state });
     await this.connection.run('COMMIT');

@@ -4,8 +4,7 @@ import { CURSOR_COLUMN, DATA_COLUMN, SYNCED_AT_COLUMN, type Column, type TableCo
 
 export const STATE_TABLE = '_sync_state';
 
-/** Columns of a staged record beside its JSON: arrival order, primary key (as text), updated_at (as sent). */
-const SEQ = '_seq';
+/** A staged record's updated_at, typed, beside its key (`_key0`, …) and its JSON. */
 const STAGED_CURSOR = '_cursor';
 
 export function createStateTableSql(): string {
@@ -39,16 +38,11 @@ export function backfillColumnsSql(contract: TableContract, columns: readonly Co
   return `UPDATE ${identifier(contract.name)} AS t SET ${sets.join(', ')} FROM (SELECT ${keys}, unnest(${typed}) FROM ${identifier(contract.name)}) s WHERE ${key}`;
 }
 
-/** Where a stream's records wait for their merge: a temporary table of the loading connection. */
-export function stageTableName(contract: TableContract): string {
-  return `stage_${contract.name}`;
-}
-
-export function createStageTableSql(contract: TableContract): string {
-  const keys = contract.primaryKey.map((_, index) => `${stagedKey(index)} VARCHAR NOT NULL`);
-  // `_data` is JSON already: the appender stores the text as it is, without the second parse a
-  // VARCHAR → JSON cast would make to validate it (the text comes from JSON.parse'd bytes or JSON.stringify).
-  return `CREATE OR REPLACE TEMP TABLE ${identifier(stageTableName(contract))} (${SEQ} INTEGER NOT NULL, ${keys.join(', ')}, ${STAGED_CURSOR} VARCHAR, ${identifier(DATA_COLUMN)} JSON NOT NULL)`;
+/** Records waiting for their merge: a file of JSON lines (see StageFile). */
+export interface Stage {
+  path: string;
+  /** Bytes of its longest line. */
+  longest: number;
 }
 
 export function clearTableSql(contract: TableContract): string {
@@ -65,7 +59,7 @@ export function deleteStateSql(): string {
  * updated_at is not older (a missing updated_at is never older) and their content differs; the others
  * (a lookback's re-exports) are not even typed. Run before insertSql, which adds the new keys.
  */
-export function updateSql(contract: TableContract, options: StagedOptions): string {
+export function updateSql(contract: TableContract, stage: Stage): string {
   const keyFields = new Set(contract.primaryKey);
   const nonKey = contract.columns.filter((column) => !keyFields.has(column.name));
   const data = identifier(DATA_COLUMN);
@@ -75,14 +69,14 @@ export function updateSql(contract: TableContract, options: StagedOptions): stri
     `${identifier(SYNCED_AT_COLUMN)} = now()`,
   ];
   const cursor = identifier(CURSOR_COLUMN);
-  const newCursor = `TRY_CAST(st.${STAGED_CURSOR} AS TIMESTAMPTZ)`;
+  const newCursor = `st.${STAGED_CURSOR}`;
   // Content differs: the texts, then (for those only) the JSON they spell, since a record's text is
   // Stream's bytes when the read path has them and JSON.stringify's otherwise (escapes, numbers).
   const differs = `st.${data}::VARCHAR IS DISTINCT FROM t.${data}::VARCHAR AND json(st.${data}) IS DISTINCT FROM json(t.${data})`;
   const replaces = `(${newCursor} IS NULL OR t.${cursor} IS NULL OR ${newCursor} >= t.${cursor}) AND ${differs}`;
   return (
     `UPDATE ${identifier(contract.name)} AS t SET ${sets.join(', ')} ` +
-    `FROM (${typedStaged(contract, options, `JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')} AND ${replaces}`)}) s ` +
+    `FROM (${typed(nonKey, `${keyed(contract, stage)} st JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')} AND ${replaces}`, stagedKeys(contract))}) s ` +
     `WHERE ${keyMatch(contract, 't', 's')}`
   );
 }
@@ -92,54 +86,52 @@ export function updateSql(contract: TableContract, options: StagedOptions): stri
  * `fresh` (no staged key can be in the table) there is no join with the table: the primary key's
  * index still refuses a key that is.
  */
-export function insertSql(contract: TableContract, options: StagedOptions & { fresh?: boolean }): string {
-  const values = contract.columns.map((column) => {
-    const index = contract.primaryKey.indexOf(column.name);
-    return index >= 0 ? `s.${stagedKey(index)}` : `s.${identifier(column.name)}`;
-  });
+export function insertSql(contract: TableContract, stage: Stage, options: { fresh?: boolean } = {}): string {
   const names = [...contract.columns.map((column) => identifier(column.name)), identifier(DATA_COLUMN), identifier(SYNCED_AT_COLUMN)];
-  return (
-    `INSERT INTO ${identifier(contract.name)} (${names.join(', ')}) ` +
-    `SELECT ${[...values, `s.${identifier(DATA_COLUMN)}`, 'now()'].join(', ')} ` +
-    `FROM (${typedStaged(contract, options, options.fresh === true ? '' : `ANTI JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')}`)}) s`
-  );
-}
-
-export interface StagedOptions {
-  /** A key was staged more than once: keep only its newest record. */
-  repeatedKeys: boolean;
+  const values = [...contract.columns.map((column) => `s.${identifier(column.name)}`), `s.${identifier(DATA_COLUMN)}`, 'now()'];
+  const source =
+    options.fresh === true
+      ? `(SELECT json AS ${identifier(DATA_COLUMN)} FROM ${stageRows(stage)}) st`
+      : `${keyed(contract, stage)} st ANTI JOIN ${identifier(contract.name)} t ON ${keyMatch(contract, 't', 'st')}`;
+  return `INSERT INTO ${identifier(contract.name)} (${names.join(', ')}) SELECT ${values.join(', ')} FROM (${typed(contract.columns, source)}) s`;
 }
 
 /**
- * The staged records that `join` (with the table) keeps, typed from their JSON: parsed once, as
- * json_transform's struct is unnested (reading its fields one by one would transform the record once
- * per field).
+ * `source`'s records (as `st`), typed from their JSON: parsed once, as json_transform's struct is
+ * unnested (reading its fields one by one would transform the record once per field).
  */
-function typedStaged(contract: TableContract, options: StagedOptions, join: string): string {
-  const keyFields = new Set(contract.primaryKey);
-  const nonKey = contract.columns.filter((column) => !keyFields.has(column.name));
+function typed(columns: readonly Column[], source: string, keys?: string): string {
   const data = identifier(DATA_COLUMN);
+  return `SELECT ${keys === undefined ? '' : `${keys}, `}st.${data}, unnest(${transform(`st.${data}`, columns)}) FROM ${source}`;
+}
+
+/** The stage's records with their key (`_key0`, …) and updated_at (`_cursor`): all a join with the table needs. */
+function keyed(contract: TableContract, stage: Stage): string {
+  const fields = [...contract.primaryKey, CURSOR_COLUMN];
+  const structure = Object.fromEntries(fields.map((field) => [field, field === CURSOR_COLUMN ? 'TIMESTAMPTZ' : 'VARCHAR']));
+  const keys = contract.primaryKey.map((field, index) => `k.${identifier(field)} AS ${stagedKey(index)}`);
   return (
-    `SELECT ${stagedKeys(contract)}, st.${data}, unnest(${transform(`st.${data}`, nonKey)}) ` + `FROM ${staged(contract, options.repeatedKeys)} st ${join}`
+    `(SELECT json AS ${identifier(DATA_COLUMN)}, ${keys.join(', ')}, k.${identifier(CURSOR_COLUMN)} AS ${STAGED_CURSOR} ` +
+    `FROM (SELECT json, json_transform(json, ${literal(JSON.stringify(structure))}) AS k FROM ${stageRows(stage)}))`
+  );
+}
+
+/**
+ * The stage file as rows of one JSON column, `json`: read as a CSV of one column, each line whole. A
+ * line is one record's JSON, which holds no control character but its line break (JSON escapes them
+ * in strings), so \x01 never splits it and nothing is quoted; the lines were JSON when staged. This
+ * reader takes the buffer it is given (DuckDB's JSON reader pins 64 MiB a scan, whatever it reads).
+ */
+function stageRows(stage: Stage): string {
+  const line = Math.max(1 << 20, stage.longest + 2);
+  return (
+    `(SELECT json::JSON AS json FROM read_csv(${literal(stage.path)}, columns = {'json': 'VARCHAR'}, header = false, auto_detect = false, ` +
+    `delim = '\x01', quote = '', escape = '', new_line = '\\n', max_line_size = ${line}, buffer_size = ${2 * line}))`
   );
 }
 
 function keyMatch(contract: TableContract, table: string, stagedAlias: string): string {
   return contract.primaryKey.map((field, index) => `${table}.${identifier(field)} = ${stagedAlias}.${stagedKey(index)}`).join(' AND ');
-}
-
-/**
- * The staged records, one per key (an upsert may not meet a key twice): when a key repeats, the newest
- * by updated_at (a missing one counts as newest), then the last to arrive. The window sorts whole
- * records, so it runs only when the loader saw a key repeat.
- */
-function staged(contract: TableContract, repeatedKeys: boolean): string {
-  const stage = `temp.${identifier(stageTableName(contract))}`;
-  if (!repeatedKeys) return stage;
-  return (
-    `(SELECT * FROM ${stage} st ` +
-    `QUALIFY row_number() OVER (PARTITION BY ${stagedKeys(contract)} ORDER BY TRY_CAST(${STAGED_CURSOR} AS TIMESTAMPTZ) DESC NULLS FIRST, ${SEQ} DESC) = 1)`
-  );
 }
 
 /** Per table: its rows, and how many of them were written at or after $since (the sync's start). */

@@ -1,4 +1,7 @@
 // The merge and state rules of the local sync, against a real in-memory DuckDB.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { prepareTables } from '../../src/local/prepare-tables.js';
@@ -22,6 +25,7 @@ const T0 = '2025-01-01T00:00:00.000001Z';
 const T1 = '2025-01-02T00:00:00.123456Z';
 
 let instance: DuckDBInstance;
+let stageFolder: string;
 let control: DuckDBConnection;
 let failures: unknown[];
 
@@ -30,17 +34,19 @@ async function rows(sql = 'SELECT id, text, updated_at::VARCHAR AS updated_at FR
 }
 
 async function loader(options: { fullRefresh?: boolean; empty?: boolean; mergeRows?: number } = {}): Promise<StreamLoader> {
-  return StreamLoader.open(await instance.connect(), CONTRACT, { fullRefresh: false, ...options, onFailure: (error) => failures.push(error) });
+  return StreamLoader.open(await instance.connect(), CONTRACT, { fullRefresh: false, stageFolder, ...options, onFailure: (error) => failures.push(error) });
 }
 
 beforeEach(async () => {
   failures = [];
+  stageFolder = mkdtempSync(join(tmpdir(), 'stream-loader-'));
   instance = await DuckDBInstance.create(':memory:');
   control = await instance.connect();
   await prepareTables(control, [CONTRACT], ':memory:');
 });
 afterEach(() => {
   instance.closeSync();
+  rmSync(stageFolder, { recursive: true, force: true });
   expect(failures).toEqual([]);
 });
 
@@ -198,7 +204,7 @@ describe('StreamLoader', () => {
     await control.run('ALTER TABLE messages ALTER COLUMN text SET NOT NULL');
     const connection = await instance.connect();
     const run = vi.spyOn(connection, 'run');
-    const load = await StreamLoader.open(connection, CONTRACT, { fullRefresh: false, empty: true, onFailure: (error) => failures.push(error) });
+    const load = StreamLoader.open(connection, CONTRACT, { fullRefresh: false, empty: true, stageFolder, onFailure: (error) => failures.push(error) });
     void load.add({ id: 'a', text: null, updated_at: T0 });
     load.save({ n: 1 });
     await expect(load.drain()).rejects.toThrow(/NOT NULL constraint failed/);
@@ -219,15 +225,26 @@ describe('StreamLoader', () => {
     expect(load.counts.skipped).toBe(1);
   });
 
-  it('asks the caller to wait once too many records are not yet staged, and lets it go on after', async () => {
-    // Half as many records may wait as one merge takes.
+  it('asks the caller to wait once two stages wait for their merge, lets it go on after, and deletes each stage once merged', async () => {
     const load = await loader({ mergeRows: 1_000 });
     let wait: Promise<void> | undefined;
-    for (let n = 0; n < 50_000 && wait === undefined; n++) wait = load.add({ id: `m${n}`, updated_at: T0 });
-    expect(wait).toBeInstanceOf(Promise);
+    let added = 0;
+    while (wait === undefined && added < 50_000) wait = load.add({ id: `m${added++}`, updated_at: T0 });
+    // Two stages of 1,000 records closed, their merges queued: the reader waits.
+    expect(added).toBe(2_000);
+    expect(readdirSync(stageFolder).sort()).toEqual(['messages-1.jsonl', 'messages-2.jsonl']);
     await wait;
     load.save({ n: 1 });
     await load.drain();
-    expect(await rows('SELECT count(*)::INTEGER AS n FROM messages')).toEqual([{ n: 500 }]);
+    expect(await rows('SELECT count(*)::INTEGER AS n FROM messages')).toEqual([{ n: 2_000 }]);
+    expect(readdirSync(stageFolder)).toEqual([]);
+  });
+
+  it('stages a record on one line whatever its bytes: JSON with a line break is serialised anew', async () => {
+    const load = await loader();
+    void load.add({ id: 'a', text: 'two\nlines', updated_at: T0 }, Buffer.from(`{"id":"a",\n"text":"two\\nlines","updated_at":"${T0}"}`));
+    load.save({ n: 1 });
+    await load.drain();
+    expect(await rows('SELECT id, text FROM messages')).toEqual([{ id: 'a', text: 'two\nlines' }]);
   });
 });
