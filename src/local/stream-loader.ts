@@ -5,7 +5,7 @@ import { ROW_GROUP_ROWS } from './open-database.js';
 import { MergeLane } from './merge-lane.js';
 import { lineOf, StageFile } from './stage-file.js';
 import type { TableContract } from './table-contract.js';
-import { clearTableSql, deleteStateSql, insertSql, saveStateSql, updateSql } from './table-sql.js';
+import { clearTableSql, deleteStateSql, indexMemorySql, insertSql, saveStateSql, updateSql } from './table-sql.js';
 
 export interface StreamLoaderOptions {
   /**
@@ -50,6 +50,11 @@ function isDuplicateKeyError(error: unknown): boolean {
 
 /** Staged records are merged into the table, and committed, once this many wait: whole row groups, written straight to the file. */
 const MERGE_ROWS = 2 * ROW_GROUP_ROWS;
+/**
+ * DuckDB holds a primary key's index in memory, where it cannot evict it, until a checkpoint writes it to
+ * the file; past this size a merge checkpoints (without it, 1 M messages outgrew the memory limit).
+ */
+const INDEX_BYTES = 16 * 1024 * 1024;
 /** Closed stages not yet merged, past which `add` asks the caller to wait: one merging, one waiting its turn. */
 const CLOSED_STAGES = 2;
 
@@ -241,6 +246,9 @@ export class StreamLoader {
       this.fresh = false;
       await this.transaction(stage, state, false);
     }
+    // Merges take turns on the lane: no other transaction is open.
+    const index = await this.connection.runAndReadAll(indexMemorySql());
+    if (Number(index.getRows()[0]?.[0] ?? 0) > INDEX_BYTES) await this.connection.run('CHECKPOINT');
   }
 
   private async transaction(stage: StageFile, state: string | undefined, fresh: boolean): Promise<void> {

@@ -134,6 +134,11 @@ function keyMatch(contract: TableContract, table: string, stagedAlias: string): 
   return contract.primaryKey.map((field, index) => `${table}.${identifier(field)} = ${stagedAlias}.${stagedKey(index)}`).join(' AND ');
 }
 
+/** The bytes DuckDB's indexes (the primary keys') hold in memory. */
+export function indexMemorySql(): string {
+  return "SELECT memory_usage_bytes FROM duckdb_memory() WHERE tag = 'ART_INDEX'";
+}
+
 /** Per table: its rows, and how many of them were written at or after $since (the sync's start). */
 export function rowCountsSql(contract: TableContract): string {
   return `SELECT count(*) AS rows, count(*) FILTER (WHERE ${identifier(SYNCED_AT_COLUMN)} >= $since::TIMESTAMPTZ) AS written FROM ${identifier(contract.name)}`;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ROW_GROUP_ROWS } from '../../src/local/open-database.js';
 import { prepareTables } from '../../src/local/prepare-tables.js';
 import { StreamLoader } from '../../src/local/stream-loader.js';
 import { contractOf, type TableContract } from '../../src/local/table-contract.js';
@@ -239,6 +240,30 @@ describe('StreamLoader', () => {
     expect(await rows('SELECT count(*)::INTEGER AS n FROM messages')).toEqual([{ n: 2_000 }]);
     expect(readdirSync(stageFolder)).toEqual([]);
   });
+
+  it('checkpoints once the primary key outgrows 16 MiB, so a table of many keys fits a small memory limit', async () => {
+    // DuckDB cannot evict an index it has not checkpointed: 400 000 keys outgrow a 32 MB limit without it.
+    // Attached as the sync attaches its file: whole row groups written straight to it, so no WAL fills up to force a checkpoint.
+    const file = await DuckDBInstance.create(':memory:', { memory_limit: '32MB', threads: '1' });
+    const connection = await file.connect();
+    try {
+      await connection.run(`ATTACH '${join(stageFolder, 'keys.duckdb')}' AS keys (ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
+      await connection.run('USE keys');
+      await prepareTables(connection, [CONTRACT], 'keys.duckdb');
+      const load = StreamLoader.open(connection, CONTRACT, { fullRefresh: false, empty: true, stageFolder, onFailure: (error) => failures.push(error) });
+      for (let n = 0; n < 400_000; n++) {
+        const wait = load.add({ id: `message-${n}-${'k'.repeat(24)}`, updated_at: T0 });
+        if (wait !== undefined) await wait;
+      }
+      load.save({ n: 1 });
+      await load.drain();
+      const count = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM messages');
+      expect(count.getRowObjectsJson()).toEqual([{ n: 400_000 }]);
+    } finally {
+      connection.disconnectSync();
+      file.closeSync();
+    }
+  }, 60_000);
 
   it('stages a record on one line whatever its bytes: JSON with a line break is serialised anew', async () => {
     const load = await loader();
