@@ -62,8 +62,8 @@ export class StageFile {
   }
 }
 
-/** A record's JSON as the bytes of one line: Stream's own when they are on one line, else serialised. */
+/** A record's JSON as the bytes of one line: Stream's own when they hold no line break (\n or \r), else serialised. */
 export function lineOf(data: Record<string, unknown>, json: Uint8Array | undefined): Uint8Array {
-  if (json !== undefined && json.indexOf(0x0a) < 0) return json;
+  if (json !== undefined && json.indexOf(0x0a) < 0 && json.indexOf(0x0d) < 0) return json;
   return Buffer.from(JSON.stringify(data), 'utf8');
 }

@@ -268,8 +268,12 @@ describe('StreamLoader', () => {
   it('stages a record on one line whatever its bytes: JSON with a line break is serialised anew', async () => {
     const load = await loader();
     void load.add({ id: 'a', text: 'two\nlines', updated_at: T0 }, Buffer.from(`{"id":"a",\n"text":"two\\nlines","updated_at":"${T0}"}`));
+    void load.add({ id: 'b', text: 'cr', updated_at: T0 }, Buffer.from(`{"id":"b",\r"text":"cr","updated_at":"${T0}"}`));
     load.save({ n: 1 });
     await load.drain();
-    expect(await rows('SELECT id, text FROM messages')).toEqual([{ id: 'a', text: 'two\nlines' }]);
+    expect(await rows('SELECT id, text FROM messages ORDER BY id')).toEqual([
+      { id: 'a', text: 'two\nlines' },
+      { id: 'b', text: 'cr' },
+    ]);
   });
 });
