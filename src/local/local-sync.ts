@@ -79,7 +79,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
     for (const contract of contracts) {
       const empty = prepared.rows.get(contract.name) === 0;
       const options = { fullRefresh: input.fullRefresh, empty, stageFolder, lane, onFailure: (error: unknown) => failed.abort(error) };
-      loaders.set(contract.name, StreamLoader.open(await connect(), contract, options));
+      loaders.set(contract.name, new StreamLoader(await connect(), contract, options));
     }
     const streams: ConfiguredStream[] = contracts.map((contract) => ({ name: contract.name, syncMode: input.fullRefresh ? 'full_refresh' : 'incremental' }));
     try {

@@ -90,7 +90,7 @@ export class StreamLoader {
   private readonly mergeRows: number;
   private readonly lane: MergeLane;
 
-  private constructor(
+  constructor(
     private readonly connection: DuckDBConnection,
     private readonly contract: TableContract,
     private readonly options: StreamLoaderOptions,
@@ -99,10 +99,6 @@ export class StreamLoader {
     this.fresh = options.fullRefresh || options.empty === true;
     this.lane = options.lane ?? new MergeLane();
     this.stage = this.newStage();
-  }
-
-  static open(connection: DuckDBConnection, contract: TableContract, options: StreamLoaderOptions): StreamLoader {
-    return new StreamLoader(connection, contract, options);
   }
 
   /**
@@ -189,30 +185,23 @@ export class StreamLoader {
     stage.close();
     this.stage = this.newStage();
     this.closed += 1;
-    this.enqueue(async () => {
-      await this.merge(stage, state);
-      if (state !== undefined) this.counts.states += 1;
-    });
-    // The stage goes once merged, or once its merge is dropped.
-    this.tail = this.lane.queue(() => {
+    this.tail = this.lane.queue(async () => {
+      try {
+        if (!this.stopped) {
+          await this.merge(stage, state);
+          if (state !== undefined) this.counts.states += 1;
+        }
+      } catch (error) {
+        // A statement interrupted by abandon() is no failure.
+        if (!this.abandoned) this.fail(error);
+      }
+      // The stage goes once merged, or once its merge is dropped.
       this.closed -= 1;
       if (this.closed < CLOSED_STAGES) this.release();
       try {
         stage.remove();
       } catch (error) {
         this.fail(error);
-      }
-    });
-  }
-
-  private enqueue(step: () => Promise<void>): void {
-    this.tail = this.lane.queue(async () => {
-      if (this.stopped || this.failure !== undefined) return;
-      try {
-        await step();
-      } catch (error) {
-        // A statement interrupted by abandon() is no failure.
-        if (!this.abandoned) this.fail(error);
       }
     });
   }

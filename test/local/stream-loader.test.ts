@@ -35,7 +35,7 @@ async function rows(sql = 'SELECT id, text, updated_at::VARCHAR AS updated_at FR
 }
 
 async function loader(options: { fullRefresh?: boolean; empty?: boolean; mergeRows?: number } = {}): Promise<StreamLoader> {
-  return StreamLoader.open(await instance.connect(), CONTRACT, { fullRefresh: false, stageFolder, ...options, onFailure: (error) => failures.push(error) });
+  return new StreamLoader(await instance.connect(), CONTRACT, { fullRefresh: false, stageFolder, ...options, onFailure: (error) => failures.push(error) });
 }
 
 beforeEach(async () => {
@@ -205,7 +205,7 @@ describe('StreamLoader', () => {
     await control.run('ALTER TABLE messages ALTER COLUMN text SET NOT NULL');
     const connection = await instance.connect();
     const run = vi.spyOn(connection, 'run');
-    const load = StreamLoader.open(connection, CONTRACT, { fullRefresh: false, empty: true, stageFolder, onFailure: (error) => failures.push(error) });
+    const load = new StreamLoader(connection, CONTRACT, { fullRefresh: false, empty: true, stageFolder, onFailure: (error) => failures.push(error) });
     void load.add({ id: 'a', text: null, updated_at: T0 });
     load.save({ n: 1 });
     await expect(load.drain()).rejects.toThrow(/NOT NULL constraint failed/);
@@ -250,7 +250,7 @@ describe('StreamLoader', () => {
       await connection.run(`ATTACH '${join(stageFolder, 'keys.duckdb')}' AS keys (ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
       await connection.run('USE keys');
       await prepareTables(connection, [CONTRACT], 'keys.duckdb');
-      const load = StreamLoader.open(connection, CONTRACT, { fullRefresh: false, empty: true, stageFolder, onFailure: (error) => failures.push(error) });
+      const load = new StreamLoader(connection, CONTRACT, { fullRefresh: false, empty: true, stageFolder, onFailure: (error) => failures.push(error) });
       for (let n = 0; n < 400_000; n++) {
         const wait = load.add({ id: `message-${n}-${'k'.repeat(24)}`, updated_at: T0 });
         if (wait !== undefined) await wait;
