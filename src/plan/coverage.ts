@@ -1,10 +1,13 @@
-import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
+import { earliest, hoursBefore, instantKey, isAfter, latest } from '../utils/timestamps.js';
 import type { ChannelSummary } from '../stream-api/channels.js';
 import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
 import { covers, selectionKey } from './selection.js';
 import type { StateShape, StreamState } from './stream-state.js';
 import { coveredOf, shapeOf } from './stream-state.js';
+
+/** A channel as the plan knows it: its cid, and its created_at where it was listed (not for one only named). */
+export type ListedChannel = Pick<ChannelSummary, 'cid' | 'created_at'>;
 
 /** The instants every stream's plan is measured against. */
 export interface PlanClock {
@@ -42,23 +45,27 @@ export class Coverage {
     return this.state === undefined || this.state.swept === undefined || !isAfter(this.state.swept, this.clock.sweepCutoff);
   }
 
-  /** The instant up to which `cid` is written; undefined: nothing (read it whole). */
-  coveredUntil(cid: string): string | undefined {
+  /** The instant up to which the channel is written; undefined: nothing (read it whole). */
+  coveredUntil(channel: ListedChannel): string | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
+    const { cid } = channel;
     if (cid in state.lagging) return state.lagging[cid] ?? undefined;
     const covered = this.covered;
-    if (this.inProgress(cid)) return latest(covered, state.progress?.until);
+    if (this.inProgress(channel)) return latest(covered, state.progress?.until);
     if (state.selection !== undefined && !covers(state.selection, cid)) return undefined;
     return covered;
   }
 
-  /** Whether a sync that stopped midway wrote `cid`: up to its `through`, in the selection it ran with. */
-  private inProgress(cid: string): boolean {
+  /**
+   * Whether a sync that stopped midway wrote the channel: one created before its `createdBefore` (the
+   * listing goes in created_at order), in the selection it ran with.
+   */
+  private inProgress(channel: ListedChannel): boolean {
     const progress = this.state?.progress;
-    if (progress === undefined || cid > progress.through) return false;
+    if (progress === undefined || !createdBefore(channel, progress.createdBefore)) return false;
     const selection = progress.selection ?? this.state?.selection;
-    return selection === undefined || covers(selection, cid);
+    return selection === undefined || covers(selection, channel.cid);
   }
 
   isLagging(cid: string): boolean {
@@ -70,12 +77,12 @@ export class Coverage {
     return Object.keys(this.state?.lagging ?? {});
   }
 
-  /** Whether this sync must export `cid` for this stream, given what query channels says of it. */
+  /** Whether this sync must export the channel for this stream, given what query channels says of it. */
   needs(channel: ChannelSummary): boolean {
-    const from = this.exportFrom(channel.cid);
-    if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel.cid)) return true;
+    const from = this.exportFrom(channel);
+    if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel)) return true;
     if (this.shape === 'rows') {
-      const since = this.activeSince(channel.cid) ?? from;
+      const since = this.activeSince(channel) ?? from;
       return isAfter(channel.created_at, since) || isAfter(channel.updated_at, since);
     }
     if (isAfter(channel.created_at, from)) return true;
@@ -83,43 +90,51 @@ export class Coverage {
   }
 
   /** channels/members: after when a channel's own timestamps are activity (the last sync's start). */
-  activeSince(cid: string): string | undefined {
+  activeSince(channel: ListedChannel): string | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
-    return this.inProgress(cid) ? latest(state.cover, state.progress?.until) : state.cover;
+    return this.inProgress(channel) ? latest(state.cover, state.progress?.until) : state.cover;
   }
 
-  /** Where this stream's need of `cid` starts, before the lookback; undefined: the beginning. */
-  exportFrom(cid: string): string | undefined {
-    const covered = this.coveredUntil(cid);
-    if (covered === undefined || !this.needsSweep(cid)) return covered;
-    return earliest(covered, this.sweptUntil(cid));
+  /** Where this stream's need of the channel starts, before the lookback; undefined: the beginning. */
+  exportFrom(channel: ListedChannel): string | undefined {
+    const covered = this.coveredUntil(channel);
+    if (covered === undefined || !this.needsSweep(channel)) return covered;
+    return earliest(covered, this.sweptUntil(channel));
   }
 
   /**
    * The records of `cid` this stream takes: messages created after it (lookback and start_date
    * applied), rows updated after it (the lookback applied on a sweep); undefined: all.
    */
-  floor(cid: string): string | undefined {
-    const from = this.exportFrom(cid);
+  floor(channel: ListedChannel): string | undefined {
+    const from = this.exportFrom(channel);
     const { lookbackHours, startDate } = this.clock;
     if (this.shape === 'window') return from === undefined ? startDate : latest(startDate, hoursBefore(from, lookbackHours));
-    return from !== undefined && this.needsSweep(cid) ? hoursBefore(from, lookbackHours) : from;
+    return from !== undefined && this.needsSweep(channel) ? hoursBefore(from, lookbackHours) : from;
   }
 
-  /** Whether this sync sweeps `cid` for this stream: its last sweep is older than the interval. */
-  needsSweep(cid: string): boolean {
-    const swept = this.sweptUntil(cid);
+  /** Whether this sync sweeps the channel for this stream: its last sweep is older than the interval. */
+  needsSweep(channel: ListedChannel): boolean {
+    const swept = this.sweptUntil(channel);
     return swept === undefined || !isAfter(swept, this.clock.sweepCutoff);
   }
 
-  private sweptUntil(cid: string): string | undefined {
+  private sweptUntil(channel: ListedChannel): string | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
+    const { cid } = channel;
     if (cid in state.lagging) return earliest(state.lagging[cid] ?? undefined, state.swept);
-    if (state.progress?.sweep && this.inProgress(cid)) return state.progress.until;
+    if (state.progress?.sweep && this.inProgress(channel)) return state.progress.until;
     return state.swept;
   }
+}
+
+/** Whether the channel was listed with a created_at before the instant (one without is not). */
+export function createdBefore(channel: ListedChannel, instant: string): boolean {
+  const created = channel.created_at === undefined ? undefined : instantKey(channel.created_at);
+  const bound = instantKey(instant);
+  return created !== undefined && bound !== undefined && created < bound;
 }
 
 /** The selection a set of coverages was written for: the one their states name (they are written together). */

@@ -1,5 +1,5 @@
 import { earliest, latest } from '../utils/timestamps.js';
-import type { Coverage, PlanClock } from './coverage.js';
+import { createdBefore, type Coverage, type ListedChannel, type PlanClock } from './coverage.js';
 import { selectionKey, type Selection } from './selection.js';
 import type { StreamState } from './stream-state.js';
 
@@ -7,19 +7,19 @@ import type { StreamState } from './stream-state.js';
 export interface SyncOutcome {
   /** Every planned export is settled (written or failed): the sync's own instants take over. */
   finished: boolean;
-  /** Every planned channel up to this cid (in cid order) is settled. */
-  through: string | undefined;
+  /** Every planned channel created before this instant is settled (they are planned in created_at order). */
+  createdBefore: string | undefined;
   /** Planned channels whose export failed. */
-  failed: ReadonlySet<string>;
-  /** Planned channels written. */
-  written: ReadonlySet<string>;
+  failed: ReadonlyMap<string, ListedChannel>;
+  /** Planned channels written (those a state had lagging). */
+  written: ReadonlyMap<string, ListedChannel>;
   /** The newest updated_at among the stream's records written. */
   newest: string | undefined;
 }
 
 /**
  * The state one stream reports. Midway, it is the state the sync started from plus its progress
- * (channels up to `through` covered to the window end) and its failures; at the end, the window end
+ * (channels created before `createdBefore` covered to the window end) and its failures; at the end, the window end
  * is the new cover and the failed channels lag behind with what they had. Covers never move back (a
  * cursor from the future stays); updated_at moves to the newest record written but not past the
  * window end (a row changed meanwhile may not be in the exports).
@@ -34,11 +34,12 @@ function laggingAfter(coverage: Coverage, outcome: SyncOutcome): Record<string, 
   const lagging: Record<string, string | null> = {};
   if (!outcome.finished) {
     for (const [cid, at] of Object.entries(coverage.state?.lagging ?? {})) {
-      const settled = outcome.written.has(cid) && outcome.through !== undefined && cid <= outcome.through;
+      const written = outcome.written.get(cid);
+      const settled = written !== undefined && outcome.createdBefore !== undefined && createdBefore(written, outcome.createdBefore);
       if (!settled) lagging[cid] = at;
     }
   }
-  for (const cid of outcome.failed) lagging[cid] = coverage.exportFrom(cid) ?? null;
+  for (const [cid, channel] of outcome.failed) lagging[cid] = coverage.exportFrom(channel) ?? null;
   return lagging;
 }
 
@@ -46,7 +47,8 @@ function midwayState(coverage: Coverage, outcome: SyncOutcome, clock: PlanClock,
   const input = coverage.state;
   const state: StreamState = { ...input, lagging, selection: input?.selection ?? selection };
   const ranWith = selectionKey(state.selection ?? selection) === selectionKey(selection) ? {} : { selection };
-  if (outcome.through !== undefined) state.progress = { until: clock.windowEnd, through: outcome.through, sweep: coverage.sweepDue, ...ranWith };
+  if (outcome.createdBefore !== undefined)
+    state.progress = { until: clock.windowEnd, createdBefore: outcome.createdBefore, sweep: coverage.sweepDue, ...ranWith };
   return state;
 }
 

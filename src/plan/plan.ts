@@ -5,6 +5,8 @@ import type { Coverage, PlanClock } from './coverage.js';
 /** One channel to export: its window starts after `since` (undefined: the beginning) and ends at the window end. */
 export interface PlannedChannel {
   cid: string;
+  /** As listed (absent for a channel named and not asked of Stream). */
+  created_at?: string;
   since: string | undefined;
 }
 
@@ -47,14 +49,14 @@ export class ChannelPlanner {
   private place(channel: ChannelSummary): PlannedChannel | undefined {
     const needing = this.coverages.filter((coverage) => coverage.needs(channel));
     if (needing.length === 0) return undefined;
-    const { cid } = channel;
+    const { cid, created_at } = channel;
     const windows = needing.filter((coverage) => coverage.shape === 'window');
-    const since = windows.length === 0 ? this.clock.windowEnd : windows.map((coverage) => coverage.floor(cid)).reduce(earlier);
-    if (needing.some((coverage) => coverage.coveredUntil(cid) === undefined)) this.counts.newcomers += 1;
+    const since = windows.length === 0 ? this.clock.windowEnd : windows.map((coverage) => coverage.floor(channel)).reduce(earlier);
+    if (needing.some((coverage) => coverage.coveredUntil(channel) === undefined)) this.counts.newcomers += 1;
     else if (needing.some((coverage) => coverage.isLagging(cid))) this.counts.lagging += 1;
-    else if (needing.some((coverage) => coverage.needsSweep(cid))) this.counts.swept += 1;
+    else if (needing.some((coverage) => coverage.needsSweep(channel))) this.counts.swept += 1;
     else this.counts.active += 1;
-    return { cid, since };
+    return created_at === undefined ? { cid, since } : { cid, created_at, since };
   }
 }
 

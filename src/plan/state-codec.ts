@@ -19,7 +19,9 @@ const usersSchema = z.looseObject({ cover: instant.optional(), swept: instant.op
 const channelStreamSchema = usersSchema.extend({
   lagging: z.record(z.string(), instant.nullable()).default({}),
   selection: selectionSchema.optional(),
-  progress: z.object({ until: instant, through: z.string(), sweep: z.boolean(), selection: selectionSchema.optional() }).optional(),
+  progress: z
+    .object({ until: instant, created_before: instant.optional(), through: z.string().optional(), sweep: z.boolean(), selection: selectionSchema.optional() })
+    .optional(),
 });
 
 /** Reads one stream's stream_state; anything off its shape is a ConfigError naming the stream. */
@@ -28,7 +30,20 @@ export function readStoredState(stream: StreamName, raw: Record<string, unknown>
   if (stream === 'users') return readUsersState(raw);
   if (isLegacy(raw)) return { kind: 'legacy', state: legacyOf(parse(stream, legacySchema(instant), raw)) };
   const { cover, updated_at, swept, lagging, selection, progress } = parse(stream, channelStreamSchema, raw);
-  return { kind: 'compact', state: { lagging, ...defined({ cover, updatedAt: updated_at ?? undefined, swept, selection, progress }) } };
+  return { kind: 'compact', state: { lagging, ...defined({ cover, updatedAt: updated_at ?? undefined, swept, selection, progress: progressOf(progress) }) } };
+}
+
+type StoredProgress = z.infer<typeof channelStreamSchema>['progress'];
+
+/**
+ * A midway sync's progress. One written before the listing went in created_at order (`through`, a cid:
+ * every channel up to it in cid order) says nothing of a created_at order: it is dropped, and the
+ * channels that sync had written are exported again from the state's cover (nothing is skipped).
+ */
+function progressOf(progress: StoredProgress): StreamState['progress'] {
+  if (progress?.created_before === undefined) return undefined;
+  const { until, created_before: createdBefore, sweep, selection } = progress;
+  return { until, createdBefore, sweep, ...defined({ selection }) };
 }
 
 /**
@@ -51,7 +66,8 @@ export function compactOf(stored: StoredState | undefined): StreamState | undefi
 export function writeStoredState(stream: StreamName, state: StreamState): Record<string, unknown> {
   const { cover, updatedAt, swept, lagging, selection, progress } = state;
   if (stream === 'users') return defined({ cover, updated_at: updatedAt, swept });
-  return defined({ cover, updated_at: updatedAt, swept, lagging, selection, progress });
+  const written = progress && defined({ until: progress.until, created_before: progress.createdBefore, sweep: progress.sweep, selection: progress.selection });
+  return defined({ cover, updated_at: updatedAt, swept, lagging, selection, progress: written });
 }
 
 type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };

@@ -24,10 +24,13 @@ export interface StreamState {
   progress?: Progress;
 }
 
-/** A sync that stopped midway had written every channel of its selection up to `through` (in cid order) up to `until`. */
+/**
+ * A sync that stopped midway had written every channel of its selection created before `createdBefore`
+ * up to `until` (it lists channels in created_at order).
+ */
 export interface Progress {
   until: string;
-  through: string;
+  createdBefore: string;
   /** Those channels were swept. */
   sweep: boolean;
   /** The selection that sync ran with, when it differs from the state's. */

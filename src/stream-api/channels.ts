@@ -1,18 +1,32 @@
-import { chunk } from '../utils/chunk.js';
 import { z } from 'zod';
 import { SystemError } from '../errors.js';
+import { chunk } from '../utils/chunk.js';
+import { instantKey } from '../utils/timestamps.js';
 import type { Log } from './api-transport.js';
+import { CHANNELS_PAGE_SIZE, partitionedChannels } from './channel-partitions.js';
+
+export { CHANNELS_PAGE_SIZE } from './channel-partitions.js';
 
 /** A channel as query channels lists it: enough to place it in the plan. */
 export interface ChannelSummary {
   cid: string;
   type: string;
   id: string;
-  created_at: string;
+  /** Absent only for a channel taken as named, without asking Stream. */
+  created_at?: string;
   updated_at?: string;
   last_message_at?: string;
+  member_count?: number;
   /** Given by Stream only where the app counts messages. */
   message_count?: number;
+}
+
+/** Channels that share one `created_at` and that no documented field tells apart: not listed. */
+export interface UnlistedGroup {
+  createdAt: string;
+  /** At least this many channels share it. */
+  atLeast: number;
+  filter: Record<string, unknown>;
 }
 
 export interface ChannelFilter {
@@ -22,10 +36,12 @@ export interface ChannelFilter {
   cids?: string[];
   /** More conditions, ANDed to the above (e.g. an `$or` on activity). Unknown cids are then not reported. */
   where?: Record<string, unknown>;
-  /** Past this many channels in one listing it fails (default MAX_LISTED_CHANNELS). */
-  maxListed?: number;
   /** Called once, after the listing, with the cids Stream does not know (also logged as a WARN). */
   onMissing?: (cids: string[]) => void;
+  /** Past this many channels' worth of pages one listing fails (default MAX_LISTED_CHANNELS). */
+  maxListed?: number;
+  /** Called for each group of channels the listing could not separate (also logged as a WARN); the listing goes on. */
+  onUnlisted?: (group: UnlistedGroup) => unknown;
 }
 
 export interface QueryChannelsBody {
@@ -40,6 +56,13 @@ export interface QueryChannelsBody {
 
 export type QueryChannelsPage = (body: QueryChannelsBody, signal?: AbortSignal) => Promise<ChannelSummary[]>;
 
+/** What a listing asks Stream: pages of query channels, and every user id (a group split by membership walks them). */
+export interface ListingSources {
+  query: QueryChannelsPage;
+  userIds: (after: string | undefined, signal?: AbortSignal) => AsyncIterable<readonly string[]>;
+  log?: Log | undefined;
+}
+
 export const queryChannelsResponseSchema = z.looseObject({
   channels: z.array(
     z.looseObject({
@@ -50,170 +73,102 @@ export const queryChannelsResponseSchema = z.looseObject({
         created_at: z.string(),
         updated_at: z.string().nullish(),
         last_message_at: z.string().nullish(),
+        member_count: z.number().nullish(),
         message_count: z.number().nullish(),
       }),
     }),
   ),
 });
 
-export const CHANNELS_PAGE_SIZE = 30;
-const MAX_OFFSET = 1000;
 /**
  * More channels than one listing may return: far past the apps Stream serves (10⁷ channels), and a
  * bound on a query channels that would page forever.
  */
 export const MAX_LISTED_CHANNELS = 10_000_000;
-/** A documented sort field: it makes offset paging repeatable; ties come in Stream's own order. */
-const SORT: QueryChannelsBody['sort'] = [{ field: 'created_at', direction: 1 }];
-/** A range that does not come whole is split at this many of the cids it gave, plus the rest above them. */
-const SPLITS = 4;
 
-/** The cids after `after` up to `upTo`, both optional: a documented filter on `cid`. */
-interface CidRange {
-  after?: string;
-  upTo?: string;
-}
-
-function rangeCondition(range: CidRange): Record<string, unknown> {
-  const condition: Record<string, string> = {};
-  if (range.after !== undefined) condition.$gt = range.after;
-  if (range.upTo !== undefined) condition.$lte = range.upTo;
-  return Object.keys(condition).length === 0 ? {} : { cid: condition };
-}
-
-function inRange(cid: string, range: CidRange): boolean {
-  return (range.after === undefined || cid > range.after) && (range.upTo === undefined || cid <= range.upTo);
-}
-
-const byCid = (a: ChannelSummary, b: ChannelSummary) => (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0);
-
-/**
- * The channels of one cid range, and whether they are all of them: the range came whole when its pages
- * ended before the offset cap with no channel twice (ties in an order that moved between pages show
- * as repeats, and then as many others may have been missed).
- */
-async function takeRange(
-  query: QueryChannelsPage,
-  base: Record<string, unknown>,
-  range: CidRange,
-  signal?: AbortSignal,
-): Promise<{ channels: ChannelSummary[]; whole: boolean }> {
-  const filter_conditions = { ...base, ...rangeCondition(range) };
-  const taken = new Map<string, ChannelSummary>();
-  for (let offset = 0; offset <= MAX_OFFSET; offset += CHANNELS_PAGE_SIZE) {
-    const page = await query({ filter_conditions, sort: SORT, limit: CHANNELS_PAGE_SIZE, offset, state: false, watch: false, presence: false }, signal);
-    for (const channel of page) {
-      if (!inRange(channel.cid, range)) {
-        throw new SystemError(
-          `QueryChannels answered channel ${channel.cid} to a filter on cids after ${range.after ?? 'none'} up to ${range.upTo ?? 'any'}: it ignored the filter, or orders cids otherwise than by code point, which the listing relies on`,
-          { context: { endpoint: 'QueryChannels' } },
-        );
-      }
-      taken.set(channel.cid, channel);
-    }
-    if (taken.size < offset + page.length) return { channels: [...taken.values()], whole: false };
-    if (page.length < CHANNELS_PAGE_SIZE) return { channels: [...taken.values()].sort(byCid), whole: true };
-  }
-  return { channels: [...taken.values()], whole: false };
-}
-
-/**
- * A range split below at cids it gave (each part holds some of them, so fewer channels than the
- * range), and above the greatest of them (the part that holds none of them).
- */
-function splitRange(range: CidRange, channels: readonly ChannelSummary[]): CidRange[] {
-  const cids = channels.map((channel) => channel.cid).sort();
-  if (cids.length < 2) {
-    throw new SystemError(`QueryChannels gave the same channel more than once in one page (${cids.join(', ')}): the listing cannot go on`, {
-      context: { endpoint: 'QueryChannels' },
-    });
-  }
-  const bounds = new Set<string>();
-  for (let part = 1; part <= SPLITS; part += 1) bounds.add(cids[Math.ceil((cids.length * part) / SPLITS) - 1] as string);
-  const parts: CidRange[] = [];
-  let after = range.after;
-  for (const upTo of bounds) {
-    parts.push({ after, upTo });
-    after = upTo;
-  }
-  if (after !== range.upTo) parts.push({ after, upTo: range.upTo });
-  return parts;
-}
-
-/**
- * Every channel the filter matches, each once, in ascending cid order, by documented filters and sort
- * only. Offsets stop at 1000 and nothing documents the order of channels that tie on a sort field, so
- * the listing pages by cid ranges: a range that does not come whole in its pages is split and its
- * parts listed in turn, lowest first.
- */
-async function* cidRangePages(
-  query: QueryChannelsPage,
-  base: Record<string, unknown>,
-  maxListed: number,
-  signal?: AbortSignal,
-): AsyncGenerator<ChannelSummary> {
-  const ranges: CidRange[] = [{}];
-  // Splitting costs about as many pages again as the listing: far past that, the listing does not end.
+/** The query, failing once it has answered more pages than `maxListed` channels and their splits could need. */
+function bounded(query: QueryChannelsPage, maxListed: number): QueryChannelsPage {
   const maxPages = Math.ceil(maxListed / CHANNELS_PAGE_SIZE) * 4 + 100;
   let pages = 0;
-  const counted: QueryChannelsPage = (body, pageSignal) => {
+  return (body, signal) => {
     pages += 1;
     if (pages > maxPages) {
       throw new SystemError(`QueryChannels answered ${maxPages} pages and the listing still has more, past the ${maxListed} channels any app holds: stopped`, {
         context: { endpoint: 'QueryChannels', pages: maxPages },
       });
     }
-    return query(body, pageSignal);
+    return query(body, signal);
   };
-  let listed = 0;
-  for (let range = ranges.pop(); range !== undefined; range = ranges.pop()) {
-    const { channels, whole } = await takeRange(counted, base, range, signal);
-    if (!whole) {
-      ranges.push(...splitRange(range, channels).reverse());
-      continue;
-    }
-    listed += channels.length;
-    if (listed > maxListed) {
-      throw new SystemError(`QueryChannels listed more than ${maxListed} channels, past what any app holds: stopped, this listing does not end`, {
-        context: { endpoint: 'QueryChannels', listed },
-      });
-    }
-    yield* channels;
-  }
 }
 
-/** Named channels, a page of them at a time in cid order: a page of at most 30 cids holds them all. */
-async function* namedPages(
-  query: QueryChannelsPage,
-  base: Record<string, unknown>,
-  cids: readonly string[],
-  signal?: AbortSignal,
-): AsyncGenerator<ChannelSummary> {
-  for (const page of chunk([...cids].sort(), CHANNELS_PAGE_SIZE)) {
-    const filter_conditions = { ...base, cid: { $in: page } };
-    const channels = await query({ filter_conditions, sort: SORT, limit: CHANNELS_PAGE_SIZE, offset: 0, state: false, watch: false, presence: false }, signal);
-    yield* channels.sort(byCid);
-  }
+/** How a listing orders its channels: by `created_at`, those without one (named, not asked) first. */
+export function createdKey(channel: ChannelSummary): string {
+  return channel.created_at === undefined ? '' : (instantKey(channel.created_at) ?? '');
+}
+
+/** What to say of groups the listing could not separate. */
+export function unlistedMessage(groups: readonly UnlistedGroup[]): string {
+  const counts = new Map<string, number>();
+  for (const group of groups) counts.set(group.createdAt, (counts.get(group.createdAt) ?? 0) + group.atLeast);
+  const each = [...counts].map(([createdAt, atLeast]) => `at least ${atLeast} channels share created_at ${createdAt}`);
+  return `Query channels cannot list every channel: ${each.join('; ')}, and no filter Stream documents tells them apart (they have no message, one updated_at and the same members); every other channel was listed`;
 }
 
 /**
- * The channels the filter names, each once. Cids Stream does not know are not an error here: they are
- * reported (log + onMissing) and the caller decides; an export of one fails with a ConfigError anyway.
+ * Named channels: `cid $in` a page of them at a time; those an answer leaves out are asked again until
+ * an answer is empty (a short answer proves nothing). Held whole — there are no more of them than the
+ * config or the state names — and given in `created_at` order.
  */
-export async function* channelListing(query: QueryChannelsPage, filter: ChannelFilter, log?: Log, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
+async function namedChannels(query: QueryChannelsPage, where: Record<string, unknown>, cids: readonly string[], signal?: AbortSignal) {
+  const found: ChannelSummary[] = [];
+  const missing = new Set(cids);
+  for (const asked of chunk([...missing], CHANNELS_PAGE_SIZE)) {
+    let open = asked;
+    while (open.length > 0) {
+      const filter_conditions = { ...where, cid: { $in: open } };
+      const page = await query(
+        { filter_conditions, sort: [{ field: 'created_at', direction: 1 }], limit: CHANNELS_PAGE_SIZE, offset: 0, state: false, watch: false, presence: false },
+        signal,
+      );
+      if (page.length === 0) break;
+      for (const channel of page) {
+        if (!open.includes(channel.cid)) {
+          throw new SystemError(`QueryChannels answered channel ${channel.cid} to a query for ${open.join(', ')}: it ignored the filter`, {
+            context: { endpoint: 'QueryChannels' },
+          });
+        }
+        missing.delete(channel.cid);
+        found.push(channel);
+      }
+      open = open.filter((cid) => missing.has(cid));
+    }
+  }
+  const keyed = found.map((channel) => ({ channel, key: createdKey(channel) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { channels: keyed.map(({ channel }) => channel), missing: [...missing] };
+}
+
+/**
+ * The channels the filter names, each once, in ascending `created_at`. Cids Stream does not know are
+ * not an error here: they are reported (log + onMissing) and the caller decides. Groups the listing
+ * cannot separate go to onUnlisted as they come and the rest is listed; without it, the listing throws
+ * once it has given every other channel.
+ */
+export async function* channelListing(sources: ListingSources, filter: ChannelFilter, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
   const where = filter.where ?? {};
   if (filter.cids === undefined || filter.cids.length === 0) {
     const base = filter.types !== undefined && filter.types.length > 0 ? { type: { $in: filter.types } } : {};
-    yield* cidRangePages(query, { ...where, ...base }, filter.maxListed ?? MAX_LISTED_CHANNELS, signal);
+    const unlisted: UnlistedGroup[] = [];
+    const onUnlisted = filter.onUnlisted ?? ((group: UnlistedGroup) => unlisted.push(group));
+    const query = bounded(sources.query, filter.maxListed ?? MAX_LISTED_CHANNELS);
+    yield* partitionedChannels({ query, userIds: (after) => sources.userIds(after, signal), unlisted: onUnlisted, signal }, { ...where, ...base });
+    if (unlisted.length > 0) throw new SystemError(unlistedMessage(unlisted), { context: { endpoint: 'QueryChannels' } });
     return;
   }
-  const missing = new Set(filter.cids);
-  for await (const channel of namedPages(query, where, [...missing], signal)) {
-    if (!missing.delete(channel.cid)) continue;
-    yield channel;
-  }
-  if (missing.size > 0 && filter.where === undefined) {
-    await log?.('WARN', `Stream does not know these configured channels: ${[...missing].join(', ')}`);
-    filter.onMissing?.([...missing]);
+  const { channels, missing } = await namedChannels(sources.query, where, filter.cids, signal);
+  yield* channels;
+  if (missing.length > 0 && filter.where === undefined) {
+    await sources.log?.('WARN', `Stream does not know these configured channels: ${missing.join(', ')}`);
+    filter.onMissing?.(missing);
   }
 }

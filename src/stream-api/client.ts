@@ -147,11 +147,23 @@ export class StreamApiClient {
   }
 
   /**
-   * Every channel of the given types (all types when empty) or exactly the given cids, in ascending cid
-   * order, past offset 1000 by cid ranges. Unknown cids are skipped, logged and passed to `filter.onMissing`.
+   * Every channel of the given types (all types when empty) or exactly the given cids, in ascending
+   * `created_at`, by keyset ranges of documented instants (channelListing). Unknown cids are skipped,
+   * logged and passed to `filter.onMissing`.
    */
   async *listChannels(filter: ChannelFilter, signal?: AbortSignal): AsyncGenerator<ChannelSummary> {
-    yield* channelListing((body, pageSignal) => this.queryChannels(body, pageSignal), filter, this.options.onLog, signal);
+    const sources = {
+      query: (body: QueryChannelsBody, pageSignal?: AbortSignal) => this.queryChannels(body, pageSignal),
+      userIds: (after: string | undefined, idsSignal?: AbortSignal) => this.userIds(after, idsSignal),
+      log: this.options.onLog,
+    };
+    yield* channelListing(sources, filter, signal);
+  }
+
+  /** Every user id of the app (after `after` in Stream's order, when given), a page at a time. */
+  private async *userIds(after: string | undefined, signal?: AbortSignal): AsyncGenerator<string[]> {
+    const users = listUsers((payload, pageSignal) => this.queryUsers(payload, pageSignal), {}, signal, after);
+    for await (const page of users) yield page.map((user) => user.id);
   }
 
   /** GET /users: every user updated in the window, a page at a time in id order. */
@@ -221,6 +233,7 @@ export class StreamApiClient {
       const summary: ChannelSummary = { cid: channel.cid, type: channel.type, id: channel.id, created_at: channel.created_at };
       if (typeof channel.updated_at === 'string') summary.updated_at = channel.updated_at;
       if (typeof channel.last_message_at === 'string') summary.last_message_at = channel.last_message_at;
+      if (typeof channel.member_count === 'number') summary.member_count = channel.member_count;
       if (typeof channel.message_count === 'number') summary.message_count = channel.message_count;
       return summary;
     });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { SystemError } from '../errors.js';
 
-/** The users whose updated_at is after `after` (absent: all) up to `upTo`. */
+/** The users whose updated_at is after `after` (absent: all) up to `upTo` (absent: now). */
 export interface UsersWindow {
   after?: string;
-  upTo: string;
+  upTo?: string;
 }
 
 export interface QueryUsersPayload {
@@ -31,33 +31,50 @@ function payload(filter_conditions: Record<string, unknown>): QueryUsersPayload 
   return { filter_conditions, sort: BY_ID, limit: USERS_PAGE_SIZE, include_deactivated_users: true, presence: false };
 }
 
+function updatedIn(window: UsersWindow): Record<string, unknown> {
+  const condition: Record<string, string> = {};
+  if (window.after !== undefined) condition.$gt = window.after;
+  if (window.upTo !== undefined) condition.$lte = window.upTo;
+  return Object.keys(condition).length === 0 ? {} : { updated_at: condition };
+}
+
 /**
- * Every user updated in the window, deactivated ones included, a page at a time in ascending id order:
- * each page asks for the ids after the last one seen (no offset, so no cap).
+ * Every user updated in the window, deactivated ones included, a page at a time in the service's own id
+ * order: each page asks for the ids after the last one it gave (no offset, so no cap), and only an empty
+ * page ends the listing (a short one may not be the end). A page that ends where the one before did
+ * would loop: an error.
  */
-export async function* listUsers(query: QueryUsersPage, window: UsersWindow, signal?: AbortSignal): AsyncGenerator<QueriedUser[]> {
-  const updated = window.after === undefined ? { $lte: window.upTo } : { $gt: window.after, $lte: window.upTo };
-  let last: string | undefined;
+export async function* listUsers(query: QueryUsersPage, window: UsersWindow, signal?: AbortSignal, after?: string): AsyncGenerator<QueriedUser[]> {
+  const updated = updatedIn(window);
+  let last = after;
   for (;;) {
-    const page = await query(payload(last === undefined ? { updated_at: updated } : { updated_at: updated, id: { $gt: last } }), signal);
-    for (const user of page) {
-      const id = user.id;
-      if (last !== undefined && id <= last) {
-        throw new SystemError(`QueryUsers answered user ${id} to a query for ids after ${last}: it ignored the filter or the sort by id`, {
-          context: { endpoint: 'QueryUsers' },
-        });
-      }
-      last = id;
+    const page = await query(payload(last === undefined ? updated : { ...updated, id: { $gt: last } }), signal);
+    if (page.length === 0) return;
+    const end = (page.at(-1) as QueriedUser).id;
+    if (end === last || page.some((user) => user.id === last)) {
+      throw new SystemError(`QueryUsers answered user ${end} again to a query for ids after it: it ignored the filter, and the listing would not end`, {
+        context: { endpoint: 'QueryUsers' },
+      });
     }
-    if (page.length > 0) yield page;
-    if (page.length < USERS_PAGE_SIZE) return;
+    yield page;
+    last = end;
   }
 }
 
-/** Which of these ids (at most a page of them) query users knows, deactivated users included. */
+/**
+ * Which of these ids (at most a page of them) query users knows, deactivated users included: those an
+ * answer leaves out are asked again until an answer is empty (a short answer proves nothing).
+ */
 export async function knownUserIds(query: QueryUsersPage, ids: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
   if (ids.length > USERS_PAGE_SIZE) throw new SystemError(`At most ${USERS_PAGE_SIZE} users can be looked up at once, got ${ids.length}`);
-  if (ids.length === 0) return new Set();
-  const users = await query(payload({ id: { $in: [...ids] } }), signal);
-  return new Set(users.map((user) => user.id));
+  const known = new Set<string>();
+  let open = [...ids];
+  while (open.length > 0) {
+    const users = await query(payload({ id: { $in: open } }), signal);
+    const found = users.filter((user) => open.includes(user.id) && !known.has(user.id));
+    if (found.length === 0) break;
+    for (const user of found) known.add(user.id);
+    open = open.filter((id) => !known.has(id));
+  }
+  return known;
 }

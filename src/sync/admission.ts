@@ -1,5 +1,5 @@
 import { instantKey } from '../utils/timestamps.js';
-import type { Coverage } from '../plan/coverage.js';
+import type { Coverage, ListedChannel } from '../plan/coverage.js';
 import type { StreamName } from '../records/index.js';
 
 /**
@@ -17,7 +17,10 @@ export class Admission {
    */
   private readonly lastFloor = new Map<StreamName, { cid: string; floor: Instant | undefined }>();
 
-  constructor(private readonly coverages: ReadonlyMap<StreamName, Coverage>) {}
+  constructor(
+    private readonly coverages: ReadonlyMap<StreamName, Coverage>,
+    private readonly channelOf: (cid: string) => ListedChannel,
+  ) {}
 
   admit(stream: StreamName, data: Record<string, unknown>): boolean {
     if (!this.isNew(stream, data)) return false;
@@ -47,7 +50,7 @@ export class Admission {
   private floor(stream: StreamName, coverage: Coverage, cid: string): Instant | undefined {
     const last = this.lastFloor.get(stream);
     if (last?.cid === cid) return last.floor;
-    const floor = instant(coverage.floor(cid));
+    const floor = instant(coverage.floor(this.channelOf(cid)));
     this.lastFloor.set(stream, { cid, floor });
     return floor;
   }

@@ -25,6 +25,8 @@ export interface ExportJob {
   readonly description: string;
   /** The channels it exports. */
   readonly cids: readonly string[];
+  /** The same, as planned. */
+  readonly channels: readonly PlannedChannel[];
   readonly format: 'v1' | 'v2';
   start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]>;
 }
@@ -58,7 +60,7 @@ export class ChannelBatchJob implements ExportJob {
 
   constructor(
     readonly number: number,
-    private readonly channels: readonly PlannedChannel[],
+    readonly channels: readonly PlannedChannel[],
     readonly format: 'v1' | 'v2',
   ) {
     this.cids = channels.map((channel) => channel.cid);
@@ -110,7 +112,7 @@ export class ChannelBatchJob implements ExportJob {
   }
 }
 
-/** The channel batches, in cid order, cut as the planned channels come. */
+/** The channel batches, in the listing's order, cut as the planned channels come. */
 export async function* planJobs(channels: AsyncIterable<PlannedChannel>, config: Config): AsyncGenerator<ExportJob> {
   let batch: PlannedChannel[] = [];
   let number = 0;

@@ -1,4 +1,4 @@
-import { Coverage, type PlanClock } from '../plan/coverage.js';
+import { Coverage, type ListedChannel, type PlanClock } from '../plan/coverage.js';
 import { nextState, type SyncOutcome } from '../plan/next-state.js';
 import type { Selection } from '../plan/selection.js';
 import { compactOf, writeStoredState, type StoredState } from '../plan/state-codec.js';
@@ -34,7 +34,7 @@ export class Ledger {
 
   constructor(private readonly input: LedgerInput) {
     this.coverages = coveragesOf(input.stored, input.clock);
-    this.admission = new Admission(this.coverages);
+    this.admission = new Admission(this.coverages, this.channelOf);
     // Only the written channels a state had lagging matter to the next state: no set of every channel.
     this.settled = new SettledChannels((cid) => [...this.coverages.values()].some((coverage) => coverage.isLagging(cid)));
   }
@@ -53,14 +53,22 @@ export class Ledger {
     this.coverages = new Map(
       [...this.coverages.keys()].map((name) => [name, new Coverage(name, states.get(name) ?? this.coverages.get(name)?.state, this.input.clock)]),
     );
-    this.admission = new Admission(this.coverages);
+    this.admission = new Admission(this.coverages, this.channelOf);
     this.migrated = true;
   }
 
-  /** The next channels planned, in cid order after every channel planned before them. */
-  planned(cids: readonly string[]): void {
-    this.settled.planned(cids);
+  /** The next channels planned, in created_at order after every channel planned before them. */
+  planned(channels: readonly ListedChannel[]): void {
+    this.settled.planned(channels);
   }
+
+  /** Channels created at this instant could not be listed: no state claims them. */
+  holdBefore(instant: string): void {
+    this.settled.holdBefore(instant);
+  }
+
+  /** A channel whose records are being read, as it was listed (its created_at places it against a midway state). */
+  private readonly channelOf = (cid: string): ListedChannel => this.settled.channelOf(cid) ?? { cid };
 
   settle(cids: readonly string[], ok: boolean): void {
     this.settled.settle(cids, ok);

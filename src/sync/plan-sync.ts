@@ -11,11 +11,11 @@ import type { StreamName } from '../records/index.js';
 import type { ChannelSummary } from '../stream-api/client.js';
 import { planJobs, type ExportJob, type SyncClient } from './export-job.js';
 import type { ChannelStream, Ledger } from './ledger.js';
-import { listSelectedChannels } from './list-selected-channels.js';
+import { listSelectedChannels, type ListingHandlers } from './list-selected-channels.js';
 
 /**
  * What a sync will do: the listing, and the export jobs cut from the channels as they are listed (in
- * cid order, never all held). The counts, the estimates and the LOG line are whole once the jobs are.
+ * created_at order, never all held). The counts, the estimates and the LOG line are whole once the jobs are.
  */
 export interface SyncPlan {
   listing: ListingPlan;
@@ -33,7 +33,7 @@ export interface PlanInput {
   selection: Selection;
   clock: PlanClock;
   usersPlan: UsersPlan | undefined;
-  warn: (message: string) => unknown;
+  handlers: ListingHandlers;
   signal: AbortSignal;
 }
 
@@ -48,7 +48,7 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
     legacy.length > 0
       ? fullListing(selection, config.include_soft_deleted_channels, 'migrating a state of version 0.1.0')
       : planListing(ledger.channelCoverages, selection, clock, config.include_soft_deleted_channels);
-  let listed: AsyncIterable<ChannelSummary> | ChannelSummary[] = listSelectedChannels(input.client, listing, selection, input.warn, input.signal);
+  let listed: AsyncIterable<ChannelSummary> | ChannelSummary[] = listSelectedChannels(input.client, listing, selection, input.handlers, input.signal);
   if (legacy.length > 0) {
     // Once, after an upgrade: every selected channel is held to read the old states against.
     listed = await collect(listed);

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SystemError } from '../errors.js';
 import { runPipeline } from '../export/task-pipeline.js';
 import type { PlanClock } from '../plan/coverage.js';
 import { selectionOf, type Selection } from '../plan/selection.js';
@@ -22,6 +22,8 @@ import { recordSink, type RecordSink } from './record-sink.js';
 import { Skipped } from './skipped.js';
 import type { SyncWriter } from './sync-writer.js';
 import type { CompletedTask } from '../stream-api/client.js';
+import { unlistedMessage, type UnlistedGroup } from '../stream-api/channels.js';
+import type { ListingHandlers } from './list-selected-channels.js';
 
 export interface SyncInput {
   config: Config;
@@ -53,6 +55,8 @@ interface Run {
   ledger: Ledger;
   checkpoints: Checkpoints;
   recentUsers: RecentSet;
+  /** Groups of channels the listing could not separate: the sync fails once every other channel is written. */
+  unlisted: UnlistedGroup[];
 }
 
 /**
@@ -68,11 +72,12 @@ export async function runSync(input: SyncInput): Promise<void> {
   try {
     await statuses(run, 'STARTED');
     if (input.config.user_ids.length > 0) await input.writer.log('WARN', USER_IDS_IGNORED);
-    const plan = await planSync({ ...input, ...run, warn: (message) => input.writer.log('WARN', message), signal });
+    const plan = await planSync({ ...input, ...run, handlers: listingHandlers(run), signal });
     await statuses(run, 'RUNNING');
     await syncUsers(run, signal);
     const jobs = new PlannedJobs(run, plan);
     const failures = await syncChannels(run, jobs, signal);
+    if (run.unlisted.length > 0) throw new SystemError(unlistedMessage(run.unlisted), { context: { endpoint: 'QueryChannels' } });
     await run.checkpoints.save({ final: true, force: true });
     if (failures.length > 0) throw failedExports(failures, jobs.count);
     await statuses(run, 'COMPLETE');
@@ -98,7 +103,20 @@ async function startRun(input: SyncInput): Promise<Run> {
   const selection = selectionOf(config);
   const ledger = new Ledger({ stored, given: input.state, clock, selection, usersPlan });
   const checkpoints = new Checkpoints(writer, names, (name, final) => ledger.stateOf(name, final));
-  return { input, names, clock, selection, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS) };
+  return { input, names, clock, selection, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS), unlisted: [] };
+}
+
+/** A WARN for each group the listing cannot give, whose channels no state claims; the sync goes on with the rest. */
+function listingHandlers(run: Run): ListingHandlers {
+  const { writer } = run.input;
+  return {
+    warn: (message) => writer.log('WARN', message),
+    unlisted: (group) => {
+      run.unlisted.push(group);
+      run.ledger.holdBefore(group.createdAt);
+      return writer.log('WARN', `At least ${group.atLeast} channels share created_at ${group.createdAt} and no documented filter tells them apart: not listed`);
+    },
+  };
 }
 
 /**
@@ -118,7 +136,7 @@ class PlannedJobs implements AsyncIterable<ExportJob> {
   async *[Symbol.asyncIterator](): AsyncGenerator<ExportJob> {
     for await (const job of this.plan.jobs) {
       this.count += 1;
-      this.run.ledger.planned(job.cids);
+      this.run.ledger.planned(job.channels);
       this.run.input.writer.exportsWritten?.(this.written, this.count);
       yield job;
     }

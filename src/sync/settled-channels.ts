@@ -1,52 +1,84 @@
+import type { ListedChannel } from '../plan/coverage.js';
 import type { SyncOutcome } from '../plan/next-state.js';
+import { instantKey } from '../utils/timestamps.js';
 
 interface Batch {
-  cids: readonly string[];
+  channels: readonly ListedChannel[];
   open: Set<string>;
 }
 
 /**
- * The planned channels still in flight, batch by batch in cid order, and which are settled (written or
- * failed), so a checkpoint can say "every channel up to this cid" in one field however many there are.
- * A batch is forgotten once it and every batch before it are settled: memory holds what is in flight.
+ * The planned channels still in flight, batch by batch in created_at order, and which are settled
+ * (written or failed), so a checkpoint can say "every channel created before this instant" in one
+ * field however many there are. A batch is forgotten once it and every batch before it are settled:
+ * memory holds what is in flight.
  */
 export class SettledChannels {
-  readonly failed = new Set<string>();
+  readonly failed = new Map<string, ListedChannel>();
   /** The written channels that `remembers` asks for (those a state had lagging). */
-  readonly written = new Set<string>();
+  readonly written = new Map<string, ListedChannel>();
   private readonly batches: Batch[] = [];
-  private readonly batchOf = new Map<string, Batch>();
+  private readonly inFlight = new Map<string, { batch: Batch; channel: ListedChannel }>();
   private through: string | undefined;
+  /** No claim reaches past this instant (channels the listing could not give are created at it). */
+  private cap: string | undefined;
 
   constructor(private readonly remembers: (cid: string) => boolean) {}
 
-  /** The next channels planned, after every channel planned before them in cid order. */
-  planned(cids: readonly string[]): void {
-    const batch = { cids, open: new Set(cids) };
+  /** The next channels planned, after every channel planned before them in created_at order. */
+  planned(channels: readonly ListedChannel[]): void {
+    const batch = { channels, open: new Set(channels.map((channel) => channel.cid)) };
     this.batches.push(batch);
-    for (const cid of cids) this.batchOf.set(cid, batch);
+    for (const channel of channels) this.inFlight.set(channel.cid, { batch, channel });
+  }
+
+  /** A planned channel still in flight, as it was listed. */
+  channelOf(cid: string): ListedChannel | undefined {
+    return this.inFlight.get(cid)?.channel;
+  }
+
+  /** Channels created at this instant were not listed: no checkpoint claims them. */
+  holdBefore(instant: string): void {
+    if (this.cap === undefined || isEarlier(instant, this.cap)) this.cap = instant;
   }
 
   settle(cids: readonly string[], ok: boolean): void {
     for (const cid of cids) {
-      const batch = this.batchOf.get(cid);
-      if (batch === undefined) continue;
-      batch.open.delete(cid);
+      const entry = this.inFlight.get(cid);
+      if (entry === undefined) continue;
+      entry.batch.open.delete(cid);
       if (!ok) {
-        this.failed.add(cid);
+        this.failed.set(cid, entry.channel);
         this.written.delete(cid);
       } else if (this.remembers(cid)) {
-        this.written.add(cid);
+        this.written.set(cid, entry.channel);
       }
     }
     for (let first = this.batches[0]; first !== undefined && first.open.size === 0; first = this.batches[0]) {
       this.batches.shift();
-      for (const cid of first.cids) this.batchOf.delete(cid);
-      this.through = first.cids.at(-1) ?? this.through;
+      for (const channel of first.channels) this.inFlight.delete(channel.cid);
+      this.through = first.channels.findLast((channel) => channel.created_at !== undefined)?.created_at ?? this.through;
     }
   }
 
-  outcome(finished: boolean, newest: string | undefined): SyncOutcome {
-    return { finished, through: this.through, failed: this.failed, written: this.written, newest };
+  /**
+   * Every channel listed before the first batch still open is settled, and so is every channel created
+   * before that batch's first: the listing gives them first. With none open, those created before the
+   * last settled (channels tied with it may not be listed yet).
+   */
+  private settledBefore(): string | undefined {
+    const first = this.batches[0]?.channels[0];
+    return first === undefined ? this.through : (first.created_at ?? this.through);
   }
+
+  outcome(finished: boolean, newest: string | undefined): SyncOutcome {
+    const before = this.settledBefore();
+    const createdBefore = this.cap !== undefined && before !== undefined && isEarlier(this.cap, before) ? this.cap : before;
+    return { finished, createdBefore, failed: this.failed, written: this.written, newest };
+  }
+}
+
+function isEarlier(a: string, b: string): boolean {
+  const [x, y] = [instantKey(a), instantKey(b)];
+  return x !== undefined && y !== undefined && x < y;
 }

@@ -11,6 +11,8 @@ const NOW = '2026-06-10T00:00:00.000Z';
 const COVER = '2026-06-09T00:00:00.000Z';
 const SWEPT = '2026-06-05T00:00:00.000Z';
 const OLD = '2025-01-01T00:00:00.000Z';
+/** Where a stopped sync got to: every channel created before it written. */
+const MIDWAY = '2025-06-01T00:00:00.000Z';
 const clock: PlanClock = { windowEnd: NOW, lookbackHours: 0, sweepCutoff: '2026-06-03T00:00:00.000Z' };
 const selection = selectionOf({});
 
@@ -73,10 +75,11 @@ describe('the plan of one stream', () => {
       windowState({
         lagging: { 'a:2': OLD, 'a:3': null },
         selection: selectionOf({ exclude_channel_ids: ['a:4'] }),
-        progress: { until: '2026-06-09T12:00:00.000Z', through: 'a:5', sweep: false },
+        progress: { until: '2026-06-09T12:00:00.000Z', createdBefore: MIDWAY, sweep: false },
       }),
     );
-    expect(await plan(channel('a:2'), channel('a:3'), channel('a:4'), active('a:5'), active('a:6'))).toEqual({
+    const later = { created_at: MIDWAY, last_message_at: NOW };
+    expect(await plan(channel('a:2'), channel('a:3'), channel('a:4'), active('a:5'), channel('a:6', later))).toEqual({
       'a:2': OLD,
       'a:3': undefined,
       'a:4': undefined,
@@ -89,14 +92,14 @@ describe('the plan of one stream', () => {
     const { coverage, plan } = stream('messages', windowState({ swept: '2026-06-01T00:00:00.000Z' }));
     expect(coverage.sweepDue).toBe(true);
     expect(await plan(channel('a:1'))).toEqual({ 'a:1': '2026-06-01T00:00:00.000Z' });
-    const swept = stream('messages', windowState({ swept: '2026-06-01T00:00:00.000Z', progress: { until: COVER, through: 'a:3', sweep: true } }));
-    expect(await swept.plan(channel('a:2'), channel('a:4'))).toEqual({ 'a:4': '2026-06-01T00:00:00.000Z' });
+    const swept = stream('messages', windowState({ swept: '2026-06-01T00:00:00.000Z', progress: { until: COVER, createdBefore: MIDWAY, sweep: true } }));
+    expect(await swept.plan(channel('a:2'), channel('a:4', { created_at: MIDWAY }))).toEqual({ 'a:4': '2026-06-01T00:00:00.000Z' });
   });
 
   it('channels and members: activity is a channel created or updated after the last sync; they need no message window', async () => {
     const { coverage, plan } = stream('members', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection });
     expect(await plan(channel('a:1', { last_message_at: NOW }), channel('a:2', { updated_at: '2026-06-09T10:00:00Z' }))).toEqual({ 'a:2': NOW });
-    expect(coverage.floor('a:2')).toBe(OLD);
+    expect(coverage.floor({ cid: 'a:2' })).toBe(OLD);
   });
 });
 
@@ -124,7 +127,7 @@ describe('planning', () => {
     expect(listing.queries.slice(1)).toEqual([{ filter: { types: ['b'] } }, { filter: { cids: ['a:7'] }, direct: false, expected: 'configured' }]);
   });
 
-  it('plans the needed channels as they are listed (in cid order), each window at the earliest need of the message streams', async () => {
+  it('plans the needed channels as they are listed (in the listing order), each window at the earliest need of the message streams', async () => {
     const messages = new Coverage('messages', windowState({ lagging: { 'b:1': OLD } }), clock);
     const reactions = new Coverage('reactions', windowState(), clock);
     const plan = await planChannels(
@@ -133,8 +136,8 @@ describe('planning', () => {
       clock,
     );
     expect(plan.channels).toEqual([
-      { cid: 'b:1', since: OLD },
-      { cid: 'c:1', since: COVER },
+      { cid: 'b:1', created_at: OLD, since: OLD },
+      { cid: 'c:1', created_at: OLD, since: COVER },
     ]);
     expect(plan.counts).toEqual({ listed: 3, newcomers: 0, lagging: 1, swept: 0, active: 1 });
     expect(plan.messageEstimate).toBe(14);
@@ -143,28 +146,31 @@ describe('planning', () => {
   it('gives a channel only the channels stream needs an empty window', async () => {
     const channels = new Coverage('channels', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const messages = new Coverage('messages', windowState(), clock);
-    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([{ cid: 'a:1', since: NOW }]);
+    expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([
+      { cid: 'a:1', created_at: OLD, since: NOW },
+    ]);
   });
 });
 
 describe('next state', () => {
-  const outcome = { finished: true, through: 'a:3', failed: new Set<string>(), written: new Set(['a:1', 'a:3']), newest: '2026-06-09T10:00:00Z' };
+  const refs = (...cids: string[]) => new Map(cids.map((cid) => [cid, { cid, created_at: OLD }]));
+  const outcome = { finished: true, createdBefore: MIDWAY, failed: refs(), written: refs('a:1', 'a:3'), newest: '2026-06-09T10:00:00Z' };
 
   it('at the end: the sync start is the cover, failed channels lag with what they had, the selection is recorded', () => {
     const coverage = new Coverage('messages', windowState({ lagging: { 'a:2': OLD } }), clock);
-    const next = nextState(coverage, { ...outcome, failed: new Set(['a:2', 'a:5']) }, clock, selection);
+    const next = nextState(coverage, { ...outcome, failed: refs('a:2', 'a:5') }, clock, selection);
     expect(next).toEqual({ cover: NOW, swept: SWEPT, lagging: { 'a:2': OLD, 'a:5': COVER }, selection, updatedAt: '2026-06-09T10:00:00Z' });
   });
 
   it('midway: the state it started from, plus how far it got and what failed', () => {
     const coverage = new Coverage('messages', windowState({ lagging: { 'a:1': OLD, 'a:9': OLD } }), clock);
-    const next = nextState(coverage, { ...outcome, finished: false, failed: new Set(['a:2']) }, clock, selection);
+    const next = nextState(coverage, { ...outcome, finished: false, failed: refs('a:2') }, clock, selection);
     expect(next).toEqual({
       cover: COVER,
       swept: SWEPT,
       lagging: { 'a:9': OLD, 'a:2': COVER },
       selection,
-      progress: { until: NOW, through: 'a:3', sweep: false },
+      progress: { until: NOW, createdBefore: MIDWAY, sweep: false },
     });
   });
 

@@ -100,16 +100,15 @@ describe('API requests', () => {
     });
   });
 
-  it('list users by query users: keyset on id, updated_at window, deactivated users included, 100 a page', async () => {
+  it('list users by query users: keyset on id, updated_at window, deactivated users included, 100 a page, to an empty page', async () => {
     const users = (from: number, count: number) => Array.from({ length: count }, (_, index) => ({ id: `u${String(from + index).padStart(3, '0')}` }));
-    const { server, client } = await setup((_request, response, index) =>
-      sendJson(response, 200, { users: index === 0 ? users(0, 100) : users(100, 20), duration: '1ms' }),
-    );
+    const answers = [users(0, 100), users(100, 20), users(120, 5), []];
+    const { server, client } = await setup((_request, response, index) => sendJson(response, 200, { users: answers[index] ?? [], duration: '1ms' }));
     const pages: number[] = [];
     for await (const page of client.listUsers({ after: '2025-01-01T00:00:00Z', upTo: '2025-02-01T00:00:00Z' })) pages.push(page.length);
-    expect(pages).toEqual([100, 20]);
+    expect(pages).toEqual([100, 20, 5]);
     const payloads = server.requests.map((request) => JSON.parse(request.url.searchParams.get('payload') ?? '') as Record<string, unknown>);
-    expect(server.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual(['GET /users', 'GET /users']);
+    expect(server.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual(Array.from({ length: 4 }, () => 'GET /users'));
     const window = { $gt: '2025-01-01T00:00:00Z', $lte: '2025-02-01T00:00:00Z' };
     expect(payloads[0]).toEqual({
       filter_conditions: { updated_at: window },
@@ -119,15 +118,33 @@ describe('API requests', () => {
       presence: false,
     });
     expect(payloads[1]).toMatchObject({ filter_conditions: { updated_at: window, id: { $gt: 'u099' } } });
+    expect(payloads[3]).toMatchObject({ filter_conditions: { updated_at: window, id: { $gt: 'u124' } } });
   });
 
-  it('look users up by id, 100 at most, asking nothing for none', async () => {
-    const { server, client } = await setup((_request, response) => sendJson(response, 200, { users: [{ id: 'u1' }], duration: '1ms' }));
-    expect(await client.knownUserIds(['u1', 'u2'])).toEqual(new Set(['u1']));
-    expect(JSON.parse(server.requests[0]?.url.searchParams.get('payload') ?? '')).toMatchObject({ filter_conditions: { id: { $in: ['u1', 'u2'] } } });
+  it('list users in the order Stream gives them, failing only on a page that does not move on', async () => {
+    const answers = [[{ id: 'User-000-b' }, { id: 'user_055' }], [{ id: 'Ada.3' }], [{ id: 'Ada.3' }]];
+    const { client } = await setup((_request, response, index) => sendJson(response, 200, { users: answers[index] ?? [], duration: '1ms' }));
+    const seen: string[] = [];
+    const listing = (async () => {
+      for await (const page of client.listUsers({})) seen.push(...page.map((user) => user.id));
+    })();
+    await expect(listing).rejects.toThrow(/answered user Ada.3 again/);
+    expect(seen).toEqual(['User-000-b', 'user_055', 'Ada.3']);
+  });
+
+  it('look users up by id, 100 at most, asking again those an answer left out until one is empty, asking nothing for none', async () => {
+    const answers = [[{ id: 'u1' }], [{ id: 'u3' }], []];
+    const { server, client } = await setup((_request, response, index) => sendJson(response, 200, { users: answers[index] ?? [], duration: '1ms' }));
+    expect(await client.knownUserIds(['u1', 'u2', 'u3'])).toEqual(new Set(['u1', 'u3']));
+    const asked = server.requests.map((request) => JSON.parse(request.url.searchParams.get('payload') ?? '') as { filter_conditions: unknown });
+    expect(asked.map((payload) => payload.filter_conditions)).toEqual([
+      { id: { $in: ['u1', 'u2', 'u3'] } },
+      { id: { $in: ['u2', 'u3'] } },
+      { id: { $in: ['u2'] } },
+    ]);
     expect(await client.knownUserIds([])).toEqual(new Set());
     await expect(client.knownUserIds(Array.from({ length: 101 }, (_, index) => `u${index}`))).rejects.toBeInstanceOf(SystemError);
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(3);
   });
 
   it('refuse export batches over 100 channels without calling Stream', async () => {

@@ -197,17 +197,14 @@ describe('API answers from a hostile host', () => {
   });
 
   it('stops a listing that never ends with a clear error', async () => {
-    // Fresh channels inside whatever cid range is asked, without end: no range ever comes whole.
+    // Fresh channels after whatever instant is asked, without end.
     let n = 0;
-    const query = async (body: QueryChannelsBody) => {
-      const range = (body.filter_conditions.cid ?? {}) as { $gt?: string; $lte?: string };
-      return Array.from({ length: 30 }, (): ChannelSummary => {
+    const query = async () =>
+      Array.from({ length: 30 }, (): ChannelSummary => {
         n += 1;
-        const id = `${range.$gt?.slice(2) ?? 'c'}~${n}`;
-        return { cid: `t:${id}`, type: 't', id, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
-      }).filter((channel) => range.$lte === undefined || channel.cid <= range.$lte);
-    };
-    const listing = channelListing(query, { maxListed: 300 });
+        return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
+      });
+    const listing = channelListing({ query, userIds: async function* () {} }, { maxListed: 300 });
     await expect(
       (async () => {
         for await (const _channel of listing);
@@ -215,18 +212,17 @@ describe('API answers from a hostile host', () => {
     ).rejects.toThrow(/QueryChannels answered 140 pages and the listing still has more, past the 300 channels/);
   });
 
-  it('stops a listing whose answers ignore the cid range asked', async () => {
-    let n = 0;
-    const query = async () =>
-      Array.from({ length: 30 }, (): ChannelSummary => {
-        n += 1;
-        return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString() };
+  it('stops a listing whose answers ignore the instant asked', async () => {
+    const query = async (body: QueryChannelsBody) =>
+      Array.from({ length: 30 }, (_, index): ChannelSummary => {
+        const created = body.offset === 0 ? index : 0;
+        return { cid: `t:c${index}`, type: 't', id: `c${index}`, created_at: new Date(Date.UTC(2024, 0, 1) + created * 1000).toISOString() };
       });
-    const listing = channelListing(query, { maxListed: 300 });
+    const listing = channelListing({ query, userIds: async function* () {} }, {});
     await expect(
       (async () => {
         for await (const _channel of listing);
       })(),
-    ).rejects.toThrow(/ignored the filter/);
+    ).rejects.toThrow(/not sorted by created_at or outside its filter/);
   });
 });

@@ -18,7 +18,7 @@ describe('Admission.newestOf', () => {
       .map(([date, fraction, zone]) => `${date.toISOString().slice(0, 19)}${fraction}${zone}`);
     fc.assert(
       fc.property(fc.array(fc.oneof(instant, fc.constantFrom<unknown>(undefined, null, 'yesterday', 42)), { maxLength: 30 }), (stamps) => {
-        const admission = new Admission(new Map([['channels', new Coverage('channels', undefined, clock)]]));
+        const admission = new Admission(new Map([['channels', new Coverage('channels', undefined, clock)]]), (cid) => ({ cid }));
         let expected: string | undefined;
         for (const [i, updated_at] of stamps.entries()) {
           expect(admission.admit('channels', { cid: `t:c${i}`, updated_at })).toBe(true);
@@ -32,7 +32,7 @@ describe('Admission.newestOf', () => {
 
 /** The rule as it reads in words (and as Admission computed it record by record before it kept floors). */
 function expectedNew(stream: StreamName, data: Record<string, unknown>, coverage: Coverage): boolean {
-  const floor = coverage.floor(String(data.cid));
+  const floor = coverage.floor({ cid: String(data.cid) });
   if (stream === 'messages') return floor === undefined || !isTimestamp(data.created_at) || !isAfter(floor, data.created_at);
   return isAfter(data.updated_at, floor);
 }
@@ -67,7 +67,7 @@ describe('Admission.admit', () => {
         records,
         (stream, compact, startDate, lookbackHours, rows) => {
           const coverage = new Coverage(stream, compact, { ...clock, startDate, lookbackHours });
-          const admission = new Admission(new Map([[stream, coverage]]));
+          const admission = new Admission(new Map([[stream, coverage]]), (cid) => ({ cid }));
           for (const data of rows) expect(admission.admit(stream, data)).toBe(expectedNew(stream, data, coverage));
         },
       ),

@@ -92,7 +92,8 @@ class FakeStream implements SyncClient {
 }
 
 function channel(n: number, lastMessageAt = '2026-06-09T12:00:00Z'): ChannelSummary {
-  return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at: OLD, updated_at: OLD, last_message_at: lastMessageAt, message_count: 1 };
+  const created_at = new Date(Date.parse(OLD) + n * 1000).toISOString();
+  return { cid: `t:c${n}`, type: 't', id: `c${n}`, created_at, updated_at: OLD, last_message_at: lastMessageAt, message_count: 1 };
 }
 
 async function sync(
@@ -166,6 +167,7 @@ describe('runSync, with a fake Stream', () => {
         types: [],
         where: { $or: [{ last_message_at: { $gt: NOW.toISOString() } }, { created_at: { $gt: NOW.toISOString() } }] },
         onMissing: expect.any(Function),
+        onUnlisted: expect.any(Function),
       },
     ]);
     expect(client.exports.map((batch) => batch.map((request) => [request.id, request.messages_since]))).toEqual([[['c1', NOW.toISOString()]]]);
@@ -319,7 +321,8 @@ describe('runSync, with a fake Stream', () => {
     const result = await sync(client, { config: { channels_per_export: 1, max_concurrent_exports: 1 } });
     expect(result.error).toBeInstanceOf(ConfigError);
     expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1']);
-    expect(result.last).toMatchObject({ progress: { until: NOW.toISOString(), through: 't:c1' } });
+    // Every channel created before c2 (c1) is written: a resumed sync exports only c2 and what follows.
+    expect(result.last).toMatchObject({ progress: { until: NOW.toISOString(), created_before: channel(2).created_at } });
     expect(
       result.messages
         .filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS')

@@ -1,0 +1,220 @@
+import { SystemError } from '../errors.js';
+import { instantKey } from '../utils/timestamps.js';
+import type { ChannelSummary, QueryChannelsBody, QueryChannelsPage, UnlistedGroup } from './channels.js';
+
+// Every channel a filter matches, each once, by what Stream's docs page promises only (stream-export-api.md
+// §7.1): filters on instants and `members`, sorts on instants, offsets we never page through. The order
+// of ties, short pages and channels deleted between two pages are Stream's own: nothing here leans on them.
+
+export const CHANNELS_PAGE_SIZE = 30;
+
+/** What listing one filter needs: its pages, the users a membership split walks, where a group no field separates goes. */
+export interface PartitionContext {
+  query: QueryChannelsPage;
+  /** Every user id of the app (after `after`, when given), a page at a time, in the service's order. */
+  userIds: (after?: string) => AsyncIterable<readonly string[]>;
+  unlisted: (group: UnlistedGroup) => unknown;
+  signal?: AbortSignal | undefined;
+}
+
+type Filter = Record<string, unknown>;
+/** Lists one group of channels that tie on every field split so far; `next` splits it further. */
+type Splitter = (context: PartitionContext, filter: Filter, next: (filter: Filter) => AsyncGenerator<ChannelSummary>) => AsyncGenerator<ChannelSummary>;
+type Sortable = 'created_at' | 'last_message_at' | 'updated_at' | 'member_count';
+
+/** A keyset field: the value to filter on, and a key that orders as the value does (instants compared as instants). */
+interface KeyField {
+  name: Sortable;
+  value: (channel: ChannelSummary) => string | number | undefined;
+  key: (value: string | number) => string | number | undefined;
+}
+
+const instant = (value: string | number) => (typeof value === 'string' ? instantKey(value) : undefined);
+const count = (value: string | number) => (typeof value === 'number' ? value : undefined);
+const CREATED_AT: KeyField = { name: 'created_at', value: (c) => c.created_at, key: instant };
+const LAST_MESSAGE_AT: KeyField = { name: 'last_message_at', value: (c) => c.last_message_at, key: instant };
+const UPDATED_AT: KeyField = { name: 'updated_at', value: (c) => c.updated_at, key: instant };
+const MEMBER_COUNT: KeyField = { name: 'member_count', value: (c) => c.member_count, key: count };
+
+function body(filter_conditions: Filter, field: Sortable, offset: number): QueryChannelsBody {
+  return { filter_conditions, sort: [{ field, direction: 1 }], limit: CHANNELS_PAGE_SIZE, offset, state: false, watch: false, presence: false };
+}
+
+/** The filter with one more condition on `field`, beside those it has. */
+function narrowed(filter: Filter, field: string, condition: Filter): Filter {
+  const existing = filter[field];
+  const merged = existing !== null && typeof existing === 'object' && !Array.isArray(existing) ? { ...existing, ...condition } : condition;
+  return { ...filter, [field]: merged };
+}
+
+function keyOf(field: KeyField, channel: ChannelSummary): { value: string | number; key: string | number } {
+  const value = field.value(channel);
+  const key = value === undefined ? undefined : field.key(value);
+  if (value === undefined || key === undefined) {
+    throw new SystemError(`QueryChannels answered channel ${channel.cid} without a readable ${field.name}, in a listing sorted and filtered on it`, {
+      context: { endpoint: 'QueryChannels', cid: channel.cid },
+    });
+  }
+  return { value, key };
+}
+
+/**
+ * Keyset paging on one field, ascending, never an offset: each page asks for the values from the last
+ * one seen (`$gte`). Every group of equal values but the page's last is whole (the page is a prefix of
+ * the sorted answer, short or not); the last is asked again with what follows it. A page that is one
+ * group only is a group past a page, or the end: `whole` tells which.
+ */
+function keyset(field: KeyField, first: Filter = {}): Splitter {
+  return async function* (context, filter, next) {
+    let lower: Filter = first;
+    let floor: { key: string | number; strict: boolean } | undefined;
+    for (;;) {
+      const page = await context.query(body(narrowed(filter, field.name, lower), field.name, 0), context.signal);
+      if (page.length === 0) return;
+      const keys = page.map((channel) => keyOf(field, channel));
+      checkOrder(field, keys, floor);
+      const last = keys.at(-1) as { value: string | number; key: string | number };
+      const cut = keys.findIndex((key) => key.key === last.key);
+      if (cut > 0) {
+        yield* page.slice(0, cut);
+        lower = { $gte: last.value };
+        floor = { key: last.key, strict: false };
+        continue;
+      }
+      yield* whole(context, narrowed(filter, field.name, { $eq: last.value }), field.name, page, next);
+      lower = { $gt: last.value };
+      floor = { key: last.key, strict: true };
+    }
+  };
+}
+
+/** A page must come sorted ascending and within the bound asked: else the listing could loop or skip. */
+function checkOrder(field: KeyField, keys: ReadonlyArray<{ key: string | number }>, floor: { key: string | number; strict: boolean } | undefined): void {
+  let previous = floor;
+  for (const { key } of keys) {
+    if (previous !== undefined && (key < previous.key || (previous.strict && key === previous.key))) {
+      throw new SystemError(`QueryChannels answered a page not sorted by ${field.name} or outside its filter on ${field.name}: the listing cannot go on`, {
+        context: { endpoint: 'QueryChannels' },
+      });
+    }
+    previous = { key, strict: false };
+  }
+}
+
+/** A group's first page is asked again this many times before a short one is taken for a group past a page. */
+const GROUP_ATTEMPTS = 3;
+
+/**
+ * One group of channels equal on a field, whose first page is `page`. A page shorter than asked may be
+ * all of it or merely short: asked again past its rows, an empty answer proves it whole; else the group
+ * is asked again (a short page now and then is Stream's way), and past a few tries, or at a full page,
+ * split by the next field.
+ */
+async function* whole(
+  context: PartitionContext,
+  group: Filter,
+  field: Sortable,
+  first: ChannelSummary[],
+  next: (filter: Filter) => AsyncGenerator<ChannelSummary>,
+) {
+  let page = first;
+  for (let attempt = 1; page.length < CHANNELS_PAGE_SIZE; attempt += 1) {
+    const beyond = await context.query(body(group, field, page.length), context.signal);
+    if (beyond.length === 0) {
+      yield* page;
+      return;
+    }
+    if (attempt === GROUP_ATTEMPTS) break;
+    page = await context.query(body(group, field, 0), context.signal);
+  }
+  yield* next(group);
+}
+
+/**
+ * The channels of one `created_at` instant are split by fields that move while we list (a post moves
+ * last_message_at to Stream's now, an edit updated_at): a channel that moves is found again where it
+ * moved to, later in the same group. So the group's channels are remembered while it is listed (a group
+ * of ties, not the app), and each is given once.
+ */
+const onceEach: Splitter = async function* (_context, filter, next) {
+  const given = new Set<string>();
+  for await (const channel of next(filter)) {
+    if (given.has(channel.cid)) continue;
+    given.add(channel.cid);
+    yield channel;
+  }
+};
+
+/**
+ * Channels without a last message first, as one group for the next field; then those with one, by its
+ * instant (a channel's first message moves it from the first part to the end of the second).
+ */
+const byLastMessage: Splitter = async function* (context, filter, next) {
+  yield* next(narrowed(filter, 'last_message_at', { $exists: false }));
+  yield* keyset(LAST_MESSAGE_AT, { $exists: true })(context, filter, next);
+};
+
+/** The end of the splits: channels no documented field tells apart, reported, never skipped silently. */
+const unseparated: Splitter = async function* (context, filter) {
+  const created = (filter.created_at as { $eq?: unknown } | undefined)?.$eq;
+  const page = await context.query(body(filter, 'created_at', 0), context.signal);
+  await context.unlisted({ createdAt: typeof created === 'string' ? created : 'unknown', atLeast: page.length, filter });
+  yield* [];
+};
+
+/**
+ * A group no instant separates (a bulk import of channels without messages): one part per user of the
+ * app, the channels that user is a member of (parts overlap: onceEach gives each channel once), then
+ * the channels without members.
+ */
+const byMembers: Splitter = async function* (context, filter, next) {
+  for await (const ids of context.userIds()) {
+    for (const id of ids) yield* next(narrowed(filter, 'members', { $in: [id] }));
+  }
+  yield* next(narrowed(filter, 'member_count', { $eq: 0 }));
+};
+
+/**
+ * A user's part still too large: split by a second member, walking the users after that one in the
+ * service's order. A channel of the part whose other members all come before it there was in its first
+ * member's part already, or in the pair of its first two. A channel of one member (or none) has no
+ * second: such a group is not separated.
+ */
+const byPartner: Splitter = async function* (context, filter, next) {
+  const member = (filter.members as { $in?: string[] } | undefined)?.$in?.[0];
+  const count = (filter.member_count as { $eq?: unknown } | undefined)?.$eq;
+  if (member === undefined || typeof count !== 'number' || count < 2) {
+    yield* unseparated(context, filter, next);
+    return;
+  }
+  for await (const ids of context.userIds(member)) {
+    for (const id of ids) yield* next({ ...filter, $and: [{ members: { $in: [id] } }] });
+  }
+};
+
+/**
+ * Channels split by `created_at` (it never changes); a group sharing one instant by `last_message_at`
+ * (or none), then `updated_at`, then membership: a member, `member_count` (the one expensive field, only
+ * within a member's part), then a second member (whose small parts are paged on `created_at`, where all
+ * tie: one page, proved whole).
+ */
+const LADDER: Splitter[] = [
+  keyset(CREATED_AT),
+  onceEach,
+  byLastMessage,
+  keyset(UPDATED_AT),
+  byMembers,
+  keyset(MEMBER_COUNT),
+  byPartner,
+  keyset(CREATED_AT),
+  unseparated,
+];
+
+function splitFrom(step: number, context: PartitionContext): (filter: Filter) => AsyncGenerator<ChannelSummary> {
+  return (filter) => (LADDER[step] as Splitter)(context, filter, splitFrom(step + 1, context));
+}
+
+/** Every channel the filter matches, each once, in ascending `created_at` (ties in no particular order). */
+export function partitionedChannels(context: PartitionContext, filter: Filter): AsyncGenerator<ChannelSummary> {
+  return splitFrom(0, context)(filter);
+}
