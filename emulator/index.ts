@@ -5,6 +5,7 @@ import { DataSet, DEFAULT_LONELY_USERS } from './data-set.js';
 import { DownloadServer, type DownloadRecord } from './download-server.js';
 import type { LineFormat } from './export-file.js';
 import { Faults, type FaultName } from './faults.js';
+import { QueryTurns } from './query-turns.js';
 import { SPAN } from './generated.js';
 import { ApiServer, type ApiRequestRecord } from './server.js';
 import { Tasks } from './tasks.js';
@@ -24,7 +25,16 @@ export type {
 } from './data-set.js';
 export type { DownloadRecord } from './download-server.js';
 export { Faults } from './faults.js';
-export type { ChunkedDownloadsFault, CutDownloadFault, FaultName, RateLimitFault, ServerErrorFault, UnknownTaskStatusFault } from './faults.js';
+export type {
+  ChunkedDownloadsFault,
+  CreateChannelAfterQueriesFault,
+  CutDownloadFault,
+  DeleteChannelAfterQueriesFault,
+  FaultName,
+  RateLimitFault,
+  ServerErrorFault,
+  UnknownTaskStatusFault,
+} from './faults.js';
 export type { ApiRequestRecord } from './server.js';
 export { signToken } from './auth.js';
 
@@ -81,6 +91,13 @@ export interface EmulatorOptions {
    * times, rate-limit windows and an export's default end.
    */
   clockOffsetMs?: number;
+  /**
+   * Default true: about one answer in five of query channels and of query users (seeded by request
+   * number) is a non-empty prefix of its page, shorter than `limit` though more rows follow, as Stream
+   * has been seen to answer. False gives whole pages, for a test that needs exact paging figures.
+   * Either way, rows that tie on every sort key come in a new order at every request.
+   */
+  shortPages?: boolean;
   /** Called as each API response finishes (e.g. to log it). */
   onRequest?: (record: ApiRequestRecord) => void;
 }
@@ -90,6 +107,8 @@ export interface EmulatorStats {
   exportsCreated: number;
   userExportsCreated: number;
   tasksPolled: number;
+  /** Requests to POST /channels (QueryChannels), faulted ones included. */
+  queryChannels: number;
   /** Requests to GET /users (QueryUsers), faulted ones included. */
   queryUsers: number;
   downloads: number;
@@ -136,8 +155,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (channelTypes.length === 0) throw new Error('emulator: channelTypes must not be empty');
   const messagesPerChannel = positiveInteger('messagesPerChannel', options.messagesPerChannel ?? 100);
   if (messagesPerChannel > SPAN / 10) throw new Error(`emulator: messagesPerChannel must be at most ${SPAN / 10}`);
+  const seed = positiveInteger('seed', options.seed ?? 42);
   const data = new DataSet({
-    seed: positiveInteger('seed', options.seed ?? 42),
+    seed,
     channels: positiveInteger('channels', options.channels ?? 10),
     messagesPerChannel,
     usersCount: positiveInteger('usersCount', options.usersCount ?? 25, 2),
@@ -147,7 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     channelsCreatedAt: instantOption('channelsCreatedAt', options.channelsCreatedAt),
     now,
   });
-  const faults = new Faults();
+  const faults = new Faults(data);
   const dir = await mkdtemp(join(tmpdir(), 'stream-emulator-'));
   const downloads = new DownloadServer({ port: options.downloadPort ?? 0, bucket: BUCKET, urlTtlMs: options.urlTtlMs ?? 86_400_000, faults, now });
   const tasks = new Tasks(now, downloads, dir, apiKey, BUCKET);
@@ -157,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tasks,
     faults,
     now,
+    turns: new QueryTurns(seed, options.shortPages ?? true),
     onRequest: options.onRequest,
     settings: {
       lineFormat: options.lineFormat ?? 'wrapped',
