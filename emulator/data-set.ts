@@ -3,11 +3,13 @@ import {
   firstGeneratedAfter,
   generateChannel,
   generatedCreatedAt,
+  generateImportedChannels,
   generateMessage,
   generateReactions,
   generateUser,
   messageText,
   type GeneratedOptions,
+  type ImportedChannels,
 } from './generated.js';
 import type { ChannelModel, MemberModel, MessageModel, ReactionModel, UserModel } from './models.js';
 import { dateToMicros, parseMicros, type Micros } from './time.js';
@@ -115,6 +117,8 @@ export interface DataSetOptions extends GeneratedOptions {
   repliesMoveLastMessageAt?: boolean;
   /** Every generated channel created at this instant (a bulk import) instead of its own. */
   channelsCreatedAt?: Micros;
+  /** Channels as a bulk import leaves them, after the generated ones. */
+  importedChannels?: ImportedChannels;
 }
 
 // Everything the seed determines, computed once and never changed.
@@ -487,12 +491,14 @@ export class DataView {
 export class DataSet extends DataView {
   constructor(options: DataSetOptions) {
     const lonely = options.lonelyUsers ?? DEFAULT_LONELY_USERS;
-    const users = Array.from({ length: Math.max(2, options.usersCount) + lonely }, (_, i) => generateUser(options.seed, i));
+    const users = Array.from({ length: Math.max(2, options.usersCount) + lonely }, (_, i) => generateUser(options.seed, i, options.userIdStyle));
     const createdAt = options.channelsCreatedAt;
-    const channels = Array.from({ length: options.channels }, (_, i) => {
+    const generated = Array.from({ length: options.channels }, (_, i) => {
       const channel = generateChannel(options, i);
       return createdAt === undefined ? channel : { ...channel, createdAt, updatedAt: Math.max(channel.updatedAt, createdAt) };
     });
+    const imported = options.importedChannels;
+    const channels = imported ? [...generated, ...generateImportedChannels(options, imported, generated.length)] : generated;
     super(
       {
         options,
