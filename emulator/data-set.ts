@@ -87,7 +87,7 @@ export interface AddChannelsOptions {
 }
 
 export interface AddUserOptions {
-  /** Default `added-user-<n>`, which sorts before every generated id: a sign-up's id may sort anywhere. */
+  /** Default `added-user-<n>`, which sorts before every plain generated id: a sign-up's id may sort anywhere. */
   id?: string;
   /** Default `New user <n>`. */
   name?: string;
