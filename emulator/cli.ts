@@ -26,6 +26,13 @@ const argv = yargs(hideBin(process.argv))
     'max-channels-per-export': { type: 'number', default: 100 },
     'clock-offset-ms': { type: 'number', default: 0, describe: "the emulator's clock minus the host's (negative: behind)" },
     'channels-created-at': { type: 'string', describe: 'one RFC3339 created_at for every generated channel' },
+    'user-id-style': { choices: ['plain', 'mixed'] as const, default: 'plain' as const, describe: 'mixed: ids in mixed case with - _ .' },
+    'imported-with-message': { type: 'number', default: 0, describe: 'bulk-imported channels with one message each' },
+    'imported-without-message': { type: 'number', default: 0, describe: 'bulk-imported channels with no message' },
+    'imported-created-at': { type: 'string', describe: 'RFC3339 created_at of the imported channels' },
+    'imported-updated-at': { type: 'string', describe: 'RFC3339 updated_at of the imported channels without message' },
+    'imported-member-pool': { type: 'number', describe: 'imported channels draw their members from the first N users' },
+    'short-pages': { type: 'boolean', default: true, describe: 'some listing answers come short before the end (--no-short-pages: never)' },
     'rate-limit': { type: 'number', default: 0, describe: 'answer the next N API requests with 429' },
     'rate-limit-reset': { type: 'number', default: 1, describe: 'seconds until X-RateLimit-Reset on those 429s' },
     'rate-limit-text': { type: 'boolean', default: false, describe: 'send the 429s as plain text, not Stream JSON (code 9)' },
@@ -64,6 +71,18 @@ const emulator = await startEmulator({
   maxChannelsPerExport: argv['max-channels-per-export'],
   clockOffsetMs: argv['clock-offset-ms'],
   channelsCreatedAt: argv['channels-created-at'],
+  userIdStyle: argv['user-id-style'],
+  importedChannels:
+    argv['imported-with-message'] + argv['imported-without-message'] > 0
+      ? {
+          withMessage: argv['imported-with-message'],
+          withoutMessage: argv['imported-without-message'],
+          createdAt: argv['imported-created-at'],
+          updatedAt: argv['imported-updated-at'],
+          memberPool: argv['imported-member-pool'],
+        }
+      : undefined,
+  shortPages: argv['short-pages'],
   onRequest: argv.verbose
     ? (record) => process.stderr.write(`${record.at.toISOString()} ${record.method} ${record.path} ${record.endpoint} → ${record.status}\n`)
     : undefined,

@@ -3,11 +3,13 @@ import {
   firstGeneratedAfter,
   generateChannel,
   generatedCreatedAt,
+  generateImportedChannels,
   generateMessage,
   generateReactions,
   generateUser,
   messageText,
   type GeneratedOptions,
+  type ImportedChannels,
 } from './generated.js';
 import type { ChannelModel, MemberModel, MessageModel, ReactionModel, UserModel } from './models.js';
 import { dateToMicros, parseMicros, type Micros } from './time.js';
@@ -68,6 +70,8 @@ export interface AddChannelOptions {
   memberIds?: string[];
   /** Custom fields, e.g. { name: 'Launch' }. */
   fields?: Record<string, unknown>;
+  /** created_at = updated_at (RFC3339 or a Date, it may lie in the past); default the emulator's now. */
+  createdAt?: string | Date;
 }
 
 export interface AddChannelsOptions {
@@ -83,7 +87,7 @@ export interface AddChannelsOptions {
 }
 
 export interface AddUserOptions {
-  /** Default `added-user-<n>`, which sorts before every generated id: a sign-up's id may sort anywhere. */
+  /** Default `added-user-<n>`, which sorts before every plain generated id: a sign-up's id may sort anywhere. */
   id?: string;
   /** Default `New user <n>`. */
   name?: string;
@@ -113,6 +117,8 @@ export interface DataSetOptions extends GeneratedOptions {
   repliesMoveLastMessageAt?: boolean;
   /** Every generated channel created at this instant (a bulk import) instead of its own. */
   channelsCreatedAt?: Micros;
+  /** Channels as a bulk import leaves them, after the generated ones. */
+  importedChannels?: ImportedChannels;
 }
 
 // Everything the seed determines, computed once and never changed.
@@ -138,6 +144,8 @@ interface Mutations {
   users: Map<string, UserModel>;
   addedUserIds: string[];
   hardDeletedUserIds: Set<string>;
+  /** Indexes of hard-deleted channels: gone from query channels, exports and lookups (their cid may be reused). */
+  deletedChannels: Set<number>;
   lastInstant: Micros;
 }
 
@@ -250,7 +258,7 @@ export class DataView {
   private channelAt(index: number): ChannelModel | undefined {
     const generated = this.universe.channels;
     const base = index < generated.length ? generated[index] : this.mutations.channels[index - generated.length];
-    if (!base) return undefined;
+    if (!base || this.mutations.deletedChannels.has(index)) return undefined;
     const patch = this.mutations.channelPatches.get(base.cid);
     const added = this.mutations.members.get(base.cid) ?? [];
     if (!patch && added.length === 0) return base;
@@ -263,7 +271,7 @@ export class DataView {
   }
 
   channelModel(cid: string): ChannelModel | undefined {
-    const index = this.universe.channelIndexByCid.get(cid) ?? this.mutations.addedIndexByCid.get(cid);
+    const index = this.mutations.addedIndexByCid.get(cid) ?? this.universe.channelIndexByCid.get(cid);
     return index === undefined ? undefined : this.channelAt(index);
   }
 
@@ -273,10 +281,15 @@ export class DataView {
     return channel;
   }
 
-  /** Every channel, generated then added, soft-deleted ones included. */
+  /** Every channel, generated then added, soft-deleted ones included, hard-deleted ones not. */
   allChannels(): ChannelModel[] {
     const count = this.universe.channels.length + this.mutations.channels.length;
-    return Array.from({ length: count }, (_, index) => this.channelAt(index) as ChannelModel);
+    const channels: ChannelModel[] = [];
+    for (let index = 0; index < count; index++) {
+      const channel = this.channelAt(index);
+      if (channel) channels.push(channel);
+    }
+    return channels;
   }
 
   channelEntity(channel: ChannelModel): Entity {
@@ -478,12 +491,14 @@ export class DataView {
 export class DataSet extends DataView {
   constructor(options: DataSetOptions) {
     const lonely = options.lonelyUsers ?? DEFAULT_LONELY_USERS;
-    const users = Array.from({ length: Math.max(2, options.usersCount) + lonely }, (_, i) => generateUser(options.seed, i));
+    const users = Array.from({ length: Math.max(2, options.usersCount) + lonely }, (_, i) => generateUser(options.seed, i, options.userIdStyle));
     const createdAt = options.channelsCreatedAt;
-    const channels = Array.from({ length: options.channels }, (_, i) => {
+    const generated = Array.from({ length: options.channels }, (_, i) => {
       const channel = generateChannel(options, i);
       return createdAt === undefined ? channel : { ...channel, createdAt, updatedAt: Math.max(channel.updatedAt, createdAt) };
     });
+    const imported = options.importedChannels;
+    const channels = imported ? [...generated, ...generateImportedChannels(options, imported, generated.length)] : generated;
     super(
       {
         options,
@@ -504,6 +519,7 @@ export class DataSet extends DataView {
         users: new Map(),
         addedUserIds: [],
         hardDeletedUserIds: new Set(),
+        deletedChannels: new Set(),
         lastInstant: 0,
       },
     );
@@ -622,8 +638,17 @@ export class DataSet extends DataView {
   /** A new channel created now, without messages (add them with addMessages). */
   addChannel(options: AddChannelOptions = {}): Entity {
     const index = this.universe.channels.length + this.mutations.channels.length;
-    const channel = this.newChannel(index, options.type, options.id ?? `added-${index}`, options.memberIds, this.tick(), options.fields);
+    const createdAt = options.createdAt === undefined ? this.tick() : this.instant(options.createdAt);
+    const channel = this.newChannel(index, options.type, options.id ?? `added-${index}`, options.memberIds, createdAt, options.fields);
     return this.channelEntity(channel);
+  }
+
+  /**
+   * Hard deletion: the channel is gone from query channels, ground truth and message lookups, and an
+   * export naming it fails "Can't find channel". Exports requested before keep it (they hold a snapshot).
+   */
+  deleteChannel(cid: string): void {
+    this.mutations.deletedChannels.add(this.requireChannel(cid).index);
   }
 
   /**

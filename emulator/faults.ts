@@ -1,3 +1,5 @@
+import type { AddChannelOptions, DataSet } from './data-set.js';
+
 // Fault switches. Each counted fault fires on the next matching requests and counts down, so a client
 // that retries eventually succeeds.
 
@@ -44,6 +46,19 @@ export interface ChunkedDownloadsFault {
   ignoreRange?: boolean;
 }
 
+export interface DeleteChannelAfterQueriesFault {
+  cid: string;
+  /** Query-channels requests answered before the channel is hard-deleted; 0 deletes it at once. */
+  after: number;
+}
+
+export interface CreateChannelAfterQueriesFault extends Omit<AddChannelOptions, 'type' | 'id'> {
+  /** `type:id` of the new channel; default as `data.addChannel` (the first type, id `added-<index>`). */
+  cid?: string;
+  /** Query-channels requests answered before the channel is created; 0 creates it at once. */
+  after: number;
+}
+
 export type FaultName =
   | 'rateLimit'
   | 'serverErrors'
@@ -55,7 +70,15 @@ export type FaultName =
   | 'dropChannel'
   | 'unknownTaskStatus'
   | 'truncateLastLine'
-  | 'chunkedDownloads';
+  | 'chunkedDownloads'
+  | 'deleteChannelAfterQueries'
+  | 'createChannelAfterQueries';
+
+interface ChannelChange {
+  remaining: number;
+  name: FaultName;
+  apply: () => void;
+}
 
 interface Armed<T> {
   remaining: number;
@@ -84,6 +107,7 @@ export class Faults {
   private truncateLastLineFault?: Armed<{ count?: number }>;
   private chunkedDownloadsFault?: Armed<ChunkedDownloadsFault>;
   private extraTaskLatencyMs = 0;
+  private channelChanges: ChannelChange[] = [];
   /** How many times each fault has fired since the emulator started. */
   readonly fired: Record<FaultName, number> = {
     rateLimit: 0,
@@ -97,7 +121,12 @@ export class Faults {
     unknownTaskStatus: 0,
     truncateLastLine: 0,
     chunkedDownloads: 0,
+    deleteChannelAfterQueries: 0,
+    createChannelAfterQueries: 0,
   };
+
+  /** The data set the channel faults change. */
+  constructor(private readonly data: DataSet) {}
 
   rateLimit(options: RateLimitFault): void {
     this.rateLimitFault = arm(options);
@@ -154,6 +183,46 @@ export class Faults {
     this.chunkedDownloadsFault = arm(options);
   }
 
+  /**
+   * Hard-deletes a channel between two pages of query channels: once `after` more query-channels
+   * requests have been answered. Offset paging then skips the channel that moves into the gap.
+   */
+  deleteChannelAfterQueries(options: DeleteChannelAfterQueriesFault): void {
+    const { cid } = options;
+    if (!this.data.channelModel(cid)) throw new Error(`emulator faults: no channel "${cid}"`);
+    this.schedule(options.after, 'deleteChannelAfterQueries', () => this.data.deleteChannel(cid));
+  }
+
+  /** Creates a channel (no messages) between two pages of query channels: once `after` more requests have been answered. */
+  createChannelAfterQueries(options: CreateChannelAfterQueriesFault): void {
+    const { cid, after, ...rest } = options;
+    const [type, id] = cid === undefined ? [] : cid.split(/:(.*)/s);
+    if (cid !== undefined && (!type || !id)) throw new Error(`emulator faults: "${cid}" is not a cid (type:id)`);
+    if (cid !== undefined && this.data.channelModel(cid)) throw new Error(`emulator faults: channel "${cid}" already exists`);
+    this.schedule(after, 'createChannelAfterQueries', () => this.data.addChannel({ ...rest, type, id }));
+  }
+
+  private schedule(after: number, name: FaultName, apply: () => void): void {
+    if (!Number.isInteger(after) || after < 0) throw new Error(`emulator faults: after must be an integer >= 0, got ${after}`);
+    this.channelChanges.push({ remaining: after, name, apply });
+    this.queryChannelsAnswered(0);
+  }
+
+  /** Called after each query-channels request: applies the channel changes now due, in the order armed. */
+  queryChannelsAnswered(count = 1): void {
+    const due: ChannelChange[] = [];
+    this.channelChanges = this.channelChanges.filter((change) => {
+      change.remaining -= count;
+      if (change.remaining > 0) return true;
+      due.push(change);
+      return false;
+    });
+    for (const change of due) {
+      this.fired[change.name]++;
+      change.apply();
+    }
+  }
+
   /** Tasks created from now on take this much longer to complete (0 switches it off). */
   slowTasks(ms: number): void {
     this.extraTaskLatencyMs = Math.max(0, ms);
@@ -172,6 +241,7 @@ export class Faults {
     this.truncateLastLineFault = undefined;
     this.chunkedDownloadsFault = undefined;
     this.extraTaskLatencyMs = 0;
+    this.channelChanges = [];
   }
 
   private take<T>(armed: Armed<T> | undefined, name: FaultName, applies = true): T | undefined {

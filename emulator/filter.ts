@@ -1,10 +1,12 @@
 import { inputError } from './api-error.js';
+import { compareValues, type Value } from './collation.js';
 import { parseMicros } from './time.js';
 
 // The filter language of query channels and query users (stream-export-api.md §7): each field accepts
-// only the operators Stream's OpenAPI lists for it, so a filter Stream refuses is refused here (400, code 4).
+// only the operators Stream documents for it, so a filter Stream may refuse is refused here (400, code 4).
+// Equality is exact; ranges on strings follow the collation, not JavaScript's `<`.
 
-export type Value = string | number | boolean;
+export type { Value } from './collation.js';
 
 export type Operator = '$eq' | '$ne' | '$in' | '$nin' | '$gt' | '$gte' | '$lt' | '$lte' | '$exists' | '$autocomplete' | '$contains';
 
@@ -18,7 +20,7 @@ export interface Field<T> {
 export type Fields<T> = Record<string, Field<T>>;
 export type Predicate<T> = (item: T) => boolean;
 
-/** `$eq $exists $gt $gte $in $lt $lte`: what most fields accept. */
+/** `$eq $exists $gt $gte $in $lt $lte`: what most query-users fields accept. */
 export const SCALAR: readonly Operator[] = ['$eq', '$exists', '$gt', '$gte', '$in', '$lt', '$lte'];
 
 const KNOWN = new Set<string>(['$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte', '$exists', '$autocomplete', '$contains']);
@@ -34,7 +36,7 @@ function operand(field: string, kind: Field<unknown>['kind'], value: unknown): V
   ) {
     return value;
   }
-  throw inputError(`field "${field}" expects ${kind === 'time' ? 'an RFC3339 date-time' : `a ${kind}`}, got ${JSON.stringify(value)}`);
+  throw inputError(`field ${field} expects ${kind === 'time' ? 'an RFC3339 date-time' : `a ${kind}`}, got ${JSON.stringify(value)}`);
 }
 
 function words(text: string): string[] {
@@ -53,13 +55,13 @@ function test(operator: Operator, values: Value[], target: Value | Value[]): boo
     case '$nin':
       return !values.some((value) => (target as Value[]).includes(value));
     case '$gt':
-      return values.some((value) => value > target);
+      return values.some((value) => compareValues(value, target as Value) > 0);
     case '$gte':
-      return values.some((value) => value >= target);
+      return values.some((value) => compareValues(value, target as Value) >= 0);
     case '$lt':
-      return values.some((value) => value < target);
+      return values.some((value) => compareValues(value, target as Value) < 0);
     case '$lte':
-      return values.some((value) => value <= target);
+      return values.some((value) => compareValues(value, target as Value) <= 0);
     case '$exists':
       return values.length > 0 === target;
     case '$autocomplete': {
@@ -71,26 +73,26 @@ function test(operator: Operator, values: Value[], target: Value | Value[]): boo
 
 function target(name: string, kind: Field<unknown>['kind'], operator: Operator, raw: unknown): Value | Value[] {
   if (operator === '$in' || operator === '$nin') {
-    if (!Array.isArray(raw)) throw inputError(`operator ${operator} on field "${name}" expects an array`);
+    if (!Array.isArray(raw)) throw inputError(`operator ${operator} on field ${name} expects an array`);
     return raw.map((value) => operand(name, kind, value));
   }
   if (operator === '$exists') {
-    if (typeof raw !== 'boolean') throw inputError(`operator $exists on field "${name}" expects a boolean`);
+    if (typeof raw !== 'boolean') throw inputError(`operator $exists on field ${name} expects a boolean`);
     return raw;
   }
-  if (operator === '$autocomplete' && typeof raw !== 'string') throw inputError(`operator $autocomplete on field "${name}" expects a string`);
+  if (operator === '$autocomplete' && typeof raw !== 'string') throw inputError(`operator $autocomplete on field ${name} expects a string`);
   return operand(name, kind, raw);
 }
 
 function fieldPredicates<T>(name: string, field: Field<T>, condition: unknown): Predicate<T>[] {
   const isOperators = condition !== null && typeof condition === 'object' && !Array.isArray(condition);
   const conditions = isOperators ? Object.entries(condition) : [['$eq', condition] as [string, unknown]];
-  if (conditions.length === 0) throw inputError(`field "${name}" needs an operator`);
+  if (conditions.length === 0) throw inputError(`field ${name} needs an operator`);
   return conditions.map(([key, raw]) => {
-    if (!KNOWN.has(key)) throw inputError(`operator "${key}" is not supported`);
+    if (!KNOWN.has(key)) throw inputError(`operator ${key} is not supported`);
     const operator = key as Operator;
     if (!field.operators.includes(operator))
-      throw inputError(`operator "${operator}" is not supported for field "${name}" (allowed: ${field.operators.join(' ')})`);
+      throw inputError(`operator ${operator} is not supported for field ${name} (supported: ${field.operators.join(' ')})`);
     const expected = target(name, field.kind, operator, raw);
     return (item: T) => {
       const got = field.get(item);
@@ -99,21 +101,23 @@ function fieldPredicates<T>(name: string, field: Field<T>, condition: unknown): 
   });
 }
 
-/** Compiles filter_conditions; throws code 4 for an unknown field, an operator the field does not accept, or a bad value. */
+/**
+ * Compiles filter_conditions; throws code 4 for an unknown field, an operator the field does not accept,
+ * a bad value, or a logical operator other than `$and` and `$or` (`$nor` is documented for neither query).
+ */
 export function compileFilter<T>(filter: unknown, fields: Fields<T>): Predicate<T> {
   if (filter === null || typeof filter !== 'object' || Array.isArray(filter)) throw inputError('filter_conditions must be an object');
   const predicates: Predicate<T>[] = [];
   for (const [key, condition] of Object.entries(filter)) {
-    if (key === '$and' || key === '$or' || key === '$nor') {
+    if (key === '$and' || key === '$or') {
       if (!Array.isArray(condition) || condition.length === 0) throw inputError(`${key} expects a non-empty array of filters`);
       const parts = condition.map((part) => compileFilter(part, fields));
-      if (key === '$and') predicates.push((item) => parts.every((part) => part(item)));
-      else if (key === '$or') predicates.push((item) => parts.some((part) => part(item)));
-      else predicates.push((item) => !parts.some((part) => part(item)));
+      predicates.push(key === '$and' ? (item) => parts.every((part) => part(item)) : (item) => parts.some((part) => part(item)));
       continue;
     }
+    if (key.startsWith('$')) throw inputError(`operator ${key} is not supported (logical operators: $and $or)`);
     const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
-    if (!field) throw inputError(`field "${key}" is not supported (supported: ${Object.keys(fields).join(', ')})`);
+    if (!field) throw inputError(`field ${key} is not supported (supported: ${Object.keys(fields).join(', ')})`);
     predicates.push(...fieldPredicates(key, field, condition));
   }
   return (item) => predicates.every((predicate) => predicate(item));

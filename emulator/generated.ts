@@ -1,6 +1,7 @@
 import type { ChannelModel, MemberModel, MessageModel, ReactionModel, UserModel } from './models.js';
-import { below, pick, unit } from './random.js';
+import { below, hash, pick, unit } from './random.js';
 import type { Micros } from './time.js';
+import { userId, type UserIdStyle } from './user-ids.js';
 
 /** Generated messages lie in the SPAN before BASE, so every export of them is reproducible. */
 export const BASE: Micros = Date.UTC(2025, 0, 1) * 1000;
@@ -14,6 +15,19 @@ export interface GeneratedOptions {
   messagesPerChannel: number;
   usersCount: number;
   channelTypes: string[];
+  /** Default 'plain' (`user-0000`). */
+  userIdStyle?: UserIdStyle;
+}
+
+/** Channels as a bulk import leaves them (see EmulatorOptions.importedChannels). */
+export interface ImportedChannels {
+  withMessage: number;
+  withoutMessage: number;
+  createdAt: Micros;
+  updatedAt: Micros;
+  /** Members are drawn from the first `memberPool` users. */
+  memberPool: number;
+  type: string;
 }
 
 const FIRST_NAMES = ['Ada', 'Björn', 'Chen', 'Dalia', 'Émile', 'Fatima', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Oskar', 'Priya'];
@@ -65,14 +79,10 @@ function pad(n: number): string {
   return String(n).padStart(4, '0');
 }
 
-export function userId(index: number): string {
-  return `user-${pad(index)}`;
-}
-
-export function generateUser(seed: number, index: number): UserModel {
+export function generateUser(seed: number, index: number, style: UserIdStyle = 'plain'): UserModel {
   const createdAt = BASE - SPAN - (30 + below(300, seed, 1, index)) * DAY + below(DAY, seed, 2, index);
   const user: UserModel = {
-    id: userId(index),
+    id: userId(index, style),
     name: `${pick(FIRST_NAMES, seed, 3, index)} ${pick(LAST_NAMES, seed, 4, index)}`,
     role: index === 0 ? 'admin' : 'user',
     createdAt,
@@ -84,15 +94,23 @@ export function generateUser(seed: number, index: number): UserModel {
   return user;
 }
 
-function generateMembers(options: GeneratedOptions, index: number, createdAt: Micros): MemberModel[] {
-  const { seed, usersCount } = options;
-  const wanted = Math.min(usersCount, 2 + below(5, seed, 10, index));
+/** `least` to `least + spread - 1` distinct users of the first `pool`, the first the owner; each joins `joinStep` after the one before. */
+function generateMembers(
+  options: GeneratedOptions,
+  index: number,
+  createdAt: Micros,
+  members = { pool: options.usersCount, least: 2, spread: 5, joinStep: 3600 * SECOND },
+): MemberModel[] {
+  const { seed } = options;
+  const { pool, least, spread, joinStep } = members;
+  const wanted = Math.min(pool, least + below(spread, seed, 10, index));
   const chosen: number[] = [];
   for (let attempt = 0; chosen.length < wanted; attempt++) {
-    const candidate = attempt < 64 ? below(usersCount, seed, 11, index, attempt) : (chosen.length + attempt) % usersCount;
+    const candidate = attempt < 64 ? below(pool, seed, 11, index, attempt) : (chosen.length + attempt) % pool;
     if (!chosen.includes(candidate)) chosen.push(candidate);
   }
-  return chosen.map((user, k) => ({ userId: userId(user), role: k === 0 ? 'owner' : 'member', createdAt: createdAt + k * 3600 * SECOND }));
+  const style = options.userIdStyle ?? 'plain';
+  return chosen.map((user, k) => ({ userId: userId(user, style), role: k === 0 ? 'owner' : 'member', createdAt: createdAt + k * joinStep }));
 }
 
 /** Channel 4 of every 10 is truncated, channel 7 of every 10 soft-deleted (so 10 channels show both cases). */
@@ -129,6 +147,39 @@ export function generateChannel(options: GeneratedOptions, index: number): Chann
     channel.updatedAt = Math.max(channel.updatedAt, channel.deletedAt);
   }
   return channel;
+}
+
+/**
+ * Channels as a bulk import leaves them, indexed from `first`: all created at one instant, each with 3–6
+ * members joined then. The first `withMessage` hold one message each, at its own second after the import
+ * (in a seeded order, not the ids'), and keep updated_at = created_at; the others hold none and share
+ * `updatedAt`.
+ */
+export function generateImportedChannels(options: GeneratedOptions, imported: ImportedChannels, first: number): ChannelModel[] {
+  const { seed } = options;
+  const { withMessage, createdAt, memberPool, type } = imported;
+  const slots = Array.from({ length: withMessage }, (_, k) => k).sort((a, b) => hash(seed, 70, a) - hash(seed, 70, b));
+  const members = { pool: memberPool, least: 3, spread: 4, joinStep: 0 };
+  return Array.from({ length: withMessage + imported.withoutMessage }, (_, k) => {
+    const index = first + k;
+    const id = `imported-${String(k).padStart(5, '0')}`;
+    const channelMembers = generateMembers(options, index, createdAt, members);
+    const slot = slots[k];
+    return {
+      index,
+      type,
+      id,
+      cid: `${type}:${id}`,
+      createdAt,
+      updatedAt: slot === undefined ? imported.updatedAt : createdAt,
+      createdById: (channelMembers[0] as MemberModel).userId,
+      fields: { name: `imported ${k}` },
+      members: channelMembers,
+      generatedMessages: slot === undefined ? 0 : 1,
+      firstMessageAt: createdAt + (1 + (slot ?? 0)) * SECOND,
+      messageStep: 1,
+    };
+  });
 }
 
 /** Strictly increasing in i: the jitter stays below 90% of the step, and the step is at least 10 µs. */

@@ -5,10 +5,12 @@ import { DataSet, DEFAULT_LONELY_USERS } from './data-set.js';
 import { DownloadServer, type DownloadRecord } from './download-server.js';
 import type { LineFormat } from './export-file.js';
 import { Faults, type FaultName } from './faults.js';
-import { SPAN } from './generated.js';
+import { QueryTurns } from './query-turns.js';
+import { BASE, SPAN, type ImportedChannels } from './generated.js';
 import { ApiServer, type ApiRequestRecord } from './server.js';
 import { Tasks } from './tasks.js';
 import { parseMicros } from './time.js';
+import type { UserIdStyle } from './user-ids.js';
 
 export { DataSet, DataView } from './data-set.js';
 export type {
@@ -23,14 +25,40 @@ export type {
   QueryableUsersOptions,
 } from './data-set.js';
 export type { DownloadRecord } from './download-server.js';
+export type { UserIdStyle } from './user-ids.js';
 export { Faults } from './faults.js';
-export type { ChunkedDownloadsFault, CutDownloadFault, FaultName, RateLimitFault, ServerErrorFault, UnknownTaskStatusFault } from './faults.js';
+export type {
+  ChunkedDownloadsFault,
+  CreateChannelAfterQueriesFault,
+  CutDownloadFault,
+  DeleteChannelAfterQueriesFault,
+  FaultName,
+  RateLimitFault,
+  ServerErrorFault,
+  UnknownTaskStatusFault,
+} from './faults.js';
 export type { ApiRequestRecord } from './server.js';
 export { signToken } from './auth.js';
 
 export const DEFAULT_API_KEY = 'emulator-api-key';
 export const DEFAULT_API_SECRET = 'emulator-api-secret-not-for-production';
 const BUCKET = 'stream-chat-exports';
+
+/** Channels as a bulk import leaves them: one created_at for all, ids `imported-00000`… after the generated channels. */
+export interface ImportedChannelsOptions {
+  /** Channels with exactly one message each, at its own instant: distinct seconds after createdAt, in no id order. */
+  withMessage: number;
+  /** Channels with no message (so no last_message_at), sharing createdAt and one updatedAt. */
+  withoutMessage: number;
+  /** RFC3339; default 2025-01-01T00:00:00Z (just after the generated messages). */
+  createdAt?: string;
+  /** RFC3339, the updated_at of the channels without message; default createdAt + 1 hour. Those with one keep updated_at = createdAt. */
+  updatedAt?: string;
+  /** Each channel has 3–6 members drawn from the first `memberPool` users (at least 3); default usersCount. */
+  memberPool?: number;
+  /** Default the first of channelTypes. */
+  type?: string;
+}
 
 export interface EmulatorOptions {
   /** API port on 127.0.0.1; default 0 (a free port). */
@@ -52,6 +80,13 @@ export interface EmulatorOptions {
   messagesPerChannel?: number;
   /** Default 25: the users channels draw their members from. */
   usersCount?: number;
+  /**
+   * Default 'plain' (`user-0000`…). 'mixed' gives ids in mixed case with `-`, `_` and `.` (`User-000-a`,
+   * `user_001`, `Ada.Lovelace-2`, `USER.003`, `user-004`…) whose collation order is not JavaScript's `<` order.
+   */
+  userIdStyle?: UserIdStyle;
+  /** Channels as a bulk import leaves them, after the generated ones; default none. */
+  importedChannels?: ImportedChannelsOptions;
   /** Default 5: users after those, members of no channel, so that only query users lists them. */
   lonelyUsers?: number;
   /** Default ['messaging', 'livestream', 'team'], assigned to channels in turn. */
@@ -81,6 +116,13 @@ export interface EmulatorOptions {
    * times, rate-limit windows and an export's default end.
    */
   clockOffsetMs?: number;
+  /**
+   * Default true: about one answer in five of query channels and of query users (seeded by request
+   * number) is a non-empty prefix of its page, shorter than `limit` though more rows follow, as Stream
+   * has been seen to answer. False gives whole pages, for a test that needs exact paging figures.
+   * Either way, rows that tie on every sort key come in a new order at every request.
+   */
+  shortPages?: boolean;
   /** Called as each API response finishes (e.g. to log it). */
   onRequest?: (record: ApiRequestRecord) => void;
 }
@@ -90,6 +132,8 @@ export interface EmulatorStats {
   exportsCreated: number;
   userExportsCreated: number;
   tasksPolled: number;
+  /** Requests to POST /channels (QueryChannels), faulted ones included. */
+  queryChannels: number;
   /** Requests to GET /users (QueryUsers), faulted ones included. */
   queryUsers: number;
   downloads: number;
@@ -125,6 +169,20 @@ function instantOption(name: string, value: string | undefined): number | undefi
   return micros;
 }
 
+function importedChannels(options: ImportedChannelsOptions, usersCount: number, firstType: string): ImportedChannels {
+  const createdAt = instantOption('importedChannels.createdAt', options.createdAt) ?? BASE;
+  const memberPool = positiveInteger('importedChannels.memberPool', options.memberPool ?? usersCount, 3);
+  if (memberPool > usersCount) throw new Error(`emulator: importedChannels.memberPool must be at most usersCount (${usersCount}), got ${memberPool}`);
+  return {
+    withMessage: positiveInteger('importedChannels.withMessage', options.withMessage),
+    withoutMessage: positiveInteger('importedChannels.withoutMessage', options.withoutMessage),
+    createdAt,
+    updatedAt: instantOption('importedChannels.updatedAt', options.updatedAt) ?? createdAt + 3_600_000_000,
+    memberPool,
+    type: options.type ?? firstType,
+  };
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const hostNow = options.now ?? (() => new Date());
   const clockOffsetMs = options.clockOffsetMs ?? 0;
@@ -136,18 +194,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (channelTypes.length === 0) throw new Error('emulator: channelTypes must not be empty');
   const messagesPerChannel = positiveInteger('messagesPerChannel', options.messagesPerChannel ?? 100);
   if (messagesPerChannel > SPAN / 10) throw new Error(`emulator: messagesPerChannel must be at most ${SPAN / 10}`);
+  const seed = positiveInteger('seed', options.seed ?? 42);
+  const usersCount = positiveInteger('usersCount', options.usersCount ?? 25, 2);
   const data = new DataSet({
-    seed: positiveInteger('seed', options.seed ?? 42),
+    seed,
     channels: positiveInteger('channels', options.channels ?? 10),
     messagesPerChannel,
-    usersCount: positiveInteger('usersCount', options.usersCount ?? 25, 2),
+    usersCount,
+    userIdStyle: options.userIdStyle ?? 'plain',
+    importedChannels: options.importedChannels && importedChannels(options.importedChannels, usersCount, channelTypes[0] as string),
     lonelyUsers: positiveInteger('lonelyUsers', options.lonelyUsers ?? DEFAULT_LONELY_USERS),
     channelTypes,
     repliesMoveLastMessageAt: options.repliesMoveLastMessageAt ?? true,
     channelsCreatedAt: instantOption('channelsCreatedAt', options.channelsCreatedAt),
     now,
   });
-  const faults = new Faults();
+  const faults = new Faults(data);
   const dir = await mkdtemp(join(tmpdir(), 'stream-emulator-'));
   const downloads = new DownloadServer({ port: options.downloadPort ?? 0, bucket: BUCKET, urlTtlMs: options.urlTtlMs ?? 86_400_000, faults, now });
   const tasks = new Tasks(now, downloads, dir, apiKey, BUCKET);
@@ -157,6 +219,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tasks,
     faults,
     now,
+    turns: new QueryTurns(seed, options.shortPages ?? true),
     onRequest: options.onRequest,
     settings: {
       lineFormat: options.lineFormat ?? 'wrapped',

@@ -1,36 +1,43 @@
 import type { DataView } from './data-set.js';
 import type { Entity } from './entities.js';
-import { compileFilter, SCALAR, type Fields } from './filter.js';
+import { compileFilter, type Fields, type Operator } from './filter.js';
 import type { ChannelModel } from './models.js';
 import { page, parse, querySchema, sortBy, type SortFields } from './query-request.js';
+import type { QueryTurn } from './query-turns.js';
 import { textKey } from './random.js';
 
-// Query channels (POST /channels): the filter fields, operators and sort fields Stream documents, no others
-// (stream-export-api.md §7.1). Per-user fields (hidden, muted, has_unread...) read as they would for a
-// user with no state: false, and `joined` as absent (there is no user to have joined).
+// Query channels (POST /channels): the filter fields, operators and sort fields of Stream's docs page, no
+// others (stream-export-api.md §7.1): `id` and `message_count` are not filterable there, `cid` takes no
+// range. Per-user fields (hidden, muted, has_unread...) read as they would for a user with no state:
+// false, and `joined` as absent (there is no user to have joined).
+
+const INSTANT: readonly Operator[] = ['$eq', '$gt', '$lt', '$gte', '$lte', '$exists'];
+const RANGE: readonly Operator[] = ['$eq', '$gt', '$lt', '$gte', '$lte'];
+const ONE_OF: readonly Operator[] = ['$in', '$eq'];
+const EQ: readonly Operator[] = ['$eq'];
 
 function channelFields(view: DataView): Fields<ChannelModel> {
-  const lastMessageAt = (channel: ChannelModel) => view.lastMessageAt(channel);
   const no = () => false;
+  const absent = () => undefined;
   return {
-    cid: { kind: 'string', operators: SCALAR, get: (c) => c.cid },
-    id: { kind: 'string', operators: SCALAR, get: (c) => c.id },
-    type: { kind: 'string', operators: SCALAR, get: (c) => c.type },
-    created_at: { kind: 'time', operators: SCALAR, get: (c) => c.createdAt },
-    updated_at: { kind: 'time', operators: SCALAR, get: (c) => c.updatedAt },
-    last_message_at: { kind: 'time', operators: SCALAR, get: lastMessageAt },
-    last_updated: { kind: 'time', operators: SCALAR, get: (c) => lastUpdated(view, c) },
-    created_by_id: { kind: 'string', operators: SCALAR, get: (c) => c.createdById },
-    member_count: { kind: 'number', operators: SCALAR, get: (c) => c.members.length },
-    message_count: { kind: 'number', operators: SCALAR, get: (c) => view.messageCount(c) },
-    team: { kind: 'string', operators: SCALAR, get: () => undefined },
-    frozen: { kind: 'boolean', operators: SCALAR, get: no },
-    members: { kind: 'string', operators: ['$eq', '$in'], get: (c) => c.members.map((member) => member.userId) },
-    disabled: { kind: 'boolean', operators: ['$eq'], get: no },
-    hidden: { kind: 'boolean', operators: ['$eq'], get: no },
-    muted: { kind: 'boolean', operators: ['$eq'], get: no },
-    joined: { kind: 'boolean', operators: ['$eq'], get: () => undefined },
-    has_unread: { kind: 'boolean', operators: ['$eq'], get: no },
+    cid: { kind: 'string', operators: ONE_OF, get: (c) => c.cid },
+    type: { kind: 'string', operators: ONE_OF, get: (c) => c.type },
+    created_at: { kind: 'time', operators: INSTANT, get: (c) => c.createdAt },
+    last_message_at: { kind: 'time', operators: INSTANT, get: (c) => view.lastMessageAt(c) },
+    updated_at: { kind: 'time', operators: RANGE, get: (c) => c.updatedAt },
+    last_updated: { kind: 'time', operators: RANGE, get: (c) => lastUpdated(view, c) },
+    member_count: { kind: 'number', operators: RANGE, get: (c) => c.members.length },
+    members: { kind: 'string', operators: ['$in'], get: (c) => c.members.map((member) => member.userId) },
+    'member.user.name': { kind: 'string', operators: ['$autocomplete', '$eq'], get: (c) => c.members.map((member) => view.user(member.userId)?.name ?? '') },
+    frozen: { kind: 'boolean', operators: EQ, get: no },
+    disabled: { kind: 'boolean', operators: EQ, get: no },
+    hidden: { kind: 'boolean', operators: EQ, get: no },
+    muted: { kind: 'boolean', operators: EQ, get: no },
+    joined: { kind: 'boolean', operators: EQ, get: absent },
+    invite: { kind: 'string', operators: EQ, get: absent },
+    team: { kind: 'string', operators: EQ, get: absent },
+    created_by_id: { kind: 'string', operators: EQ, get: (c) => c.createdById },
+    has_unread: { kind: 'boolean', operators: EQ, get: no },
   };
 }
 
@@ -50,13 +57,14 @@ function sortFields(view: DataView): SortFields<ChannelModel> {
   };
 }
 
-export function queryChannels(view: DataView, body: unknown): { channels: Entity[] } {
+export function queryChannels(view: DataView, body: unknown, turn: QueryTurn): { channels: Entity[] } {
   const request = parse(querySchema, body);
   const matches = compileFilter(request.filter_conditions ?? {}, channelFields(view));
   const found = view.allChannels().filter((channel) => channel.deletedAt === undefined && matches(channel));
-  const sorted = sortBy(found, request.sort ?? [{ field: 'last_updated', direction: -1 }], sortFields(view), (c) => textKey(view.seed, c.cid));
+  const sort = request.sort ?? [{ field: 'last_updated', direction: -1 }];
+  const sorted = sortBy(found, sort, sortFields(view), (c) => textKey(turn.tieSalt, c.cid));
   return {
-    channels: page(sorted, request.limit, request.offset, { defaultLimit: 10, maxLimit: 30 }).map((channel) => ({
+    channels: page(sorted, request, { defaultLimit: 10, maxLimit: 30 }, turn).map((channel) => ({
       channel: { ...view.channelEntity(channel), message_count: view.messageCount(channel) },
       members: [],
       messages: [],

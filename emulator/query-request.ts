@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { inputError } from './api-error.js';
-import type { Value } from './filter.js';
+import { compareValues, type Value } from './collation.js';
+import type { QueryTurn } from './query-turns.js';
 
 // What query channels and query users share: sort, limit and offset with Stream's caps (stream-export-api.md §7).
 
@@ -15,7 +16,7 @@ export const querySchema = z.object({
 
 export type Sort = z.infer<typeof sortItem>[];
 
-/** Sortable fields; values a field lacks sort first. */
+/** Sortable fields; an item lacking a value sorts last (see sortBy). */
 export type SortFields<T> = Record<string, (item: T) => Value | undefined>;
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -27,30 +28,27 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S
   return parsed.data;
 }
 
-function compareValues(x: Value | undefined, y: Value | undefined): number {
-  if (x === y) return 0;
-  if (x === undefined) return -1;
-  if (y === undefined) return 1;
-  const a = typeof x === 'boolean' ? Number(x) : x;
-  const b = typeof y === 'boolean' ? Number(y) : y;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
- * Sorts by the requested fields, refusing any other (code 4). Items equal on every key come in the
- * order of `tieKey`, never by cid or id: Stream documents no order among ties, and a client must not
- * lean on one.
+ * Sorts by the requested fields, refusing any other (code 4). An item lacking a key's value sorts after
+ * every item that has one, in either direction. Items equal on every key come in the order of `tieKey`
+ * (salted per request by the caller), never by cid or id: Stream documents no order among ties.
  */
 export function sortBy<T>(items: T[], sort: Sort, fields: SortFields<T>, tieKey: (item: T) => number): T[] {
   const getters = sort.map(({ field, direction }) => {
     const get = Object.hasOwn(fields, field) ? fields[field] : undefined;
-    if (!get) throw inputError(`sort field "${field}" is not supported`);
+    if (!get) throw inputError(`sort field ${field} is not supported (supported: ${Object.keys(fields).join(', ')})`);
     return { get, direction };
   });
   const decorated = items.map((item) => ({ item, keys: getters.map(({ get }) => get(item)), tie: tieKey(item) }));
   decorated.sort((a, b) => {
     for (let k = 0; k < getters.length; k++) {
-      const order = compareValues(a.keys[k], b.keys[k]);
+      const x = a.keys[k];
+      const y = b.keys[k];
+      if (x === undefined || y === undefined) {
+        if (x !== y) return x === undefined ? 1 : -1;
+        continue;
+      }
+      const order = compareValues(x, y);
       if (order !== 0) return order * (getters[k] as { direction: number }).direction;
     }
     return a.tie - b.tie;
@@ -58,10 +56,14 @@ export function sortBy<T>(items: T[], sort: Sort, fields: SortFields<T>, tieKey:
   return decorated.map(({ item }) => item);
 }
 
-export function page<T>(items: T[], limit: number | undefined, offset: number | undefined, caps: { defaultLimit: number; maxLimit: number }): T[] {
+/** The page at limit and offset; on a short turn, a non-empty prefix of it (a page of one row stays whole). */
+export function page<T>(items: T[], request: { limit?: number; offset?: number }, caps: { defaultLimit: number; maxLimit: number }, turn: QueryTurn): T[] {
+  const { limit, offset } = request;
   const size = limit ?? caps.defaultLimit;
   const skip = offset ?? 0;
   if (size < 0 || size > caps.maxLimit) throw inputError(`limit must be between 0 and ${caps.maxLimit}`);
   if (skip < 0 || skip > 1000) throw inputError('offset must be between 0 and 1000');
-  return items.slice(skip, skip + size);
+  const rows = items.slice(skip, skip + size);
+  if (turn.shortAt === undefined || rows.length < 2) return rows;
+  return rows.slice(0, 1 + Math.floor(turn.shortAt * (rows.length - 1)));
 }

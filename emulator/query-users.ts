@@ -5,6 +5,7 @@ import { userEntity, type Entity } from './entities.js';
 import { compileFilter, SCALAR, type Fields, type Operator } from './filter.js';
 import type { UserModel } from './models.js';
 import { page, parse, querySchema, sortBy, type SortFields } from './query-request.js';
+import type { QueryTurn } from './query-turns.js';
 import { textKey } from './random.js';
 
 // Query users (GET /users?payload=): the filter fields, operators and sort fields Stream documents, no
@@ -37,7 +38,7 @@ const sortFields: SortFields<UserModel> = {
 
 const payloadSchema = querySchema.extend({ filter_conditions: z.record(z.string(), z.unknown()), include_deactivated_users: z.boolean().optional() });
 
-export function queryUsers(view: DataView, payload: string | null): { users: Entity[] } {
+export function queryUsers(view: DataView, payload: string | null, turn: QueryTurn): { users: Entity[] } {
   if (payload === null) throw inputError('payload is required');
   let body: unknown;
   try {
@@ -51,7 +52,7 @@ export function queryUsers(view: DataView, payload: string | null): { users: Ent
     { field: 'created_at', direction: -1 },
     { field: 'id', direction: -1 },
   ];
-  // Ids are unique, so a sort on id has no ties; any other sort orders its ties by a hash of the id.
-  const found = sortBy(view.listedUsers(request.include_deactivated_users === true).filter(matches), sort, sortFields, (u) => textKey(view.seed, u.id));
-  return { users: page(found, request.limit, request.offset, { defaultLimit: 30, maxLimit: 100 }).map((user) => userEntity(user)) };
+  // Ids are unique, so a sort on id has no ties; any other sort orders its ties anew at every request.
+  const found = sortBy(view.listedUsers(request.include_deactivated_users === true).filter(matches), sort, sortFields, (u) => textKey(turn.tieSalt, u.id));
+  return { users: page(found, request, { defaultLimit: 30, maxLimit: 100 }, turn).map((user) => userEntity(user)) };
 }

@@ -7,6 +7,7 @@ import { goJson, jsonLinesFile, v1File, withLastLineCut, type LineFormat } from 
 import type { Faults } from './faults.js';
 import { listen } from './listen.js';
 import { queryChannels } from './query-channels.js';
+import type { QueryTurns } from './query-turns.js';
 import { queryUsers } from './query-users.js';
 import { RateLimits, setRateLimitHeaders } from './rate-limits.js';
 import type { Tasks } from './tasks.js';
@@ -27,6 +28,8 @@ export interface ApiCounters {
   exportsCreated: number;
   userExportsCreated: number;
   tasksPolled: number;
+  /** Requests to POST /channels (QueryChannels), answered or not. */
+  queryChannels: number;
   /** Requests to GET /users (QueryUsers), answered or not. */
   queryUsers: number;
 }
@@ -49,6 +52,8 @@ export interface ApiServerOptions {
   tasks: Tasks;
   faults: Faults;
   now: () => Date;
+  /** Per request of query channels and query users: the order of ties and short pages. */
+  turns: QueryTurns;
   settings: ApiSettings;
   onRequest?: (record: ApiRequestRecord) => void;
 }
@@ -124,7 +129,7 @@ export class ApiServer {
   private readonly server: Server;
   private readonly rateLimits: RateLimits;
   private readonly routes: Route[];
-  readonly counters: ApiCounters = { requests: 0, exportsCreated: 0, userExportsCreated: 0, tasksPolled: 0, queryUsers: 0 };
+  readonly counters: ApiCounters = { requests: 0, exportsCreated: 0, userExportsCreated: 0, tasksPolled: 0, queryChannels: 0, queryUsers: 0 };
   readonly records: ApiRequestRecord[] = [];
 
   constructor(private readonly options: ApiServerOptions) {
@@ -148,7 +153,7 @@ export class ApiServer {
         pattern: /^\/channels$/,
         endpoint: 'QueryChannels',
         serverOnly: false,
-        handle: ({ body }) => ({ status: 201, body: queryChannels(this.options.data, body) }),
+        handle: ({ body }) => this.queryChannels(body),
       },
       {
         method: 'GET',
@@ -162,7 +167,7 @@ export class ApiServer {
         pattern: /^\/users$/,
         endpoint: 'QueryUsers',
         serverOnly: false,
-        handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload')) }),
+        handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload'), this.options.turns.next('QueryUsers')) }),
       },
     ];
   }
@@ -196,6 +201,7 @@ export class ApiServer {
       at: this.options.now(),
     };
     this.counters.requests++;
+    if (endpoint === 'QueryChannels') this.counters.queryChannels++;
     if (endpoint === 'QueryUsers') this.counters.queryUsers++;
     this.records.push(record);
     if (this.records.length > MAX_RECORDS) this.records.shift();
@@ -260,6 +266,16 @@ export class ApiServer {
       this.sendText(res, status, `${status} ${STATUS_CODES[status] ?? 'Server Error'}`);
     }
     return true;
+  }
+
+  /** The answer reflects the data before any channel change armed to follow this request. */
+  private queryChannels(body: unknown): Reply {
+    const { data, faults, turns } = this.options;
+    try {
+      return { status: 201, body: queryChannels(data, body, turns.next('QueryChannels')) };
+    } finally {
+      faults.queryChannelsAnswered();
+    }
   }
 
   private exportChannels(body: unknown): Reply {

@@ -80,4 +80,33 @@ describe('emulator/cli.ts', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('applies --imported-with-message, --imported-without-message, --imported-created-at, --user-id-style and --no-short-pages', async () => {
+    const flags = ['--channels', '0', '--users', '10', '--lonely-users', '0', '--user-id-style', 'mixed', '--no-short-pages'];
+    const imported = ['--imported-with-message', '3', '--imported-without-message', '2', '--imported-created-at', '2024-03-03T00:00:00Z'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', ...flags, ...imported], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const [first] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+      const printed = JSON.parse(first) as Record<string, string>;
+      const headers = { authorization: signToken(printed.api_secret as string), 'stream-auth-type': 'jwt', 'content-type': 'application/json' };
+      const channels = await fetch(`${printed.url}/channels?api_key=${printed.api_key}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ filter_conditions: {} }),
+      });
+      const states = ((await channels.json()) as { channels: { channel: Record<string, unknown> }[] }).channels;
+      expect(states).toHaveLength(5);
+      expect(states.filter((state) => state.channel.last_message_at !== undefined)).toHaveLength(3);
+      expect(new Set(states.map((state) => state.channel.created_at))).toEqual(new Set(['2024-03-03T00:00:00Z']));
+      const payload = encodeURIComponent(JSON.stringify({ filter_conditions: {}, sort: [{ field: 'id', direction: 1 }] }));
+      const users = (
+        (await (await fetch(`${printed.url}/users?api_key=${printed.api_key}&payload=${payload}`, { headers })).json()) as { users: { id: string }[] }
+      ).users;
+      expect(users.map((user) => user.id)).toContain('User-000-a');
+      child.kill('SIGTERM');
+      expect(((await once(child, 'exit')) as [number | null])[0]).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });
