@@ -9,7 +9,6 @@ import {
   describeRun,
   expectCompleteRead,
   groundTruthKeys,
-  keyOf,
   messageKeys,
   read,
   type Config,
@@ -17,40 +16,13 @@ import {
   emulatorPerTest,
 } from './harness.js';
 
-const TIED = 1_600;
-
 const emulatorWith = emulatorPerTest();
 
 function repeated(keys: readonly string[]): string[] {
   return keys.filter((key, index) => keys.indexOf(key) !== index);
 }
 
-function channelKeys(result: Read): string[] {
-  return result.keys('channels');
-}
-
 describe('listing by documented query channels only', () => {
-  it(`lists ${TIED} channels sharing one created_at exactly once, by a full sync`, async () => {
-    const emulator = await emulatorWith({ messagesPerChannel: 2 });
-    const tied = emulator.data.addChannels({ count: TIED, createdAt: '2024-06-01T00:00:00Z' });
-    const result = await read({ config: configFor(emulator), catalog: catalogOf(['channels']) });
-    expectCompleteRead(result, ['channels']);
-    expect(channelKeys(result)).toEqual(groundTruthKeys(emulator, 'channels'));
-    expect(channelKeys(result)).toEqual(expect.arrayContaining(tied.map((cid) => keyOf('channels', { cid }))));
-  }, 120_000);
-
-  it(`lists ${TIED} channels created in one instant after the last sync exactly once, by a sync by activity`, async () => {
-    const emulator = await emulatorWith();
-    const config = configFor(emulator);
-    const first = await read({ config, catalog: catalogOf(['channels', 'messages']) });
-    expectCompleteRead(first, ['channels', 'messages']);
-    const added = emulator.data.addChannels({ count: TIED });
-    const next = await read({ config, catalog: catalogOf(['channels', 'messages']), state: first.nextState() });
-    expectCompleteRead(next, ['channels', 'messages']);
-    expect(channelKeys(next)).toEqual(added.map((cid) => keyOf('channels', { cid })).sort());
-    expect(String(next.byType('LOG').find((message) => String(message.log.message).startsWith('Planned'))?.log.message)).toContain('listed by activity');
-  }, 120_000);
-
   it('a selection grown from one type to all reads the other types whole, with no undocumented operator', async () => {
     const emulator = await emulatorWith();
     const first = await read({ config: configFor(emulator, { channel_types: ['team'] }), catalog: catalogOf(['messages']) });

@@ -42,6 +42,7 @@ function body(filter_conditions: Filter, field: Sortable, offset: number): Query
 
 /** The filter with one more condition on `field`, beside those it has. */
 function narrowed(filter: Filter, field: string, condition: Filter): Filter {
+  if (Object.keys(condition).length === 0) return filter;
   const existing = filter[field];
   const merged = existing !== null && typeof existing === 'object' && !Array.isArray(existing) ? { ...existing, ...condition } : condition;
   return { ...filter, [field]: merged };
@@ -101,31 +102,31 @@ function checkOrder(field: KeyField, keys: ReadonlyArray<{ key: string | number 
   }
 }
 
-/** A group's first page is asked again this many times before a short one is taken for a group past a page. */
-const GROUP_ATTEMPTS = 3;
+/** How many times a group's rows are asked past those seen before it is split as too large to prove whole. */
+const GROUP_ATTEMPTS = 4;
 
 /**
  * One group of channels equal on a field, whose first page is `page`. A page shorter than asked may be
- * all of it or merely short: asked again past its rows, an empty answer proves it whole; else the group
- * is asked again (a short page now and then is Stream's way), and past a few tries, or at a full page,
- * split by the next field.
+ * all of it or merely short: an empty answer past the rows seen so far proves them whole (however the
+ * service orders its ties, no more rows than that offset exist). Otherwise the group is asked again
+ * from its start (a short page now and then is the service's way) and its rows added. A group not
+ * proved whole within a page's worth of rows and a few tries is split by the next field.
  */
 async function* whole(
   context: PartitionContext,
   group: Filter,
   field: Sortable,
-  first: ChannelSummary[],
+  page: ChannelSummary[],
   next: (filter: Filter) => AsyncGenerator<ChannelSummary>,
 ) {
-  let page = first;
-  for (let attempt = 1; page.length < CHANNELS_PAGE_SIZE; attempt += 1) {
-    const beyond = await context.query(body(group, field, page.length), context.signal);
+  const seen = new Map(page.map((channel) => [channel.cid, channel]));
+  for (let attempt = 0; seen.size < CHANNELS_PAGE_SIZE && attempt < GROUP_ATTEMPTS; attempt += 1) {
+    const beyond = await context.query(body(group, field, seen.size), context.signal);
     if (beyond.length === 0) {
-      yield* page;
+      yield* seen.values();
       return;
     }
-    if (attempt === GROUP_ATTEMPTS) break;
-    page = await context.query(body(group, field, 0), context.signal);
+    for (const channel of [...beyond, ...(await context.query(body(group, field, 0), context.signal))]) seen.set(channel.cid, channel);
   }
   yield* next(group);
 }
