@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { BatchTooLargeError, ChannelNotFoundError, TransientError } from '../errors.js';
-import { earliest } from '../utils/timestamps.js';
+import { earliest, justBefore } from '../utils/timestamps.js';
 import type { PlannedChannel } from '../plan/plan.js';
 import { parseCid } from '../plan/selection.js';
 import type { LogLevel } from '../protocol/message-types.js';
@@ -92,8 +92,10 @@ export class ChannelBatchJob implements ExportJob {
     const { config, client, until } = context;
     const requests = batch.map(({ cid, since }): ChannelExportRequest => {
       const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until };
-      // A window that would start after it ends (a cursor from the future) is the empty window (until, until].
-      if (since !== undefined) request.messages_since = earliest(since, until);
+      // Since means after and until before, and nothing says Stream accepts an empty window: one that
+      // would start at or after its end (a cursor from the future) is its last millisecond, whose
+      // messages admission drops when the state covers them.
+      if (since !== undefined) request.messages_since = earliest(since, justBefore(until));
       return request;
     });
     const taskId = await client.exportChannels(

@@ -172,6 +172,29 @@ describe('runSync, with a fake Stream', () => {
     expect(next.last).toMatchObject({ cover: '2026-06-11T00:00:00.000Z', swept: NOW.toISOString() });
   });
 
+  it('every export window is non-empty: a channel only the channels stream needs, and a cursor from the future', async () => {
+    const streams: ConfiguredStream[] = [
+      { name: 'channels', syncMode: 'incremental' },
+      { name: 'messages', syncMode: 'incremental' },
+    ];
+    const later = new Date('2026-06-11T00:00:00.000Z');
+    const first = await sync(new FakeStream([channel(1), channel(2)]), { streams });
+    const channelsState = first.states.at(-2)!;
+    const messagesState = { ...first.last!, lagging: { 't:c2': '2027-01-01T00:00:00.000Z' } };
+    const client = new FakeStream([{ ...channel(1, OLD), updated_at: '2026-06-10T12:00:00Z' }, channel(2)]);
+    const state = new Map([
+      ['channels', channelsState],
+      ['messages', messagesState],
+    ]);
+    const next = await sync(client, { streams, state, now: later });
+    expect(next.error).toBeUndefined();
+    const windows = client.exports.flat().map((request) => [request.id, request.messages_since, request.messages_until]);
+    expect(windows).toEqual([
+      ['c1', '2026-06-10T23:59:59.999Z', later.toISOString()],
+      ['c2', '2026-06-10T23:59:59.999Z', later.toISOString()],
+    ]);
+  });
+
   it('a failed batch leaves its channels lagging with what they had, the others are written, the error sums up', async () => {
     const client = new FakeStream([channel(1), channel(2), channel(3)]);
     client.failing.add('t:c2');
