@@ -100,6 +100,47 @@ describe('config options, black box', () => {
     expect(result.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: [deleted], includeSoftDeleted: true }));
   });
 
+  it('include_soft_deleted_channels with channel_ids naming a channel Stream cannot find: the others exported and saved, then a config_error naming it, every sync', async () => {
+    const known = exportedCids(emulator).slice(0, 3);
+    const missing = 'messaging:no-such-channel';
+    const config = { channel_ids: [...known, missing], include_soft_deleted_channels: true };
+    const first = await readWith(config, ['messages']);
+    expect(first.exitCode, describeRun(first)).toBe(1);
+    expect(onlyError(first).failure_type).toBe('config_error');
+    expect(onlyError(first).message).toContain(missing);
+    expect(first.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: known }));
+    const saved = first.states('messages').at(-1)!.stream.stream_state;
+    expect(Object.keys(saved.lagging as object)).toEqual([missing]);
+
+    const second = await read({
+      config: configFor(emulator, { channels_per_export: 5, ...config }),
+      catalog: catalogOf(['messages']),
+      state: first.nextState(),
+    });
+    expect(second.exitCode, describeRun(second)).toBe(1);
+    expect(onlyError(second).failure_type).toBe('config_error');
+    expect(onlyError(second).message).toContain(missing);
+    expect(second.keys('messages')).toEqual([]);
+  });
+
+  it('include_soft_deleted_channels with a lagging channel Stream cannot find: a WARN names it, it is dropped, its batch exported', async () => {
+    const [lagging] = exportedCids(emulator) as [string];
+    const missing = 'messaging:no-such-channel';
+    const first = await readWith({}, ['messages']);
+    expectCompleteRead(first, ['messages']);
+    const state = first.nextState().map((message) => {
+      const stream_state = { ...message.stream.stream_state, lagging: { [lagging]: null, [missing]: null } };
+      return { ...message, stream: { ...message.stream, stream_state } };
+    });
+    const config = configFor(emulator, { channels_per_export: 5, include_soft_deleted_channels: true });
+    const next = await read({ config, catalog: catalogOf(['messages']), state });
+    expectCompleteRead(next, ['messages']);
+    expect(next.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: [lagging] }));
+    const warnings = next.byType('LOG').filter((message) => message.log.level === 'WARN' && String(message.log.message).includes(missing));
+    expect(warnings).toHaveLength(1);
+    expect(next.states('messages').at(-1)!.stream.stream_state.lagging).toEqual({});
+  });
+
   it('users come from query users whatever the channel selection: every user once, user_ids ignored with a WARN', async () => {
     const [cid] = exportedCids(emulator) as [string];
     const members = new Set([...emulator.data.members({ cids: [cid] })].map((member) => member.user_id));

@@ -60,11 +60,12 @@ export class Checkpoints {
     if (this.finished) return this.saving ?? Promise.resolve();
     if (options.final === true) this.finished = true;
     const turn = this.saving === undefined ? this.print(options) : this.saving.then(() => this.print(options));
-    const done = turn.catch(() => undefined);
+    const done: Promise<void> = turn
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.saving === done) this.saving = undefined;
+      });
     this.saving = done;
-    void done.then(() => {
-      if (this.saving === done) this.saving = undefined;
-    });
     return turn;
   }
 

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { BatchTooLargeError, ConfigError, type ConnectorError, TransientError } from '../../src/errors.js';
+import { BatchTooLargeError, ChannelNotFoundError, ConfigError, type ConnectorError, TransientError } from '../../src/errors.js';
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime, UsersWindow } from '../../src/stream-api/client.js';
@@ -18,6 +18,8 @@ class FakeStream implements SyncClient {
   readonly filters: ChannelFilter[] = [];
   failing = new Set<string>();
   refused = new Set<string>();
+  /** Channels the export cannot find (deleted since listed, or never there). */
+  missing = new Set<string>();
   maxChannels = 100;
   listingFails = false;
   /** Lines appended to every export file, as they are. */
@@ -46,6 +48,8 @@ class FakeStream implements SyncClient {
     if (channels.length > this.maxChannels) throw new BatchTooLargeError(`at most ${this.maxChannels} channels`);
     if (channels.some((channel) => this.failing.has(`${channel.type}:${channel.id}`))) throw new TransientError('task failed');
     if (channels.some((channel) => this.refused.has(`${channel.type}:${channel.id}`))) throw new ConfigError('not allowed');
+    const missing = channels.find((channel) => this.missing.has(`${channel.type}:${channel.id}`));
+    if (missing !== undefined) throw new ChannelNotFoundError(`Can't find channel with cid "${missing.type}:${missing.id}"`);
     this.exports.push(channels);
     return `task-${this.exports.length}`;
   }
@@ -193,6 +197,28 @@ describe('runSync, with a fake Stream', () => {
       ['c1', '2026-06-10T23:59:59.999Z', later.toISOString()],
       ['c2', '2026-06-10T23:59:59.999Z', later.toISOString()],
     ]);
+  });
+
+  it('a listed channel Stream cannot find at export leaves its batch: the others are exported, a WARN names it, it does not lag', async () => {
+    const client = new FakeStream([1, 2, 3, 4].map((n) => channel(n)));
+    client.missing.add('t:c3');
+    const result = await sync(client, { config: { channels_per_export: 4 } });
+    expect(result.error).toBeUndefined();
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1', 'm-c2', 'm-c4']);
+    expect(result.warnings.filter((line) => line.includes('t:c3'))).toHaveLength(1);
+    expect(result.last).toMatchObject({ cover: NOW.toISOString(), lagging: {} });
+  });
+
+  it('a channel_ids channel Stream cannot find: every other channel exported and saved, then a config_error naming it', async () => {
+    const client = new FakeStream([1, 2, 3].map((n) => channel(n)));
+    client.missing.add('t:c9');
+    const config = { channel_ids: ['t:c1', 't:c2', 't:c3', 't:c9'], include_soft_deleted_channels: true, channels_per_export: 4 };
+    const result = await sync(client, { config });
+    expect(result.error).toBeInstanceOf(ConfigError);
+    expect((result.error as Error).message).toContain('t:c9');
+    expect((result.error as Error).message).not.toContain('t:c1');
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1', 'm-c2', 'm-c3']);
+    expect(result.last).toMatchObject({ cover: NOW.toISOString(), lagging: { 't:c9': null } });
   });
 
   it('a failed batch leaves its channels lagging with what they had, the others are written, the error sums up', async () => {
