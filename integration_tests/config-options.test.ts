@@ -16,6 +16,7 @@ import {
   read,
   SMALL_DATA_SET,
   type StreamName,
+  pastTheSecond,
 } from './harness.js';
 
 const CHANNELS_AND_MESSAGES: readonly StreamName[] = ['channels', 'messages'];
@@ -172,6 +173,7 @@ describe('lookback_window_hours', () => {
     const first = await read({ config, catalog });
     expectCompleteRead(first, streams);
     const earlier = emulator.data.addMessages(cidA, 3);
+    await pastTheSecond(emulator);
     const second = await read({ config, catalog, state: first.nextState() });
     expectCompleteRead(second, streams);
     expect(second.keys('messages')).toEqual(messageKeys(earlier.map((message) => message.id)));
@@ -179,6 +181,7 @@ describe('lookback_window_hours', () => {
     const edited = emulator.data.editMessage(String(earlier[0]!.id), 'edited after it was read');
     const lateReaction = emulator.data.addReaction(String(earlier[1]!.id), (earlier[2]!.user as { id: string }).id, 'haha');
     const later = emulator.data.addMessages(cidB, 2);
+    await pastTheSecond(emulator);
     const third = await read({ config: { ...config, lookback_window_hours: 1 }, catalog, state: second.nextState() });
     expectCompleteRead(third, streams);
     expect(third.keys('messages')).toEqual(messageKeys([...earlier, ...later].map((message) => message.id)));
@@ -203,6 +206,7 @@ describe('incremental reads when the selection changes', () => {
     const first = await read({ config: both, catalog });
     emulator.data.updateChannel(b, { topic: 'changed while excluded' });
     emulator.data.updateChannel(a, { topic: 'changed after b' });
+    await pastTheSecond(emulator);
     const second = await read({ config: { ...both, exclude_channel_ids: [b] }, catalog, state: first.nextState() });
     expect(second.keys('channels')).toEqual([keyOf('channels', { cid: a })]);
     const third = await read({ config: both, catalog, state: second.nextState() });

@@ -310,15 +310,19 @@ describe('runSync, with a fake Stream', () => {
     expect(result.warnings.some((line) => /no Date header/.test(line))).toBe(true);
   });
 
-  it("clocks that agree within the Date header's second say nothing and end at the host's clock less the margin", async () => {
+  it("clocks that agree within the Date header's second say nothing and end at the header's instant less the margin, never past Stream's clock", async () => {
     const client = new FakeStream([channel(1)]);
     client.streamDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const before = Date.now();
     const result = await sync(client, { now: 'stream', config: { settle_margin_seconds: 0 } });
-    const until = Date.parse(client.exports[0]?.[0]?.messages_until ?? '');
-    expect(until).toBeGreaterThanOrEqual(client.streamDate.getTime());
-    expect(until).toBeGreaterThanOrEqual(before);
+    expect(client.exports[0]?.[0]?.messages_until).toBe(client.streamDate.toISOString());
     expect(result.warnings.filter((line) => /clock/.test(line))).toEqual([]);
+  });
+
+  it("a header a second and more behind the host's, within the header's precision and transit, still ends the window at the header", async () => {
+    const client = new FakeStream([channel(1)]);
+    client.streamDate = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    await sync(client, { now: 'stream', config: { settle_margin_seconds: 1 } });
+    expect(client.exports[0]?.[0]?.messages_until).toBe(new Date(client.streamDate.getTime() - 1000).toISOString());
   });
 
   it('users alone: every user from query users, no channel listed or exported, then only those changed since', async () => {
