@@ -287,12 +287,12 @@ export class ApiServer {
       const cid = item.cid ?? (item.type !== undefined && item.id !== undefined ? `${item.type}:${item.id}` : undefined);
       if (cid === undefined) throw inputError(`channels[${i}]: either cid or type and id are required`);
       if (!data.channelModel(cid)) throw inputError(`Can't find channel with cid "${cid}"`);
-      return {
-        cid,
-        since: instant(item.messages_since, `channels[${i}].messages_since`),
-        // Without an end, the export ends at the emulator's now (its clock, not the host's).
-        until: instant(item.messages_until, `channels[${i}].messages_until`) ?? data.clockMicros(),
-      };
+      const since = instant(item.messages_since, `channels[${i}].messages_since`);
+      // Without an end, the export ends at the emulator's now (its clock, not the host's).
+      const until = instant(item.messages_until, `channels[${i}].messages_until`) ?? data.clockMicros();
+      // Nothing says Stream accepts an empty window ("after" since, "before" until): refuse it, as it may.
+      if (since !== undefined && since >= until) throw inputError(`channels[${i}]: messages_since must be before messages_until`);
+      return { cid, since, until };
     });
     const empty = faults.takeEmptyExport();
     const entities = data.snapshot().exportEntities({

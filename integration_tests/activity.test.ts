@@ -19,6 +19,7 @@ import {
   STREAMS,
   type StateMessage,
   union,
+  pastTheSecond,
 } from './harness.js';
 
 /** What a read cost the emulator: export requests and API calls of every kind. */
@@ -63,6 +64,7 @@ describe('planning by activity: an app of 2,100 channels of which 5 change', () 
     emulator.data.updateChannel(renamed, { name: 'Renamed' });
     const created = emulator.data.addChannel({ id: 'brand-new' });
     added.push(...emulator.data.addMessages(String(created.cid), 2));
+    await pastTheSecond(emulator);
     const second = await measured(emulator, () => read({ config, catalog: catalogOf(), state: firstState }));
     const third = await measured(emulator, () => read({ config, catalog: catalogOf(), state: second.result.nextState() }));
     return { second, third, added, renamed, created };
@@ -89,6 +91,7 @@ describe('planning by activity: an app of 2,100 channels of which 5 change', () 
     const cids = exportedCids(emulator);
     const added = [...emulator.data.addMessages(cids[7] as string, 2), ...emulator.data.addMessages(cids[1500] as string, 1)];
     emulator.faults.failTasks({ count: 1 });
+    await pastTheSecond(emulator);
     const failed = await read({ config, catalog: catalogOf(), state });
     expect(failed.exitCode, describeRun(failed)).not.toBe(0);
     const lagging = failed.states('messages').at(-1)!.stream.stream_state.lagging as Record<string, string>;
@@ -137,6 +140,7 @@ describe('planning by activity: sweeps, selection changes, batch sizes', () => {
     const parent = [...emulator.data.messages({ cids: [cid] })][0]!;
     const [reply] = emulator.data.addMessages(cid, 1, { parentId: String(parent.id) });
 
+    await pastTheSecond(emulator);
     const activityOnly = await read({ config: configFor(emulator), catalog, state: first.nextState() });
     expectCompleteRead(activityOnly, ['messages']);
     expect(activityOnly.keys('messages')).toEqual([]);
@@ -190,6 +194,7 @@ describe('planning by activity: sweeps, selection changes, batch sizes', () => {
       },
     ];
     const fresh = emulator.data.addMessages(cids[20] as string, 2);
+    await pastTheSecond(emulator);
     const migrated = await read({ config: configFor(emulator), catalog, state: legacy });
     expectCompleteRead(migrated, ['channels', 'messages']);
     const caughtUp = [...emulator.data.messages({ cids: [behind], since: String(older.created_at) })].map((message) => message.id);

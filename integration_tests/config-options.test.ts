@@ -16,6 +16,7 @@ import {
   read,
   SMALL_DATA_SET,
   type StreamName,
+  pastTheSecond,
 } from './harness.js';
 
 const CHANNELS_AND_MESSAGES: readonly StreamName[] = ['channels', 'messages'];
@@ -100,6 +101,47 @@ describe('config options, black box', () => {
     expect(result.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: [deleted], includeSoftDeleted: true }));
   });
 
+  it('include_soft_deleted_channels with channel_ids naming a channel Stream cannot find: the others exported and saved, then a config_error naming it, every sync', async () => {
+    const known = exportedCids(emulator).slice(0, 3);
+    const missing = 'messaging:no-such-channel';
+    const config = { channel_ids: [...known, missing], include_soft_deleted_channels: true };
+    const first = await readWith(config, ['messages']);
+    expect(first.exitCode, describeRun(first)).toBe(1);
+    expect(onlyError(first).failure_type).toBe('config_error');
+    expect(onlyError(first).message).toContain(missing);
+    expect(first.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: known }));
+    const saved = first.states('messages').at(-1)!.stream.stream_state;
+    expect(Object.keys(saved.lagging as object)).toEqual([missing]);
+
+    const second = await read({
+      config: configFor(emulator, { channels_per_export: 5, ...config }),
+      catalog: catalogOf(['messages']),
+      state: first.nextState(),
+    });
+    expect(second.exitCode, describeRun(second)).toBe(1);
+    expect(onlyError(second).failure_type).toBe('config_error');
+    expect(onlyError(second).message).toContain(missing);
+    expect(second.keys('messages')).toEqual([]);
+  });
+
+  it('include_soft_deleted_channels with a lagging channel Stream cannot find: a WARN names it, it is dropped, its batch exported', async () => {
+    const [lagging] = exportedCids(emulator) as [string];
+    const missing = 'messaging:no-such-channel';
+    const first = await readWith({}, ['messages']);
+    expectCompleteRead(first, ['messages']);
+    const state = first.nextState().map((message) => {
+      const stream_state = { ...message.stream.stream_state, lagging: { [lagging]: null, [missing]: null } };
+      return { ...message, stream: { ...message.stream, stream_state } };
+    });
+    const config = configFor(emulator, { channels_per_export: 5, include_soft_deleted_channels: true });
+    const next = await read({ config, catalog: catalogOf(['messages']), state });
+    expectCompleteRead(next, ['messages']);
+    expect(next.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages', { cids: [lagging] }));
+    const warnings = next.byType('LOG').filter((message) => message.log.level === 'WARN' && String(message.log.message).includes(missing));
+    expect(warnings).toHaveLength(1);
+    expect(next.states('messages').at(-1)!.stream.stream_state.lagging).toEqual({});
+  });
+
   it('users come from query users whatever the channel selection: every user once, user_ids ignored with a WARN', async () => {
     const [cid] = exportedCids(emulator) as [string];
     const members = new Set([...emulator.data.members({ cids: [cid] })].map((member) => member.user_id));
@@ -131,6 +173,7 @@ describe('lookback_window_hours', () => {
     const first = await read({ config, catalog });
     expectCompleteRead(first, streams);
     const earlier = emulator.data.addMessages(cidA, 3);
+    await pastTheSecond(emulator);
     const second = await read({ config, catalog, state: first.nextState() });
     expectCompleteRead(second, streams);
     expect(second.keys('messages')).toEqual(messageKeys(earlier.map((message) => message.id)));
@@ -138,6 +181,7 @@ describe('lookback_window_hours', () => {
     const edited = emulator.data.editMessage(String(earlier[0]!.id), 'edited after it was read');
     const lateReaction = emulator.data.addReaction(String(earlier[1]!.id), (earlier[2]!.user as { id: string }).id, 'haha');
     const later = emulator.data.addMessages(cidB, 2);
+    await pastTheSecond(emulator);
     const third = await read({ config: { ...config, lookback_window_hours: 1 }, catalog, state: second.nextState() });
     expectCompleteRead(third, streams);
     expect(third.keys('messages')).toEqual(messageKeys([...earlier, ...later].map((message) => message.id)));
@@ -162,6 +206,7 @@ describe('incremental reads when the selection changes', () => {
     const first = await read({ config: both, catalog });
     emulator.data.updateChannel(b, { topic: 'changed while excluded' });
     emulator.data.updateChannel(a, { topic: 'changed after b' });
+    await pastTheSecond(emulator);
     const second = await read({ config: { ...both, exclude_channel_ids: [b] }, catalog, state: first.nextState() });
     expect(second.keys('channels')).toEqual([keyOf('channels', { cid: a })]);
     const third = await read({ config: both, catalog, state: second.nextState() });

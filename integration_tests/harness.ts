@@ -91,6 +91,15 @@ export function emulatorPerTest(): (options?: EmulatorOptions) => Promise<Emulat
 }
 
 /**
+ * Waits until the emulator's clock is past the second it reads now: a sync's windows end at Stream's
+ * `Date` header (whole seconds), so what a test wrote just before is inside the next sync's window.
+ */
+export async function pastTheSecond(emulator: Emulator): Promise<void> {
+  const nowMs = emulator.data.clockMicros() / 1000;
+  await new Promise((resolve) => setTimeout(resolve, Math.floor(nowMs / 1000) * 1000 + 1000 - nowMs + 5));
+}
+
+/**
  * `step` run the first time a test asks for its result, the same promise after: tests that start where
  * an earlier step left off each ask for it, so any one of them runs alone, and the step runs once.
  */

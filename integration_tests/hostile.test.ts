@@ -11,7 +11,19 @@ import { createServerToken } from '../src/stream-api/auth.js';
 import { DIST_MAIN, ensureBuilt } from '../test/helpers/build.js';
 import { connectionStatus, expectNotPrinted, onlyError } from '../test/helpers/cli.js';
 import { sendJson, startServer } from '../test/stream-api/loopback-server.js';
-import { catalogOf, check, configFor, describeRun, expectCompleteRead, exportedCids, groundTruthKeys, read, SMALL_DATA_SET, union } from './harness.js';
+import {
+  catalogOf,
+  check,
+  configFor,
+  describeRun,
+  expectCompleteRead,
+  exportedCids,
+  groundTruthKeys,
+  read,
+  SMALL_DATA_SET,
+  union,
+  pastTheSecond,
+} from './harness.js';
 
 describe('hostile upstreams and inputs, black box', () => {
   let emulator: Emulator;
@@ -60,6 +72,7 @@ describe('hostile upstreams and inputs, black box', () => {
     const first = await read({ config, catalog: messagesOnly });
     expectCompleteRead(first, ['messages']);
     emulator.data.addMessages(exportedCids(emulator)[0] as string, 2);
+    await pastTheSecond(emulator);
     const second = await read({ config, catalog: messagesOnly, state: first.nextState() });
     expectCompleteRead(second, ['messages']);
     expect(first.keys('messages')).toEqual([]);

@@ -21,6 +21,7 @@ import {
   SMALL_DATA_SET,
   type StateMessage,
   STREAMS,
+  pastTheSecond,
 } from './harness.js';
 
 describe('two sequential incremental reads, the second after changes (test_two_sequential_reads)', () => {
@@ -44,6 +45,7 @@ describe('two sequential incremental reads, the second after changes (test_two_s
     const reactor = (added[1]!.user as { id: string }).id;
     const reaction = emulator.data.addReaction(String(added[0]!.id), reactor, 'wow');
     const channel = emulator.data.updateChannel(cidC, { topic: 'renamed in the test' });
+    await pastTheSecond(emulator);
     return { result: await read({ config, catalog: catalogOf(), state }), added, reaction, channel };
   });
 
@@ -57,6 +59,7 @@ describe('two sequential incremental reads, the second after changes (test_two_s
     const joined = emulator.data.addMessages(cidA, 1, { userId: newcomer });
     const channel = emulator.data.addChannel({ id: 'added-in-test' });
     const added = emulator.data.addMessages(String(channel.cid), 2);
+    await pastTheSecond(emulator);
     return { result: await read({ config, catalog: catalogOf(), state }), cidA, newcomer, joined, channel, added };
   });
 

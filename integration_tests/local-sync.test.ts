@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { toRecords } from '../src/records/index.js';
 import { DIST_MAIN, ensureBuilt } from '../test/helpers/build.js';
-import { configFor, keyOf, once, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, usersTruth, type StreamName } from './harness.js';
+import { configFor, keyOf, once, pastTheSecond, PRIMARY_KEYS, SMALL_DATA_SET, STREAMS, usersTruth, type StreamName } from './harness.js';
 
 interface SyncRun {
   exitCode: number | null;
@@ -211,6 +211,7 @@ describe('sync into DuckDB', () => {
     expectSuccess(await firstSync());
     const [cidA, cidB] = [...emulator.data.channels()].map((channel) => String(channel.cid)) as [string, string];
     const early = emulator.data.addMessages(cidA, 3);
+    await pastTheSecond(emulator);
     const between = await sync(config, database);
     expectSuccess(between);
     expect(summaryOf(between, 'messages').slice(2)).toEqual([3, 0]);
@@ -218,6 +219,7 @@ describe('sync into DuckDB', () => {
     const added = emulator.data.addMessages(cidB, 2);
     const edited = emulator.data.editMessage(String(early[1]!.id), 'edited inside the lookback');
     const exportsBefore = emulator.stats().exportsCreated;
+    await pastTheSecond(emulator);
     const second = await sync(config, database);
     expectSuccess(second);
     // Only the two active channels are exported; the lookback brings the three earlier messages again.
@@ -269,6 +271,7 @@ describe("sync into DuckDB with Stream's clock apart from the host's", () => {
         let records = 0;
         for (let round = 0; round < 3; round += 1) {
           emulator.data.addMessages(cids[round] as string, 2);
+          await pastTheSecond(emulator);
           const run = await sync(config, database, '--streams', 'messages');
           expectSuccess(run);
           records += summaryOf(run, 'messages')[0] as number;

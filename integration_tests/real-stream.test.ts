@@ -9,11 +9,15 @@ import {
   describeRun,
   expectCompleteRead,
   groundTruthKeys,
+  keyOf,
   messageKeys,
+  pastTheSecond,
   read,
+  spawnRead,
   type Config,
   type Read,
   emulatorPerTest,
+  exportedCids,
 } from './harness.js';
 
 const emulatorWith = emulatorPerTest();
@@ -68,6 +72,30 @@ describe("windows end at Stream's clock", () => {
     expect(written).toEqual(coveredTruth(emulator, cover));
     const warnings = reads[0]!.byType('LOG').map((message) => String(message.log.message));
     expect(warnings.some((line) => /Stream's clock is about \d+ s behind this host's/.test(line))).toBe(true);
+  }, 120_000);
+
+  it("with Stream's clock 1 s behind the host's and no settle margin, a message and a user edit stamped while a sync runs come with the next", async () => {
+    const emulator = await emulatorWith({ channels: 1, messagesPerChannel: 3, clockOffsetMs: -1_000, taskLatencyMs: 0 });
+    const streams = ['messages', 'users'] as const;
+    const catalog = catalogOf(streams);
+    const config = configFor(emulator);
+    const first = await read({ config, catalog });
+    expectCompleteRead(first, streams);
+    const [cid] = exportedCids(emulator) as [string];
+    emulator.data.addMessages(cid, 1);
+    await pastTheSecond(emulator);
+    const running = spawnRead({ config, catalog, state: first.nextState() });
+    await running.waitForMessage((message) => message.type === 'LOG' && /^Export task \S+ created/.test(String(message.log.message)));
+    const [added] = emulator.data.addMessages(cid, 1) as [Record<string, unknown>];
+    const user = emulator.data.updateUser(String(emulator.data.queryableUsers()[0]!.id), { name: 'Edited while a sync ran' });
+    const second = await running.result;
+    expectCompleteRead(second, streams);
+    await pastTheSecond(emulator);
+    const third = await read({ config, catalog, state: second.nextState() });
+    expectCompleteRead(third, streams);
+    expect([...second.keys('messages'), ...third.keys('messages')]).toContain(keyOf('messages', added));
+    const users = [...second.records('users'), ...third.records('users')];
+    expect(users.filter((record) => record.id === user.id && record.name === 'Edited while a sync ran')).toHaveLength(1);
   }, 120_000);
 
   it("with Stream's clock 30 s ahead of the host's, three syncs write none twice and leave what is after their cover to a later sync", async () => {

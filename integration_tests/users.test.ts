@@ -2,7 +2,7 @@
 // record names joined by a users row, deleted or not.
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/index.js';
-import { catalogOf, configFor, emulatorPerTest, expectCompleteRead, keyOf, read, STREAMS, type Read } from './harness.js';
+import { catalogOf, configFor, emulatorPerTest, expectCompleteRead, keyOf, pastTheSecond, read, STREAMS, type Read } from './harness.js';
 
 const emulatorWith = emulatorPerTest();
 
@@ -21,6 +21,7 @@ describe('users from query users', () => {
     const emulator = await emulatorWith();
     const lonely = emulator.data.addUser({ name: 'Signed Up, Never Chatted' });
     const deactivated = emulator.data.deactivateUser(String(emulator.data.queryableUsers().at(-1)!.id));
+    await pastTheSecond(emulator);
     const result = await read({ config: configFor(emulator), catalog: catalogOf(['users']) });
     expectCompleteRead(result, ['users']);
     expect(result.keys('users')).toEqual(userKeys(emulator.data.queryableUsers().map((user) => user.id)));
@@ -37,6 +38,7 @@ describe('users from query users', () => {
     const [a, b] = emulator.data.queryableUsers();
     const changed = [emulator.data.updateUser(String(a!.id), { name: 'Renamed A' }), emulator.data.updateUser(String(b!.id), { name: 'Renamed B' })];
     const signUp = emulator.data.addUser({ name: 'New Here' });
+    await pastTheSecond(emulator);
     const { result, exports } = await measured(emulator, () => read({ config, catalog: catalogOf(), state: first.nextState() }));
     expectCompleteRead(result, STREAMS);
     expect(result.keys('users')).toEqual(userKeys([...changed, signUp].map((user) => user.id)));

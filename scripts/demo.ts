@@ -118,6 +118,14 @@ async function showQuery(database: string, title: string, sql: string): Promise<
 }
 
 /** The state file Airbyte would pass next time: the last state of each stream. */
+/**
+ * Windows end at Stream's clock as its `Date` header tells it, in whole seconds: what the demo wrote
+ * comes with the next sync once that second is over.
+ */
+async function pastTheSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
+}
+
 function stateFile(states: Map<string, Message>): Message[] {
   return [...states.values()].map((state) => ({ type: 'STREAM', stream: state.stream }));
 }
@@ -135,7 +143,7 @@ try {
     api_secret: emulator.apiSecret,
     base_url: emulator.url,
     poll_interval_seconds: 0.2,
-    // The demo adds messages and syncs at once: nothing is settling on a local emulator.
+    // Nothing is settling on a local emulator; the demo waits past the second of what it writes instead.
     settle_margin_seconds: 0,
   };
   const configPath = join(OUT, 'config.json');
@@ -177,6 +185,7 @@ try {
   emulator.data.addReaction(String(added[0]?.id), String((added[1]?.user as { id: string }).id), 'like');
   say(`\n› meanwhile, 7 new messages (and a reaction) arrive in ${cid}`);
 
+  await pastTheSecond();
   say('\n› read: incremental, from the saved state');
   const before = emulator.stats();
   const second = await connector(['read', '--config', configPath, '--catalog', catalogPath, '--state', statePath], join(OUT, 'incremental'));
@@ -220,6 +229,7 @@ try {
   emulator.data.addReaction(String(arrived[0]?.id), String((arrived[2]?.user as { id: string }).id), 'love');
   say(`\n› meanwhile, 5 new messages (and a reaction) arrive in ${quietCid}`);
 
+  await pastTheSecond();
   say('\n› sync again: incremental from the state in the file, no flags; the new rows are merged, none added twice');
   const secondSync = await syncInto(['--config', configPath, '--duckdb', database]);
 

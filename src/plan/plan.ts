@@ -1,4 +1,4 @@
-import { earliest } from '../utils/timestamps.js';
+import { earliest, justBefore } from '../utils/timestamps.js';
 import type { ChannelSummary } from '../stream-api/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 
@@ -20,7 +20,8 @@ export interface PlanCounts {
 
 /**
  * The pure heart of planning: each listed channel that some stream needs, with the window that
- * serves them all (the earliest need of the message streams; empty when none needs messages), as it
+ * serves them all (the earliest need of the message streams; its last millisecond when none needs
+ * messages: Stream may refuse an empty window, and admission drops what the states cover), as it
  * is listed — in the listing's order, nothing held. The counts and the message estimate are whole
  * once the listing is.
  */
@@ -51,7 +52,7 @@ export class ChannelPlanner {
     if (needing.length === 0) return undefined;
     const { cid, created_at } = channel;
     const windows = needing.filter((coverage) => coverage.shape === 'window');
-    const since = windows.length === 0 ? this.clock.windowEnd : windows.map((coverage) => coverage.floor(channel)).reduce(earlier);
+    const since = windows.length === 0 ? justBefore(this.clock.windowEnd) : windows.map((coverage) => coverage.floor(channel)).reduce(earlier);
     if (needing.some((coverage) => coverage.coveredUntil(channel) === undefined)) this.counts.newcomers += 1;
     else if (needing.some((coverage) => coverage.isLagging(cid))) this.counts.lagging += 1;
     else if (needing.some((coverage) => coverage.needsSweep(channel))) this.counts.swept += 1;

@@ -1,9 +1,6 @@
 import type { StreamTime } from '../stream-api/stream-time.js';
 
-/**
- * A `Date` header has whole seconds and an answer takes time to arrive: a host clock this far past it
- * may still be Stream's, and is taken as the finer reading of it.
- */
+/** A `Date` header has whole seconds, and an answer takes time to arrive: the clocks may differ this much and agree. */
 const DATE_PRECISION_MS = 1000;
 const TRANSIT_MS = 1000;
 /** Past this, the two clocks differ by more than the header's precision and an answer's transit explain. */
@@ -17,10 +14,11 @@ export interface WindowEnd {
 }
 
 /**
- * Stream's clock less the settle margin, never later than the host's: Stream stamps `created_at` with
- * its own clock, so a window ended by a host clock that runs ahead would claim messages Stream has not
- * written yet. Where the two agree (within the header's second and an answer's transit), the host's
- * clock is the finer reading of Stream's.
+ * The earlier of Stream's clock (its `Date` header's instant) and the host's, less the settle margin:
+ * Stream stamps `created_at` with its own clock, so a window may not end at an instant Stream has not
+ * reached. The header's second is the last instant known to be Stream's: a host clock past it, even
+ * within the header's precision, may be ahead of Stream's, which would leave out what Stream stamps
+ * in between after the export ran.
  */
 export function windowEnd(time: StreamTime, settleSeconds: number): WindowEnd {
   const host = time.receivedAt.getTime();
@@ -32,8 +30,7 @@ export function windowEnd(time: StreamTime, settleSeconds: number): WindowEnd {
     };
   }
   const stream = time.date.getTime();
-  const now = host < stream + DATE_PRECISION_MS + TRANSIT_MS ? host : stream;
-  const at = new Date(now - margin);
+  const at = new Date(Math.min(host, stream) - margin);
   const skewSeconds = Math.round((host - stream - DATE_PRECISION_MS / 2) / 1000);
   if (host - stream > DATE_PRECISION_MS + TRANSIT_MS + SKEW_WARNING_MS) {
     return {

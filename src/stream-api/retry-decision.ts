@@ -154,7 +154,7 @@ export const RETRY_TABLE: readonly Row[] = [
     rule: 'channel-not-found',
     requests: ['api'],
     when: '"Can\'t find channel"',
-    then: 'fail (a listed channel deleted since: its batch only, transient)',
+    then: 'fail; an export leaves the channel out (its batch split until it stands alone): one of `channel_ids` fails the sync at its end, a listed or lagging one is dropped with a WARN',
     matches: answer(({ message }) => /can't find channel/i.test(message ?? '')),
     action: 'fail',
     failureType: 'config_error',

@@ -31,6 +31,10 @@ export class Checkpoints {
   private lastSaveAt = Number.NEGATIVE_INFINITY;
   private silentChecks = 0;
   private totalAtLastCheck = 0;
+  /** The save being printed, if any: the next one waits for it, so two saves never interleave their states. */
+  private saving: Promise<void> | undefined;
+  /** A final save was asked for: every state after it would be one of a sync already over. */
+  private finished = false;
 
   constructor(
     private readonly writer: SyncWriter,
@@ -47,8 +51,25 @@ export class Checkpoints {
     return wait;
   }
 
-  /** Prints the states that changed; unless forced, only as often as their size allows. */
-  async save({ final = false, force = false, repeat = false }: SaveOptions = {}): Promise<void> {
+  /**
+   * Prints the states that changed; unless forced, only as often as their size allows. Saves run one
+   * at a time, in the order asked (a heartbeat may come while stdout holds up a save), and none after
+   * the final one.
+   */
+  save(options: SaveOptions = {}): Promise<void> {
+    if (this.finished) return this.saving ?? Promise.resolve();
+    if (options.final === true) this.finished = true;
+    const turn = this.saving === undefined ? this.print(options) : this.saving.then(() => this.print(options));
+    const done: Promise<void> = turn
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.saving === done) this.saving = undefined;
+      });
+    this.saving = done;
+    return turn;
+  }
+
+  private async print({ final = false, force = false, repeat = false }: SaveOptions): Promise<void> {
     const due = this.names
       .map((name) => ({ name, state: this.stateOf(name, final) }))
       .map((entry) => ({ ...entry, text: JSON.stringify(entry.state) }))

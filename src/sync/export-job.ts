@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
-import { BatchTooLargeError, ChannelNotFoundError, TransientError } from '../errors.js';
-import { earliest } from '../utils/timestamps.js';
+import { BatchTooLargeError, ChannelNotFoundError } from '../errors.js';
+import { earliest, justBefore } from '../utils/timestamps.js';
 import type { PlannedChannel } from '../plan/plan.js';
 import { parseCid } from '../plan/selection.js';
 import type { LogLevel } from '../protocol/message-types.js';
@@ -19,6 +19,13 @@ export interface JobContext {
   log: (level: LogLevel, message: string) => unknown;
 }
 
+/** What an export job's start gives: its completed tasks, and the channels Stream could not find. */
+export interface StartedExport {
+  tasks: CompletedTask[];
+  /** Left out of every task: Stream answered "Can't find channel" for each one alone. */
+  unfound: string[];
+}
+
 /** One export to run: create its task(s), wait for them, then its files are read in turn. */
 export interface ExportJob {
   readonly number: number;
@@ -28,7 +35,7 @@ export interface ExportJob {
   /** The same, as planned. */
   readonly channels: readonly PlannedChannel[];
   readonly format: 'v1' | 'v2';
-  start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]>;
+  start(context: JobContext, signal: AbortSignal): Promise<StartedExport>;
 }
 
 /**
@@ -68,34 +75,64 @@ export class ChannelBatchJob implements ExportJob {
     this.description = `channel batch ${number} (${shown})`;
   }
 
-  async start(context: JobContext, signal: AbortSignal): Promise<CompletedTask[]> {
+  async start(context: JobContext, signal: AbortSignal): Promise<StartedExport> {
+    const unfound: string[] = [];
+    const taskIds = await this.createTasks(context, this.channels, unfound, signal);
+    const tasks = await Promise.all(taskIds.map((taskId) => waitFor(context, taskId, { cids: [...this.cids] }, signal)));
+    return { tasks, unfound };
+  }
+
+  /** Export tasks for `channels`, as many as the batch size needs; the channels Stream cannot find go to `unfound`. */
+  private async createTasks(context: JobContext, channels: readonly PlannedChannel[], unfound: string[], signal: AbortSignal): Promise<string[]> {
     const taskIds: string[] = [];
-    let pending = [...this.channels];
+    let pending = [...channels];
     while (pending.length > 0) {
       const size = context.batchSize.current;
       const batch = pending.slice(0, size);
       try {
         taskIds.push(await this.create(context, batch, signal));
-        pending = pending.slice(batch.length);
       } catch (error) {
-        if (!(error instanceof BatchTooLargeError) || !context.batchSize.shrink(batch.length)) throw deletedSinceListed(error);
-        if (context.batchSize.current < size) {
-          context.log(
-            context.batchSize.level(),
-            `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`,
-          );
+        if (error instanceof ChannelNotFoundError) {
+          taskIds.push(...(await this.withoutUnfound(context, batch, unfound, signal)));
+        } else if (error instanceof BatchTooLargeError && context.batchSize.shrink(batch.length)) {
+          if (context.batchSize.current < size) {
+            context.log(
+              context.batchSize.level(),
+              `Stream refused ${batch.length} channels in one export; ${context.batchSize.current} per export from now on in this sync (${error.message})`,
+            );
+          }
+          continue;
+        } else {
+          throw error;
         }
       }
+      pending = pending.slice(batch.length);
     }
-    return Promise.all(taskIds.map((taskId) => waitFor(context, taskId, { cids: [...this.cids] }, signal)));
+    return taskIds;
+  }
+
+  /**
+   * A batch Stream refused for a channel it cannot find, split in halves until that channel stands
+   * alone: one channel a typo or a hard delete took away must not keep the others from being exported.
+   */
+  private async withoutUnfound(context: JobContext, batch: readonly PlannedChannel[], unfound: string[], signal: AbortSignal): Promise<string[]> {
+    if (batch.length === 1) {
+      unfound.push((batch[0] as PlannedChannel).cid);
+      return [];
+    }
+    const half = Math.ceil(batch.length / 2);
+    const first = await this.createTasks(context, batch.slice(0, half), unfound, signal);
+    return [...first, ...(await this.createTasks(context, batch.slice(half), unfound, signal))];
   }
 
   private async create(context: JobContext, batch: readonly PlannedChannel[], signal: AbortSignal): Promise<string> {
     const { config, client, until } = context;
     const requests = batch.map(({ cid, since }): ChannelExportRequest => {
       const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until };
-      // A window that would start after it ends (a cursor from the future) is the empty window (until, until].
-      if (since !== undefined) request.messages_since = earliest(since, until);
+      // Since means after and until before, and nothing says Stream accepts an empty window: one that
+      // would start at or after its end (a cursor from the future) is its last millisecond, whose
+      // messages admission drops when the state covers them.
+      if (since !== undefined) request.messages_since = earliest(since, justBefore(until));
       return request;
     });
     const taskId = await client.exportChannels(
@@ -133,13 +170,4 @@ function waitFor(context: JobContext, taskId: string, errorContext: Record<strin
     signal,
     context: { ...errorContext, taskId },
   });
-}
-
-/**
- * A listed channel that Stream no longer finds was deleted since the listing: that batch fails (its
- * channels lag), not the whole sync as a config error.
- */
-function deletedSinceListed(error: unknown): unknown {
-  if (!(error instanceof ChannelNotFoundError)) return error;
-  return new TransientError(`A channel was deleted after it was listed: ${error.message}`, { cause: error, context: error.context });
 }

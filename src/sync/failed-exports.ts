@@ -1,4 +1,4 @@
-import { ConnectorError, failureTypeOf } from '../errors.js';
+import { ChannelNotFoundError, ConnectorError, failureTypeOf } from '../errors.js';
 import type { JobFailure } from '../export/task-pipeline.js';
 import type { ExportJob } from './export-job.js';
 
@@ -14,4 +14,10 @@ export function failedExports(failures: JobFailure<ExportJob>[], total: number):
     cause: failures[0]?.error,
     context: { cids },
   });
+}
+
+/** Channels channel_ids names that Stream cannot find: the user's to fix, whatever else failed. */
+export function unfoundChannels(cids: string[], failures: JobFailure<ExportJob>[], total: number): ChannelNotFoundError {
+  const others = failures.length === 0 ? 'every other channel was exported and its state saved' : failedExports(failures, total).message;
+  return new ChannelNotFoundError(`Stream cannot find channel ${cids.join(', ')}: check channel_ids in the config (${others})`, { context: { cids } });
 }

@@ -12,8 +12,8 @@ import { hoursBefore } from '../utils/timestamps.js';
 import { RecentSet } from '../utils/recent-set.js';
 import { Checkpoints } from './checkpoints.js';
 import { EmbeddedUsers, type WriteUser } from './embedded-users.js';
-import { BatchSize, type ExportJob, type JobContext, type SyncClient } from './export-job.js';
-import { failedExports } from './failed-exports.js';
+import { BatchSize, type ExportJob, type JobContext, type StartedExport, type SyncClient } from './export-job.js';
+import { failedExports, unfoundChannels } from './failed-exports.js';
 import { Ledger } from './ledger.js';
 import { listUsers } from './list-users.js';
 import { planSync, type SyncPlan } from './plan-sync.js';
@@ -57,6 +57,8 @@ interface Run {
   recentUsers: RecentSet;
   /** Groups of channels the listing could not separate: the sync fails once every other channel is written. */
   unlisted: UnlistedGroup[];
+  /** Channels of channel_ids that Stream could not find: the sync ends with a config_error naming them. */
+  unfound: string[];
 }
 
 /**
@@ -79,6 +81,7 @@ export async function runSync(input: SyncInput): Promise<void> {
     const failures = await syncChannels(run, jobs, signal);
     if (run.unlisted.length > 0) throw new SystemError(unlistedMessage(run.unlisted), { context: { endpoint: 'QueryChannels' } });
     await run.checkpoints.save({ final: true, force: true });
+    if (run.unfound.length > 0) throw unfoundChannels(run.unfound, failures, jobs.count);
     if (failures.length > 0) throw failedExports(failures, jobs.count);
     await statuses(run, 'COMPLETE');
   } catch (error) {
@@ -103,7 +106,7 @@ async function startRun(input: SyncInput): Promise<Run> {
   const selection = selectionOf(config);
   const ledger = new Ledger({ stored, given: input.state, clock, selection, usersPlan });
   const checkpoints = new Checkpoints(writer, names, (name, final) => ledger.stateOf(name, final));
-  return { input, names, clock, selection, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS), unlisted: [] };
+  return { input, names, clock, selection, stored, usersPlan, ledger, checkpoints, recentUsers: new RecentSet(RECENT_USERS), unlisted: [], unfound: [] };
 }
 
 /** A WARN for each group the listing cannot give, whose channels no state claims; the sync goes on with the rest. */
@@ -179,8 +182,8 @@ async function syncChannels(run: Run, jobs: PlannedJobs, signal: AbortSignal) {
     concurrency: config.max_concurrent_exports,
     signal,
     prepare: (job, jobSignal) => job.start(context, jobSignal),
-    consume: async (job, tasks, jobSignal) => {
-      await writeJob(run, job, tasks, { sink, embeddedUsers, signal: jobSignal });
+    consume: async (job, started, jobSignal) => {
+      await writeJob(run, job, started, { sink, embeddedUsers, signal: jobSignal });
       jobs.written += 1;
       const planned = `${jobs.count}${jobs.done ? '' : '+'}`;
       await writer.log('INFO', `Export ${jobs.written}/${planned} written (${job.description}); ${run.checkpoints.total} record(s) so far`);
@@ -198,10 +201,12 @@ async function syncChannels(run: Run, jobs: PlannedJobs, signal: AbortSignal) {
 async function writeJob(
   run: Run,
   job: ExportJob,
-  tasks: readonly CompletedTask[],
+  { tasks, unfound }: StartedExport,
   parts: { sink: RecordSink; embeddedUsers: EmbeddedUsers | undefined; signal: AbortSignal },
 ): Promise<void> {
   const { client, writer } = run.input;
+  await settleUnfound(run, unfound);
+  const exported = job.cids.filter((cid) => !unfound.includes(cid));
   const arrived = new Set<string>();
   for (const task of tasks) {
     const read = await readExport(client.download(task.task_id, task.result.url, parts.signal), job.format, parts.sink);
@@ -210,16 +215,30 @@ async function writeJob(
     for (const warning of read.warnings) await writer.log('WARN', `Task ${task.task_id}: ${warning}`);
   }
   await parts.embeddedUsers?.flush();
-  const absent = job.cids.filter((cid) => !arrived.has(cid));
+  const absent = exported.filter((cid) => !arrived.has(cid));
   if (absent.length > 0) {
     await writer.log('WARN', `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`);
   }
   run.ledger.settle(absent, false);
   run.ledger.settle(
-    job.cids.filter((cid) => arrived.has(cid)),
+    exported.filter((cid) => arrived.has(cid)),
     true,
   );
   await run.checkpoints.save();
+}
+
+/**
+ * Channels Stream cannot find: one channel_ids names lags and fails the sync at its end (the user must
+ * fix the config); one that was only listed or lagging is gone from Stream, so it is dropped.
+ */
+async function settleUnfound(run: Run, unfound: readonly string[]): Promise<void> {
+  const configured = unfound.filter((cid) => run.selection.channel_ids.includes(cid));
+  const gone = unfound.filter((cid) => !configured.includes(cid));
+  run.unfound.push(...configured);
+  run.ledger.settle(configured, false);
+  if (gone.length === 0) return;
+  await run.input.writer.log('WARN', `Stream cannot find channel(s) ${gone.join(', ')} (deleted since listed, or lagging and gone): dropped`);
+  run.ledger.settle(gone, true);
 }
 
 /** Users, from query users or embedded in records, go out through the ledger (their updated_at counted). */

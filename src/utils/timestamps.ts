@@ -163,3 +163,12 @@ export function hoursBefore(value: string, hours: number): string {
   const moved = millis - hours * 3_600_000;
   return new Date(moved < 0 ? Math.min(millis, 0) : moved).toISOString();
 }
+
+/**
+ * The last instant of a request's precision (milliseconds) before `value`: the start of the smallest
+ * export window that ends at `value` and is not empty.
+ */
+export function justBefore(value: string): string {
+  const key = instantKey(value);
+  return key === undefined ? value : new Date(millisOf(key) - 1).toISOString();
+}

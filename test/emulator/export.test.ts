@@ -77,6 +77,16 @@ describe('POST /export_channels (v2)', () => {
     expect(response.json.message).toMatch(/^ExportChannels failed with error: ".*messages_since.*"$/);
   });
 
+  it('rejects an empty window (messages_since not before messages_until) with Stream’s input error', async () => {
+    for (const since of ['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.001Z']) {
+      const body = { channels: [{ cid: CID, messages_since: since, messages_until: '2025-01-01T00:00:00Z' }] };
+      const response = await api(emulator, 'POST', '/export_channels', { body });
+      expect(response.status).toBe(400);
+      expect(response.json).toMatchObject({ code: 4, StatusCode: 400 });
+      expect(response.json.message).toMatch(/^ExportChannels failed with error: ".*messages_since.*messages_until.*"$/);
+    }
+  });
+
   it('includes truncated messages and soft-deleted channels only when asked', async () => {
     const plain = jsonLines((await exportChannels(emulator, { channels: [{ cid: TRUNCATED }, { cid: DELETED }] })).text);
     expect(ofType(plain, 'channel').map((channel) => channel.cid)).toEqual([TRUNCATED]);

@@ -96,9 +96,11 @@ describe('the plan of one stream', () => {
     expect(await swept.plan(channel('a:2'), channel('a:4', { created_at: MIDWAY }))).toEqual({ 'a:4': '2026-06-01T00:00:00.000Z' });
   });
 
-  it('channels and members: activity is a channel created or updated after the last sync; they need no message window', async () => {
+  it('channels and members: activity is a channel created or updated after the last sync; they need only the last millisecond of the window', async () => {
     const { coverage, plan } = stream('members', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection });
-    expect(await plan(channel('a:1', { last_message_at: NOW }), channel('a:2', { updated_at: '2026-06-09T10:00:00Z' }))).toEqual({ 'a:2': NOW });
+    expect(await plan(channel('a:1', { last_message_at: NOW }), channel('a:2', { updated_at: '2026-06-09T10:00:00Z' }))).toEqual({
+      'a:2': '2026-06-09T23:59:59.999Z',
+    });
     expect(coverage.floor({ cid: 'a:2' })).toBe(OLD);
   });
 });
@@ -143,11 +145,11 @@ describe('planning', () => {
     expect(plan.messageEstimate).toBe(14);
   });
 
-  it('gives a channel only the channels stream needs an empty window', async () => {
+  it('gives a channel only the channels stream needs the last millisecond of the window, not an empty one', async () => {
     const channels = new Coverage('channels', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const messages = new Coverage('messages', windowState(), clock);
     expect((await planChannels([channel('a:1', { updated_at: NOW })], [channels, messages], clock)).channels).toEqual([
-      { cid: 'a:1', created_at: OLD, since: NOW },
+      { cid: 'a:1', created_at: OLD, since: '2026-06-09T23:59:59.999Z' },
     ]);
   });
 });

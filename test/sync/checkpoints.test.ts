@@ -99,4 +99,33 @@ describe('Checkpoints', () => {
     for (let check = 0; check < 3; check += 1) expect(failing.heartbeat()).toBeUndefined();
     await expect(failing.heartbeat()).rejects.toThrow('stdout closed');
   });
+  it('serialises saves: a heartbeat during the final save (stdout backpressured) prints nothing after the final states', async () => {
+    const printed: Array<{ name: string; final: unknown }> = [];
+    let release = () => {};
+    const full = new Promise<void>((resolve) => (release = resolve));
+    const checkpoints = new Checkpoints(
+      {
+        record: () => undefined,
+        state: async (name, state) => {
+          printed.push({ name, final: state.final });
+          await full;
+        },
+        log: () => undefined,
+        streamStatus: () => undefined,
+        estimate: () => undefined,
+      },
+      ['messages', 'users'],
+      (_name, final) => ({ final }),
+    );
+    const final = checkpoints.save({ final: true, force: true });
+    for (let check = 0; check < 3; check += 1) void checkpoints.heartbeat();
+    const heartbeat = checkpoints.heartbeat();
+    const later = checkpoints.save({ force: true });
+    release();
+    await Promise.all([final, heartbeat, later]);
+    expect(printed).toEqual([
+      { name: 'messages', final: true },
+      { name: 'users', final: true },
+    ]);
+  });
 });

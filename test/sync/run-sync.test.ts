@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { BatchTooLargeError, ConfigError, type ConnectorError, TransientError } from '../../src/errors.js';
+import { BatchTooLargeError, ChannelNotFoundError, ConfigError, type ConnectorError, TransientError } from '../../src/errors.js';
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime, UsersWindow } from '../../src/stream-api/client.js';
@@ -18,6 +18,8 @@ class FakeStream implements SyncClient {
   readonly filters: ChannelFilter[] = [];
   failing = new Set<string>();
   refused = new Set<string>();
+  /** Channels the export cannot find (deleted since listed, or never there). */
+  missing = new Set<string>();
   maxChannels = 100;
   listingFails = false;
   /** Lines appended to every export file, as they are. */
@@ -46,6 +48,8 @@ class FakeStream implements SyncClient {
     if (channels.length > this.maxChannels) throw new BatchTooLargeError(`at most ${this.maxChannels} channels`);
     if (channels.some((channel) => this.failing.has(`${channel.type}:${channel.id}`))) throw new TransientError('task failed');
     if (channels.some((channel) => this.refused.has(`${channel.type}:${channel.id}`))) throw new ConfigError('not allowed');
+    const missing = channels.find((channel) => this.missing.has(`${channel.type}:${channel.id}`));
+    if (missing !== undefined) throw new ChannelNotFoundError(`Can't find channel with cid "${missing.type}:${missing.id}"`);
     this.exports.push(channels);
     return `task-${this.exports.length}`;
   }
@@ -174,6 +178,51 @@ describe('runSync, with a fake Stream', () => {
     expect(next.last).toMatchObject({ cover: '2026-06-11T00:00:00.000Z', swept: NOW.toISOString() });
   });
 
+  it('every export window is non-empty: a channel only the channels stream needs, and a cursor from the future', async () => {
+    const streams: ConfiguredStream[] = [
+      { name: 'channels', syncMode: 'incremental' },
+      { name: 'messages', syncMode: 'incremental' },
+    ];
+    const later = new Date('2026-06-11T00:00:00.000Z');
+    const first = await sync(new FakeStream([channel(1), channel(2)]), { streams });
+    const channelsState = first.states.at(-2)!;
+    const messagesState = { ...first.last!, lagging: { 't:c2': '2027-01-01T00:00:00.000Z' } };
+    const client = new FakeStream([{ ...channel(1, OLD), updated_at: '2026-06-10T12:00:00Z' }, channel(2)]);
+    const state = new Map([
+      ['channels', channelsState],
+      ['messages', messagesState],
+    ]);
+    const next = await sync(client, { streams, state, now: later });
+    expect(next.error).toBeUndefined();
+    const windows = client.exports.flat().map((request) => [request.id, request.messages_since, request.messages_until]);
+    expect(windows).toEqual([
+      ['c1', '2026-06-10T23:59:59.999Z', later.toISOString()],
+      ['c2', '2026-06-10T23:59:59.999Z', later.toISOString()],
+    ]);
+  });
+
+  it('a listed channel Stream cannot find at export leaves its batch: the others are exported, a WARN names it, it does not lag', async () => {
+    const client = new FakeStream([1, 2, 3, 4].map((n) => channel(n)));
+    client.missing.add('t:c3');
+    const result = await sync(client, { config: { channels_per_export: 4 } });
+    expect(result.error).toBeUndefined();
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1', 'm-c2', 'm-c4']);
+    expect(result.warnings.filter((line) => line.includes('t:c3'))).toHaveLength(1);
+    expect(result.last).toMatchObject({ cover: NOW.toISOString(), lagging: {} });
+  });
+
+  it('a channel_ids channel Stream cannot find: every other channel exported and saved, then a config_error naming it', async () => {
+    const client = new FakeStream([1, 2, 3].map((n) => channel(n)));
+    client.missing.add('t:c9');
+    const config = { channel_ids: ['t:c1', 't:c2', 't:c3', 't:c9'], include_soft_deleted_channels: true, channels_per_export: 4 };
+    const result = await sync(client, { config });
+    expect(result.error).toBeInstanceOf(ConfigError);
+    expect((result.error as Error).message).toContain('t:c9');
+    expect((result.error as Error).message).not.toContain('t:c1');
+    expect(result.messages.filter((m) => m.type === 'RECORD').map((m) => m.record.data.id)).toEqual(['m-c1', 'm-c2', 'm-c3']);
+    expect(result.last).toMatchObject({ cover: NOW.toISOString(), lagging: { 't:c9': null } });
+  });
+
   it('a failed batch leaves its channels lagging with what they had, the others are written, the error sums up', async () => {
     const client = new FakeStream([channel(1), channel(2), channel(3)]);
     client.failing.add('t:c2');
@@ -263,15 +312,19 @@ describe('runSync, with a fake Stream', () => {
     expect(result.warnings.some((line) => /no Date header/.test(line))).toBe(true);
   });
 
-  it("clocks that agree within the Date header's second say nothing and end at the host's clock less the margin", async () => {
+  it("clocks that agree within the Date header's second say nothing and end at the header's instant less the margin, never past Stream's clock", async () => {
     const client = new FakeStream([channel(1)]);
     client.streamDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const before = Date.now();
     const result = await sync(client, { now: 'stream', config: { settle_margin_seconds: 0 } });
-    const until = Date.parse(client.exports[0]?.[0]?.messages_until ?? '');
-    expect(until).toBeGreaterThanOrEqual(client.streamDate.getTime());
-    expect(until).toBeGreaterThanOrEqual(before);
+    expect(client.exports[0]?.[0]?.messages_until).toBe(client.streamDate.toISOString());
     expect(result.warnings.filter((line) => /clock/.test(line))).toEqual([]);
+  });
+
+  it("a header a second and more behind the host's, within the header's precision and transit, still ends the window at the header", async () => {
+    const client = new FakeStream([channel(1)]);
+    client.streamDate = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    await sync(client, { now: 'stream', config: { settle_margin_seconds: 1 } });
+    expect(client.exports[0]?.[0]?.messages_until).toBe(new Date(client.streamDate.getTime() - 1000).toISOString());
   });
 
   it('users alone: every user from query users, no channel listed or exported, then only those changed since', async () => {
