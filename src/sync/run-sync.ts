@@ -21,7 +21,6 @@ import { readExport } from './read-export.js';
 import { recordSink, type RecordSink } from './record-sink.js';
 import { Skipped } from './skipped.js';
 import type { SyncWriter } from './sync-writer.js';
-import type { CompletedTask } from '../stream-api/client.js';
 import { unlistedMessage, type UnlistedGroup } from '../stream-api/channels.js';
 import type { ListingHandlers } from './list-selected-channels.js';
 
