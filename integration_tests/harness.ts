@@ -69,6 +69,8 @@ export interface ReadInput {
   catalog: ConfiguredCatalog;
   /** Written to state.json and passed with --state when given. */
   state?: unknown;
+  /** The longest the read may take (default 40 s). */
+  timeoutMs?: number;
 }
 
 export interface SpawnedRead {
@@ -140,7 +142,7 @@ export function spawnRead(input: ReadInput): SpawnedRead {
     files['state.json'] = input.state;
     args.push('--state', 'state.json');
   }
-  const run = spawnCli(args, { files, timeoutMs: CLI_TIMEOUT_MS });
+  const run = spawnCli(args, { files, timeoutMs: input.timeoutMs ?? CLI_TIMEOUT_MS });
   return { child: run.child, waitForMessage: run.waitForMessage, result: run.result.then(toRead) };
 }
 

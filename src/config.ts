@@ -189,6 +189,30 @@ export const configSchema = z
         examples: [60, 0],
         order: 18,
       }),
+    api_budget_share: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .meta({
+        title: 'API Budget Share',
+        description:
+          "Query channels spends the app's API budget (database time a minute), which the app's own users spend on their channel lists: the connector keeps the app's use (X-Budget-Used-Ms) under this share of its limit, waiting between queries; when the app's own users alone hold it above, it goes on at one query a second.",
+        examples: [0.5, 0.25],
+        order: 19,
+      }),
+    query_users_share: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .meta({
+        title: 'Query Users Share',
+        description:
+          "The share of query users' per-minute limit (1,000 by default, read from X-RateLimit-Limit) the connector uses; the rest stays with the app's backend.",
+        examples: [0.5, 0.1],
+        order: 20,
+      }),
   })
   .meta({ title: 'Stream Chat Source Spec' });
 

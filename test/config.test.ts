@@ -33,6 +33,8 @@ describe('parseConfig', () => {
       max_exports_per_minute: 30,
       full_sweep_interval_hours: 168,
       settle_margin_seconds: 60,
+      api_budget_share: 0.5,
+      query_users_share: 0.5,
     });
   });
 
@@ -56,6 +58,8 @@ describe('parseConfig', () => {
       max_exports_per_minute: 12,
       full_sweep_interval_hours: 24,
       settle_margin_seconds: 0,
+      api_budget_share: 0.25,
+      query_users_share: 0.1,
     };
     expect(parseConfig(full)).toEqual({ ...full, start_date: '2024-03-01T12:30:00.000Z' });
   });

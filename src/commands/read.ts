@@ -40,9 +40,12 @@ export async function streamApiClient(config: Config, writer: Pick<MessageWriter
     apiSecret: config.api_secret,
     baseUrl: config.base_url,
     exportsPerMinute: config.max_exports_per_minute,
+    apiBudgetShare: config.api_budget_share,
+    queryUsersShare: config.query_users_share,
     onLog: (level, message) => writer.log(level, message),
     onRateLimit: async (wait) => {
-      await writer.log('WARN', `Rate limited by Stream on ${wait.endpoint}: waiting ${Math.ceil(wait.waitMs / 1000)} s, until ${wait.resetAt.toISOString()}`);
+      const what = wait.reason === 'budget' ? "Stream refused a query: the app's API budget is spent" : 'Rate limited by Stream';
+      await writer.log('WARN', `${what} on ${wait.endpoint}: waiting ${Math.ceil(wait.waitMs / 1000)} s, until ${wait.resetAt.toISOString()}`);
       for (const name of names) await writer.streamStatus(name, 'RUNNING', wait.resetAt);
     },
   });

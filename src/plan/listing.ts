@@ -1,5 +1,6 @@
+import { chunk } from '../utils/chunk.js';
 import { earliest, hoursBefore } from '../utils/timestamps.js';
-import type { ChannelFilter } from '../stream-api/channels.js';
+import { CHEAP_IN, type ChannelFilter } from '../stream-api/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 import { coveredSelections } from './coverage.js';
 import type { Selection } from './selection.js';
@@ -21,15 +22,27 @@ export interface ListingPlan {
   queries: ChannelQuery[];
 }
 
+/** The selection's channels as cheap filters: its cids, or its types at most three a query (all types: one). */
+function selected(selection: Selection): ChannelFilter[] {
+  const explicit = explicitChannels(selection);
+  if (explicit !== undefined) return [{ cids: explicit }];
+  return typeFilters(selection.channel_types);
+}
+
+function typeFilters(types: readonly string[]): ChannelFilter[] {
+  if (types.length === 0) return [{ types: [] }];
+  return chunk([...types], CHEAP_IN).map((part) => ({ types: part }));
+}
+
 /**
  * Which channels to ask query channels for. Over-inclusive by design: each listed channel is then
  * placed by the coverages (planChannels). An incremental sync asks only for the channels with
- * activity since the states' instants (one `$or` on last_message_at, updated_at and created_at),
- * the channels new to the selection and the lagging ones.
+ * activity since the states' instants (last_message_at, updated_at or created_at after them: one
+ * query each, since a cheap query has no `$or` of three), the channels new to the selection and the
+ * lagging ones. The queries' channels are merged as they come (listSelectedChannels).
  */
 export function planListing(coverages: readonly Coverage[], selection: Selection, clock: PlanClock, includeSoftDeleted: boolean): ListingPlan {
-  const explicit = explicitChannels(selection);
-  const base: ChannelFilter = explicit ? { cids: explicit } : { types: selection.channel_types };
+  const bases = selected(selection);
   const everything = (why: string): ListingPlan => fullListing(selection, includeSoftDeleted, why);
   if (coverages.some((coverage) => coverage.state === undefined)) return everything('first sync or full refresh of a stream');
   if (coverages.some((coverage) => coverage.covered === undefined)) return everything('resuming a first sync');
@@ -38,11 +51,11 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
   if (deltas.some((delta) => delta.everything)) return everything('the selection grew past what a narrow listing can name');
 
   const conditions = activityConditions(coverages, clock);
-  const queries: ChannelQuery[] = conditions.length === 0 ? [] : [{ filter: { ...base, where: { $or: conditions } } }];
+  const queries: ChannelQuery[] = conditions.flatMap((where) => bases.map((base) => ({ filter: { ...base, where } })));
   const named = new Set<string>();
   for (const delta of deltas) {
     for (const cid of delta.cids) named.add(cid);
-    if (delta.types.length > 0) queries.push({ filter: { types: delta.types } });
+    if (delta.types.length > 0) queries.push(...typeFilters(delta.types).map((filter) => ({ filter })));
   }
   const lagging = new Set(coverages.flatMap((coverage) => coverage.laggingCids()).filter((cid) => covers(selection, cid)));
   const newcomers = [...named].filter((cid) => !lagging.has(cid));
@@ -58,11 +71,11 @@ export function planListing(coverages: readonly Coverage[], selection: Selection
  */
 export function fullListing(selection: Selection, includeSoftDeleted: boolean, why: string): ListingPlan {
   const explicit = explicitChannels(selection);
-  if (explicit === undefined) return { full: true, why, queries: [{ filter: { types: selection.channel_types } }] };
+  if (explicit === undefined) return { full: true, why, queries: typeFilters(selection.channel_types).map((filter) => ({ filter })) };
   return { full: true, why, queries: [{ filter: { cids: explicit }, ...(includeSoftDeleted ? { direct: true } : { expected: 'configured' }) }] };
 }
 
-/** The `$or` of query channels that finds every channel some coverage may need (planChannels decides). */
+/** The conditions of query channels that together find every channel some coverage may need (planChannels decides). */
 function activityConditions(coverages: readonly Coverage[], clock: PlanClock): Record<string, unknown>[] {
   let messagesAfter: string | undefined;
   let updatedAfter: string | undefined;

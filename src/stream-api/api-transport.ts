@@ -13,6 +13,7 @@ import type { Attempt, Decision } from './retry-decision.js';
 import type { LogLevel } from '../protocol/message-types.js';
 import { decide, errorOf } from './retry-decision.js';
 import { sleep } from './sleep.js';
+import { EndpointSpacing } from './endpoint-spacing.js';
 
 /** A promise means: wait for it before going on (the output is full). */
 export type Log = (level: LogLevel, message: string) => void | Promise<void>;
@@ -21,6 +22,8 @@ export interface RateLimitWait {
   endpoint: string;
   waitMs: number;
   resetAt: Date;
+  /** A rate limit, or the app's API budget spent (a 429 told apart by its `X-Budget-Used-Ms`). */
+  reason: 'rate-limit' | 'budget';
 }
 
 /** Told of a rate-limit wait before it starts; a promise, like Log's, means: wait for it. */
@@ -65,6 +68,8 @@ export interface ApiTransportOptions {
   /** Every reply's headers, e.g. to read the quota left. */
   onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers']) => void;
   onLog?: Log;
+  /** Spaces each endpoint's requests under its per-second limit (default: as Stream documents them). */
+  spacing?: EndpointSpacing;
 }
 
 type Response = { kind: 'response'; status: number; headers: Dispatcher.ResponseData['headers']; text: string; receivedAt: Date };
@@ -86,9 +91,11 @@ interface RequestBudget {
 export class ApiTransport {
   private readonly pool: Pool;
   private readonly basePath: string;
+  private readonly spacing: EndpointSpacing;
   private token: Promise<string> | undefined;
 
   constructor(private readonly options: ApiTransportOptions) {
+    this.spacing = options.spacing ?? new EndpointSpacing();
     const base = new URL(options.baseUrl);
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, {
@@ -107,8 +114,12 @@ export class ApiTransport {
     const prepared = await this.prepare(request);
     const budget: RequestBudget = { retries: 0, quotaWaitedMs: 0 };
     for (;;) {
+      await this.spacing.take(request.endpoint, request.signal);
       const outcome = await this.send(request, prepared);
-      if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers);
+      if (outcome.kind === 'response') {
+        this.spacing.observe(request.endpoint, outcome.headers);
+        this.options.onHeaders?.(request.endpoint, outcome.headers);
+      }
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         const context = { ...request.context, endpoint: request.endpoint };
         return { data: parseSuccess(outcome.text, schema, context, outcome.status), headers: outcome.headers, receivedAt: outcome.receivedAt };
@@ -173,10 +184,12 @@ export class ApiTransport {
     if (waitMs === undefined) return false;
     budget.quotaWaitedMs += waitMs;
     const resetAt = new Date(now + waitMs);
-    await onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt });
+    const reason = outcome.headers['x-budget-used-ms'] === undefined ? 'rate-limit' : 'budget';
+    await onRateLimit?.({ endpoint: request.endpoint, waitMs, resetAt, reason });
+    const what = reason === 'budget' ? "refused: the app's API budget is spent" : 'rate limited by Stream';
     await onLog?.(
       'INFO',
-      `${request.endpoint} is rate limited by Stream; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(budget.quotaWaitedMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`,
+      `${request.endpoint} is ${what}; waiting ${seconds(waitMs)}, until ${resetAt.toISOString()} (${seconds(budget.quotaWaitedMs)} of ${seconds(policy.rateLimitBudgetMs)} allowed)`,
     );
     await sleep(waitMs, request.signal);
     return true;

@@ -37,7 +37,17 @@ const UPDATED_AT: KeyField = { name: 'updated_at', value: (c) => c.updated_at, k
 const MEMBER_COUNT: KeyField = { name: 'member_count', value: (c) => c.member_count, key: count };
 
 function body(filter_conditions: Filter, field: Sortable, offset: number): QueryChannelsBody {
-  return { filter_conditions, sort: [{ field, direction: 1 }], limit: CHANNELS_PAGE_SIZE, offset, state: false, watch: false, presence: false };
+  return {
+    filter_conditions,
+    sort: [{ field, direction: 1 }],
+    limit: CHANNELS_PAGE_SIZE,
+    offset,
+    state: false,
+    watch: false,
+    presence: false,
+    message_limit: 0,
+    member_limit: 0,
+  };
 }
 
 /** The filter with one more condition on `field`, beside those it has. */
@@ -83,6 +93,8 @@ function keyset(field: KeyField, first: Filter = {}): Splitter {
         continue;
       }
       yield* whole(context, narrowed(filter, field.name, { $eq: last.value }), field.name, page, next);
+      // A filter that pins the field to one value has nothing after that value.
+      if ((filter[field.name] as Filter | undefined)?.$eq !== undefined) return;
       lower = { $gt: last.value };
       floor = { key: last.key, strict: true };
     }
@@ -165,21 +177,23 @@ const unseparated: Splitter = async function* (context, filter) {
 
 /**
  * A group no instant separates (a bulk import of channels without messages): one part per user of the
- * app, the channels that user is a member of (parts overlap: onceEach gives each channel once), then
- * the channels without members.
+ * app, the channels without a message of that `created_at` the user is a member of (`updated_at` left
+ * out, so the part is a cheap query of three conditions), then those without members. Parts overlap:
+ * onceEach gives each channel once.
  */
 const byMembers: Splitter = async function* (context, filter, next) {
+  const part = without(filter, 'updated_at');
   for await (const ids of context.userIds()) {
-    for (const id of ids) yield* next(narrowed(filter, 'members', { $in: [id] }));
+    for (const id of ids) yield* next(narrowed(part, 'members', { $in: [id] }));
   }
-  yield* next(narrowed(filter, 'member_count', { $eq: 0 }));
+  yield* next(narrowed(part, 'member_count', { $eq: 0 }));
 };
 
 /**
- * A user's part still too large: split by a second member, walking the users after that one in the
- * service's order. A channel of the part whose other members all come before it there was in its first
- * member's part already, or in the pair of its first two. A channel of one member (or none) has no
- * second: such a group is not separated.
+ * A user's part of one member count past a page: split by a second member, walking the users after
+ * that one in the service's order (pairs asked as `$and` of two memberships under the `created_at`). A
+ * channel whose other members all come before the user was in its first member's part or pairs
+ * already. Channels of one member (or none) have no pair: not separated.
  */
 const byPartner: Splitter = async function* (context, filter, next) {
   const member = (filter.members as { $in?: string[] } | undefined)?.$in?.[0];
@@ -188,16 +202,22 @@ const byPartner: Splitter = async function* (context, filter, next) {
     yield* unseparated(context, filter, next);
     return;
   }
+  const pair = without(filter, 'members', 'member_count', 'last_message_at');
   for await (const ids of context.userIds(member)) {
-    for (const id of ids) yield* next({ ...filter, $and: [{ members: { $in: [id] } }] });
+    for (const id of ids) yield* next({ ...pair, $and: [{ members: { $in: [member] } }, { members: { $in: [id] } }] });
   }
 };
 
+/** The filter without some of its keys: a part asked more broadly stays a cheaper query (onceEach drops what it repeats). */
+function without(filter: Filter, ...keys: string[]): Filter {
+  return Object.fromEntries(Object.entries(filter).filter(([key]) => !keys.includes(key)));
+}
+
 /**
  * Channels split by `created_at` (it never changes); a group sharing one instant by `last_message_at`
- * (or none), then `updated_at`, then membership: a member, `member_count` (the one expensive field, only
- * within a member's part), then a second member (whose small parts are paged on `created_at`, where all
- * tie: one page, proved whole).
+ * (or none), then `updated_at`, then membership: a member, `member_count` within a member's part (the
+ * one expensive field and sort: only there), a pair of members (their parts listed on `created_at`,
+ * where all tie: one page each, proved whole).
  */
 const LADDER: Splitter[] = [
   keyset(CREATED_AT),

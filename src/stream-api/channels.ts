@@ -7,6 +7,9 @@ import { CHANNELS_PAGE_SIZE, partitionedChannels } from './channel-partitions.js
 
 export { CHANNELS_PAGE_SIZE } from './channel-partitions.js';
 
+/** A cheap query names at most this many values in one `$in` (stream-export-api.md §8.4). */
+export const CHEAP_IN = 3;
+
 /** A channel as query channels lists it: enough to place it in the plan. */
 export interface ChannelSummary {
   cid: string;
@@ -52,6 +55,9 @@ export interface QueryChannelsBody {
   state: false;
   watch: false;
   presence: false;
+  /** No embedded messages nor members: the listing reads none, and the API budget pays for them. */
+  message_limit: 0;
+  member_limit: 0;
 }
 
 export type QueryChannelsPage = (body: QueryChannelsBody, signal?: AbortSignal) => Promise<ChannelSummary[]>;
@@ -115,19 +121,29 @@ export function unlistedMessage(groups: readonly UnlistedGroup[]): string {
 }
 
 /**
- * Named channels: `cid $in` a page of them at a time; those an answer leaves out are asked again until
+ * Named channels: `cid $in` three at a time (a cheap query's most); those an answer leaves out are asked again until
  * an answer is empty (a short answer proves nothing). Held whole — there are no more of them than the
  * config or the state names — and given in `created_at` order.
  */
 async function namedChannels(query: QueryChannelsPage, where: Record<string, unknown>, cids: readonly string[], signal?: AbortSignal) {
   const found: ChannelSummary[] = [];
   const missing = new Set(cids);
-  for (const asked of chunk([...missing], CHANNELS_PAGE_SIZE)) {
+  for (const asked of chunk([...missing], CHEAP_IN)) {
     let open = asked;
     while (open.length > 0) {
       const filter_conditions = { ...where, cid: { $in: open } };
       const page = await query(
-        { filter_conditions, sort: [{ field: 'created_at', direction: 1 }], limit: CHANNELS_PAGE_SIZE, offset: 0, state: false, watch: false, presence: false },
+        {
+          filter_conditions,
+          sort: [{ field: 'created_at', direction: 1 }],
+          limit: CHANNELS_PAGE_SIZE,
+          offset: 0,
+          state: false,
+          watch: false,
+          presence: false,
+          message_limit: 0,
+          member_limit: 0,
+        },
         signal,
       );
       if (page.length === 0) break;

@@ -11,6 +11,8 @@ import { defaultDownloadLimits, downloadExport } from './download.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { defaultRetryPolicy } from './retry-policy.js';
 import { ExportPacer } from './export-pacer.js';
+import { BudgetGate, type BudgetReading, type BudgetWait } from './api-budget.js';
+import { EndpointSpacing } from './endpoint-spacing.js';
 import { decide, errorOf } from './retry-decision.js';
 import type { CompletedTask, Task } from './task.js';
 import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
@@ -47,6 +49,10 @@ export interface StreamApiClientOptions {
   download?: Partial<DownloadLimits>;
   /** Export requests (channels and users) created in any one minute; default 30, half of Stream's quota per app. */
   exportsPerMinute?: number;
+  /** The share of the app's API budget query channels keeps the app's use under (BudgetGate); default 0.5. */
+  apiBudgetShare?: number;
+  /** The share of query users' per-minute limit this client uses; default 0.5. */
+  queryUsersShare?: number;
 }
 
 export interface ChannelRef {
@@ -83,9 +89,12 @@ export class StreamApiClient {
   private readonly downloads: Agent;
   private readonly downloadLimits: DownloadLimits;
   private readonly pacer: ExportPacer;
+  private readonly budget: BudgetGate;
+  private warnedTrickle = false;
 
   constructor(readonly options: StreamApiClientOptions) {
     this.pacer = new ExportPacer(options.exportsPerMinute ?? 30);
+    this.budget = new BudgetGate(options.apiBudgetShare ?? 0.5);
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const timeouts = { ...defaultTimeouts, ...options.timeouts };
     this.api = new ApiTransport({
@@ -97,8 +106,10 @@ export class StreamApiClient {
       onRateLimit: options.onRateLimit,
       onHeaders: (endpoint, headers) => {
         if (EXPORT_ENDPOINTS.has(endpoint)) this.pacer.observe(headers);
+        if (endpoint === 'QueryChannels') this.budget.observe(headers);
       },
       onLog: options.onLog,
+      spacing: new EndpointSpacing({ QueryUsers: options.queryUsersShare ?? 0.5 }),
     });
     // A separate dispatcher for the pre-signed download hosts: nothing of the API's auth can leak onto it.
     this.downloads = new Agent({
@@ -200,7 +211,17 @@ export class StreamApiClient {
   /** One cheap authenticated request; throws ConfigError naming the credential to check when auth fails. */
   async checkAuth(signal?: AbortSignal): Promise<void> {
     await this.queryChannels(
-      { filter_conditions: {}, sort: [{ field: 'created_at', direction: 1 }], limit: 1, offset: 0, state: false, watch: false, presence: false },
+      {
+        filter_conditions: {},
+        sort: [{ field: 'created_at', direction: 1 }],
+        limit: 1,
+        offset: 0,
+        state: false,
+        watch: false,
+        presence: false,
+        message_limit: 0,
+        member_limit: 0,
+      },
       signal,
     );
   }
@@ -228,6 +249,7 @@ export class StreamApiClient {
   }
 
   private async queryChannels(body: QueryChannelsBody, signal?: AbortSignal): Promise<ChannelSummary[]> {
+    await this.budget.pass((wait, reading) => this.budgetWait(wait, reading), signal);
     const response = await this.api.call({ method: 'POST', path: '/channels', endpoint: 'QueryChannels', body, signal }, queryChannelsResponseSchema);
     return response.channels.map(({ channel }) => {
       const summary: ChannelSummary = { cid: channel.cid, type: channel.type, id: channel.id, created_at: channel.created_at };
@@ -237,6 +259,18 @@ export class StreamApiClient {
       if (typeof channel.message_count === 'number') summary.message_count = channel.message_count;
       return summary;
     });
+  }
+
+  /** Says why query channels waits: a LOG line for its own queries, one WARN when the app's own users hold the budget. */
+  private async budgetWait(wait: BudgetWait, { usedMs, limitMs }: BudgetReading): Promise<void> {
+    const use = `the app's API budget use is ${usedMs} of ${limitMs} ms a minute, above the ${this.options.apiBudgetShare ?? 0.5} share this sync keeps to`;
+    if (wait.why === 'theirs') {
+      if (!this.warnedTrickle) await this.options.onLog?.('WARN', `Query channels goes on at one query a second: ${use}, held there by the app's own users`);
+      this.warnedTrickle = true;
+      return;
+    }
+    const why = wait.why === 'ours' ? "until this sync's own queries leave the minute" : 'since the app has less than a tenth of its budget left';
+    await this.options.onLog?.('INFO', `Query channels waits ${Math.ceil(wait.waitMs / 1000)} s ${why}: ${use}`);
   }
 
   private async queryUsers(payload: QueryUsersPayload, signal?: AbortSignal): Promise<QueriedUser[]> {

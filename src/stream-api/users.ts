@@ -61,13 +61,45 @@ export async function* listUsers(query: QueryUsersPage, window: UsersWindow, sig
   }
 }
 
+/** Query users sends its payload in the URL: servers and proxies commonly refuse request lines past 8 KB. */
+const MAX_PAYLOAD_CHARS = 7_000;
+
+/** The ids in lookups whose encoded payload stays under MAX_PAYLOAD_CHARS, however long the ids. */
+export function lookupChunks(ids: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = encodedLength(payload({ id: { $in: [] } }));
+  for (const id of ids) {
+    const grows = encodedLength(JSON.stringify(id)) + 3;
+    if (current.length > 0 && size + grows > MAX_PAYLOAD_CHARS) {
+      chunks.push(current);
+      current = [];
+      size = encodedLength(payload({ id: { $in: [] } }));
+    }
+    current.push(id);
+    size += grows;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function encodedLength(value: unknown): number {
+  return encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value)).length;
+}
+
 /**
- * Which of these ids (at most a page of them) query users knows, deactivated users included: those an
- * answer leaves out are asked again until an answer is empty (a short answer proves nothing).
+ * Which of these ids (at most a page of them) query users knows, deactivated users included, in lookups
+ * short enough for a URL: those an answer leaves out are asked again until an answer is empty (a short
+ * answer proves nothing).
  */
 export async function knownUserIds(query: QueryUsersPage, ids: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
   if (ids.length > USERS_PAGE_SIZE) throw new SystemError(`At most ${USERS_PAGE_SIZE} users can be looked up at once, got ${ids.length}`);
   const known = new Set<string>();
+  for (const part of lookupChunks(ids)) await lookUp(query, part, known, signal);
+  return known;
+}
+
+async function lookUp(query: QueryUsersPage, ids: readonly string[], known: Set<string>, signal?: AbortSignal): Promise<void> {
   let open = [...ids];
   while (open.length > 0) {
     const users = await query(payload({ id: { $in: open } }), signal);
@@ -76,5 +108,4 @@ export async function knownUserIds(query: QueryUsersPage, ids: readonly string[]
     for (const user of found) known.add(user.id);
     open = open.filter((id) => !known.has(id));
   }
-  return known;
 }

@@ -106,13 +106,15 @@ describe('the plan of one stream', () => {
 });
 
 describe('planning', () => {
-  it('lists by activity with one $or, plus lagging channels; in full for a first sync or a sweep', () => {
+  it('lists by activity with one cheap query per condition (no $or), plus lagging channels; in full for a first sync or a sweep', () => {
     const messages = new Coverage('messages', windowState({ lagging: { 'a:9': OLD } }), clock);
     const channels = new Coverage('channels', { updatedAt: OLD, cover: COVER, swept: SWEPT, lagging: {}, selection }, clock);
     const listing = planListing([messages, channels], selection, clock, false);
     expect(listing.full).toBe(false);
     expect(listing.queries).toEqual([
-      { filter: { types: [], where: { $or: [{ last_message_at: { $gt: COVER } }, { updated_at: { $gt: COVER } }, { created_at: { $gt: COVER } }] } } },
+      { filter: { types: [], where: { last_message_at: { $gt: COVER } } } },
+      { filter: { types: [], where: { updated_at: { $gt: COVER } } } },
+      { filter: { types: [], where: { created_at: { $gt: COVER } } } },
       { filter: { cids: ['a:9'] }, direct: false, expected: 'lagging' },
     ]);
     expect(planListing([new Coverage('messages', undefined, clock)], selection, clock, false)).toMatchObject({
@@ -126,7 +128,21 @@ describe('planning', () => {
   it('lists the types and channels new to the selection', () => {
     const messages = new Coverage('messages', windowState({ selection: selectionOf({ channel_types: ['a'], exclude_channel_ids: ['a:7'] }) }), clock);
     const listing = planListing([messages], selectionOf({ channel_types: ['a', 'b'] }), clock, false);
-    expect(listing.queries.slice(1)).toEqual([{ filter: { types: ['b'] } }, { filter: { cids: ['a:7'] }, direct: false, expected: 'configured' }]);
+    expect(listing.queries.slice(2)).toEqual([{ filter: { types: ['b'] } }, { filter: { cids: ['a:7'] }, direct: false, expected: 'configured' }]);
+  });
+
+  it('asks at most three types a query, as a cheap query names at most three values in one $in', () => {
+    const types = ['a', 'b', 'c', 'd', 'e'];
+    const full = planListing([new Coverage('messages', undefined, clock)], selectionOf({ channel_types: types }), clock, false);
+    expect(full.queries).toEqual([{ filter: { types: ['a', 'b', 'c'] } }, { filter: { types: ['d', 'e'] } }]);
+    const messages = new Coverage('messages', windowState({ selection: selectionOf({ channel_types: types }) }), clock);
+    const active = planListing([messages], selectionOf({ channel_types: types }), clock, false);
+    expect(active.queries.map((query) => query.filter.types)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
   });
 
   it('plans the needed channels as they are listed (in the listing order), each window at the earliest need of the message streams', async () => {

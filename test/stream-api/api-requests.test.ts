@@ -192,7 +192,7 @@ describe('retries', () => {
 
     const created = client.exportChannels([{ type: 'messaging', id: 'a' }], EXPORT_OPTIONS);
     await until(() => waits.length === 1);
-    expect(waits[0]).toEqual({ endpoint: 'ExportChannels', waitMs: 20_000, resetAt: new Date(now + 20_000) });
+    expect(waits[0]).toEqual({ endpoint: 'ExportChannels', waitMs: 20_000, resetAt: new Date(now + 20_000), reason: 'rate-limit' });
     expect(logs.some((line) => line.includes('rate limited'))).toBe(true);
 
     await vi.advanceTimersByTimeAsync(19_990);

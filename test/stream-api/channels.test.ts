@@ -132,6 +132,13 @@ function usersPage(channels: Channel[], request: RecordedRequest): { id: string 
     .map((id) => ({ id }));
 }
 
+/** A well-spread pseudo-random number from an integer (a 32-bit finaliser), for members drawn at random. */
+function mix(n: number): number {
+  let x = Math.imul(n ^ (n >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
 const BASE = Date.UTC(2024, 0, 1);
 const at = (seconds: number) => new Date(BASE + seconds * 1000).toISOString();
 
@@ -155,7 +162,7 @@ function bulkImport(withMessages: number, without: number, users: number): Chann
   const quiet = Array.from({ length: without }, (_, index): Channel => {
     const id = `quiet_${index}`;
     const size = 3 + (index % 4);
-    const members = Array.from({ length: size }, (_, k) => `user-${String(hash(`${index}/${k}`, 3) % users).padStart(2, '0')}`);
+    const members = Array.from({ length: size }, (_, k) => `user-${String(mix(index * 8 + k) % users).padStart(2, '0')}`);
     return { cid: `team:${id}`, type: 'team', id, created_at: created, updated_at: at(5), members: [...new Set(members)] };
   });
   return [...posted, ...quiet];
