@@ -33,6 +33,10 @@ const argv = yargs(hideBin(process.argv))
     'imported-updated-at': { type: 'string', describe: 'RFC3339 updated_at of the imported channels without message' },
     'imported-member-pool': { type: 'number', describe: 'imported channels draw their members from the first N users' },
     'short-pages': { type: 'boolean', default: true, describe: 'some listing answers come short before the end (--no-short-pages: never)' },
+    'budget-limit-ms': { type: 'number', default: 60_000, describe: 'API budget of query channels, ms of database time per sliding minute' },
+    'budget-own-users-share': { type: 'number', default: 0, describe: "fraction (0-1) of the budget the app's own users spend" },
+    'per-second-limits': { type: 'boolean', default: true, describe: 'enforce per-second limits (--no-per-second-limits: off)' },
+    'per-minute-limits': { type: 'boolean', default: true, describe: 'enforce per-minute limits (--no-per-minute-limits: off)' },
     'rate-limit': { type: 'number', default: 0, describe: 'answer the next N API requests with 429' },
     'rate-limit-reset': { type: 'number', default: 1, describe: 'seconds until X-RateLimit-Reset on those 429s' },
     'rate-limit-text': { type: 'boolean', default: false, describe: 'send the 429s as plain text, not Stream JSON (code 9)' },
@@ -83,6 +87,8 @@ const emulator = await startEmulator({
         }
       : undefined,
   shortPages: argv['short-pages'],
+  budget: { limitMs: argv['budget-limit-ms'], ownUsersShare: argv['budget-own-users-share'] },
+  rateLimits: { perSecond: argv['per-second-limits'], perMinute: argv['per-minute-limits'] },
   onRequest: argv.verbose
     ? (record) => process.stderr.write(`${record.at.toISOString()} ${record.method} ${record.path} ${record.endpoint} → ${record.status}\n`)
     : undefined,

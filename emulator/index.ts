@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Budget, type BudgetOptions, type BudgetStats, type BudgetUsage } from './budget.js';
 import { DataSet, DEFAULT_LONELY_USERS } from './data-set.js';
 import { DownloadServer, type DownloadRecord } from './download-server.js';
 import type { LineFormat } from './export-file.js';
 import { Faults, type FaultName } from './faults.js';
 import { QueryTurns } from './query-turns.js';
 import { BASE, SPAN, type ImportedChannels } from './generated.js';
+import { RateLimits, type RateLimitedStats, type RateLimitOptions } from './rate-limits.js';
 import { ApiServer, type ApiRequestRecord } from './server.js';
 import { Tasks } from './tasks.js';
 import { parseMicros } from './time.js';
@@ -37,7 +39,10 @@ export type {
   ServerErrorFault,
   UnknownTaskStatusFault,
 } from './faults.js';
-export type { ApiRequestRecord } from './server.js';
+export type { ApiRequestRecord, RequestCost } from './server.js';
+export { queryCost, CHEAP_FILTER_FIELDS, CHEAP_SORT_FIELDS } from './budget.js';
+export type { BudgetOptions, BudgetStats, BudgetUsage, QueryCost } from './budget.js';
+export type { RateLimitedCounts, RateLimitedStats, RateLimitOptions } from './rate-limits.js';
 export { signToken } from './auth.js';
 
 export const DEFAULT_API_KEY = 'emulator-api-key';
@@ -123,6 +128,18 @@ export interface EmulatorOptions {
    * Either way, rows that tie on every sort key come in a new order at every request.
    */
   shortPages?: boolean;
+  /**
+   * Stream's API budget for query channels (stream-export-api.md §8.4), always on: every answer carries
+   * X-Budget-Used-Ms, X-Budget-Limit-Ms, X-Budget-Remaining-Ms; a query that would pass the limit is
+   * refused 429 (code 9) with Retry-After. Defaults: limitMs 60,000 per sliding minute (normal tests
+   * never reach it), cheapMs 10, expensiveMs 300, ownUsersShare 0.
+   */
+  budget?: BudgetOptions;
+  /**
+   * Enforcement of each endpoint's per-minute limit and per-second limit (per-minute / 30): a request past
+   * either is refused 429 (code 9) with Retry-After. Default: both on.
+   */
+  rateLimits?: RateLimitOptions;
   /** Called as each API response finishes (e.g. to log it). */
   onRequest?: (record: ApiRequestRecord) => void;
 }
@@ -138,6 +155,18 @@ export interface EmulatorStats {
   queryUsers: number;
   downloads: number;
   faultsFired: Record<FaultName, number>;
+  /** The API budget: peak use any answer reported, expensive queries received, queries refused for the budget. */
+  budget: BudgetStats;
+  /** Requests refused by the per-second and per-minute limits (not by the rateLimit fault), in total and by endpoint. */
+  rateLimited: RateLimitedStats;
+}
+
+/** The API budget at runtime. */
+export interface EmulatorBudget {
+  /** From now on the app's own users spend this fraction (0–1) of the limit in every sliding minute. */
+  setOwnUsersShare(share: number): void;
+  /** The sliding minute's use now, as the next answer would report it before its own cost. */
+  usage(): BudgetUsage;
 }
 
 export interface Emulator {
@@ -149,6 +178,7 @@ export interface Emulator {
   apiSecret: string;
   faults: Faults;
   data: DataSet;
+  budget: EmulatorBudget;
   stats(): EmulatorStats;
   /** API requests received (the latest 10,000), with headers and parsed bodies. */
   requests(): ApiRequestRecord[];
@@ -210,6 +240,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     now,
   });
   const faults = new Faults(data);
+  const budget = new Budget(now, options.budget);
+  const rateLimits = new RateLimits(now, options.rateLimits);
   const dir = await mkdtemp(join(tmpdir(), 'stream-emulator-'));
   const downloads = new DownloadServer({ port: options.downloadPort ?? 0, bucket: BUCKET, urlTtlMs: options.urlTtlMs ?? 86_400_000, faults, now });
   const tasks = new Tasks(now, downloads, dir, apiKey, BUCKET);
@@ -221,6 +253,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     now,
     turns: new QueryTurns(seed, options.shortPages ?? true),
     onRequest: options.onRequest,
+    budget,
+    rateLimits,
     settings: {
       lineFormat: options.lineFormat ?? 'wrapped',
       reactionLines: options.reactionLines ?? true,
@@ -239,7 +273,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       apiSecret,
       faults,
       data,
-      stats: () => ({ ...api.counters, downloads: downloads.requestCount, faultsFired: { ...faults.fired } }),
+      budget: { setOwnUsersShare: (share) => budget.setOwnUsersShare(share), usage: () => budget.usage() },
+      stats: () => ({
+        ...api.counters,
+        downloads: downloads.requestCount,
+        faultsFired: { ...faults.fired },
+        budget: { ...budget.stats },
+        rateLimited: structuredClone(rateLimits.rateLimited),
+      }),
       requests: () => [...api.records],
       downloadRequests: () => [...downloads.records],
       close: async () => {

@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMess
 import { z } from 'zod';
 import { errorBody, formatDuration, inputError, notFoundError, StreamApiError } from './api-error.js';
 import { authenticate, type AppCredentials } from './auth.js';
+import { queryCost, type Budget, type BudgetUsage, type QueryCost } from './budget.js';
 import type { ChannelWindow, DataSet, ExportEntity } from './data-set.js';
 import { goJson, jsonLinesFile, v1File, withLastLineCut, type LineFormat } from './export-file.js';
 import type { Faults } from './faults.js';
@@ -9,7 +10,7 @@ import { listen } from './listen.js';
 import { queryChannels } from './query-channels.js';
 import type { QueryTurns } from './query-turns.js';
 import { queryUsers } from './query-users.js';
-import { RateLimits, setRateLimitHeaders } from './rate-limits.js';
+import { setRateLimitHeaders, type RateLimits } from './rate-limits.js';
 import type { Tasks } from './tasks.js';
 import { parseMicros } from './time.js';
 
@@ -34,6 +35,14 @@ export interface ApiCounters {
   queryUsers: number;
 }
 
+/** What a query-channels request cost the API budget (stream-export-api.md §8.4). */
+export interface RequestCost extends QueryCost {
+  /** Database time the query costs by the rules: the budget's cheapMs or expensiveMs. */
+  ms: number;
+  /** Whether it was charged: false when the budget refused it (429) or it was refused as bad input. */
+  charged: boolean;
+}
+
 export interface ApiRequestRecord {
   method: string;
   path: string;
@@ -44,6 +53,8 @@ export interface ApiRequestRecord {
   endpoint: string;
   status: number;
   at: Date;
+  /** Query channels only, once its body is read: its cost to the API budget and why. */
+  cost?: RequestCost;
 }
 
 export interface ApiServerOptions {
@@ -55,6 +66,8 @@ export interface ApiServerOptions {
   /** Per request of query channels and query users: the order of ties and short pages. */
   turns: QueryTurns;
   settings: ApiSettings;
+  rateLimits: RateLimits;
+  budget: Budget;
   onRequest?: (record: ApiRequestRecord) => void;
 }
 
@@ -69,7 +82,7 @@ interface Route {
   endpoint: string;
   /** Export endpoints answer user tokens with 403, code 17. */
   serverOnly: boolean;
-  handle: (request: { params: string[]; body: unknown; query: URLSearchParams }) => Reply;
+  handle: (request: { params: string[]; body: unknown; query: URLSearchParams; res: ServerResponse; record: ApiRequestRecord }) => Reply;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -127,13 +140,11 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 export class ApiServer {
   private readonly server: Server;
-  private readonly rateLimits: RateLimits;
   private readonly routes: Route[];
   readonly counters: ApiCounters = { requests: 0, exportsCreated: 0, userExportsCreated: 0, tasksPolled: 0, queryChannels: 0, queryUsers: 0 };
   readonly records: ApiRequestRecord[] = [];
 
   constructor(private readonly options: ApiServerOptions) {
-    this.rateLimits = new RateLimits(options.now);
     this.server = createServer((req, res) => void this.handle(req, res));
     const task: Route['handle'] = ({ params }) => this.taskStatus(params[0] as string);
     this.routes = [
@@ -153,7 +164,7 @@ export class ApiServer {
         pattern: /^\/channels$/,
         endpoint: 'QueryChannels',
         serverOnly: false,
-        handle: ({ body }) => this.queryChannels(body),
+        handle: ({ body, res, record }) => this.queryChannels(body, res, record),
       },
       {
         method: 'GET',
@@ -211,9 +222,18 @@ export class ApiServer {
     });
     // Stream's clock, not the host's: a client reads it here to plan its windows (§9 "Whose clock").
     res.setHeader('Date', this.options.now().toUTCString());
-    setRateLimitHeaders(res, this.rateLimits.consume(endpoint));
+    const limited = this.options.rateLimits.consume(endpoint);
+    setRateLimitHeaders(res, limited.info);
+    if (limited.refusedBy) {
+      res.setHeader('Retry-After', String(limited.retryAfterSeconds));
+      this.sendJson(res, 429, errorBody(endpoint, tooManyRequests(), formatDuration(started)), started);
+      return;
+    }
     try {
-      if (this.injectFault(endpoint, res)) return;
+      if (this.injectRateLimit(endpoint, res)) return;
+      // Every query-channels answer but a rate limit's carries the budget: how a client tells the two 429s apart.
+      if (endpoint === 'QueryChannels') setBudgetHeaders(res, this.options.budget.reported());
+      if (this.injectServerError(endpoint, res)) return;
       if (!route) throw notFoundError(`${req.method} ${url.pathname} is not a Stream endpoint the emulator knows`);
       const principal = authenticate(url.searchParams.get('api_key'), req.headers, this.options.app, this.options.now().getTime() / 1000);
       if (route.serverOnly && principal.kind !== 'server') {
@@ -221,7 +241,7 @@ export class ApiServer {
       }
       const body = req.method === 'POST' ? await readBody(req) : undefined;
       record.body = body;
-      const reply = route.handle({ params, body, query: url.searchParams });
+      const reply = route.handle({ params, body, query: url.searchParams, res, record });
       this.sendJson(res, reply.status, reply.body, started);
     } catch (error) {
       const apiError = error instanceof StreamApiError ? error : new StreamApiError(500, -1, `internal error: ${String(error)}`);
@@ -240,23 +260,29 @@ export class ApiServer {
     res.end(text);
   }
 
-  /** Answers the request with an armed fault (before auth, as Stream's edge would); true if it did. */
-  private injectFault(endpoint: string, res: ServerResponse): boolean {
+  /** Answers the request with an armed rateLimit fault (before auth, as Stream's edge would); true if it did. */
+  private injectRateLimit(endpoint: string, res: ServerResponse): boolean {
     const { faults } = this.options;
     const started = process.hrtime.bigint();
     const rateLimit = faults.takeRateLimit(endpoint);
     if (rateLimit) {
       const reset = Math.floor(this.options.now().getTime() / 1000) + (rateLimit.resetInSeconds ?? 1);
-      setRateLimitHeaders(res, { limit: this.rateLimits.limitOf(endpoint), remaining: 0, reset });
+      setRateLimitHeaders(res, { limit: this.options.rateLimits.limitOf(endpoint), remaining: 0, reset });
       if (rateLimit.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(rateLimit.retryAfterSeconds));
       if (rateLimit.body === 'text') {
         this.sendText(res, 429, 'Too Many Requests');
       } else {
-        const error = new StreamApiError(429, 9, 'Too many requests, check response headers for more info');
-        this.sendJson(res, 429, errorBody(endpoint, error, formatDuration(started)), started);
+        this.sendJson(res, 429, errorBody(endpoint, tooManyRequests(), formatDuration(started)), started);
       }
       return true;
     }
+    return false;
+  }
+
+  /** Answers the request with an armed serverErrors fault (before auth); true if it did. */
+  private injectServerError(endpoint: string, res: ServerResponse): boolean {
+    const { faults } = this.options;
+    const started = process.hrtime.bigint();
     const serverError = faults.takeServerError(endpoint);
     if (!serverError) return false;
     const status = serverError.status ?? 500;
@@ -268,11 +294,29 @@ export class ApiServer {
     return true;
   }
 
-  /** The answer reflects the data before any channel change armed to follow this request. */
-  private queryChannels(body: unknown): Reply {
-    const { data, faults, turns } = this.options;
+  /**
+   * Charged to the API budget only when answered: a query the budget refuses (429) or Stream refuses as
+   * bad input (400) costs nothing. The answer reflects the data before any channel change armed to follow
+   * this request.
+   */
+  private queryChannels(body: unknown, res: ServerResponse, record: ApiRequestRecord): Reply {
+    const { budget, data, faults, turns } = this.options;
+    const judged = queryCost(body);
+    const cost: RequestCost = { ...judged, ms: budget.costOf(judged), charged: false };
+    record.cost = cost;
+    if (!judged.cheap) budget.countExpensive();
+    const admission = budget.admit(cost.ms);
+    setBudgetHeaders(res, admission.usage);
+    if (!admission.admitted) {
+      res.setHeader('Retry-After', String(admission.retryAfterSeconds));
+      const { usedMs, limitMs } = admission.usage;
+      throw new StreamApiError(429, 9, `API budget exceeded: ${usedMs} ms of ${limitMs} ms used in the last minute, this query costs ${cost.ms} ms`);
+    }
     try {
-      return { status: 201, body: queryChannels(data, body, turns.next('QueryChannels')) };
+      const answer = queryChannels(data, body, turns.next('QueryChannels'));
+      setBudgetHeaders(res, budget.charge(cost.ms));
+      cost.charged = true;
+      return { status: 201, body: answer };
     } finally {
       faults.queryChannelsAnswered();
     }
@@ -353,8 +397,8 @@ export class ApiServer {
           .split(',')
           .map((name) => name.trim())
           .filter((name) => name !== '')
-      : this.rateLimits.endpoints();
-    const serverSide = Object.fromEntries(endpoints.map((endpoint) => [endpoint, this.rateLimits.peek(endpoint)]));
+      : this.options.rateLimits.endpoints();
+    const serverSide = Object.fromEntries(endpoints.map((endpoint) => [endpoint, this.options.rateLimits.peek(endpoint)]));
     const platforms: Record<string, Record<string, unknown>> = { server_side: serverSide, android: {}, ios: {}, web: {} };
     const selected = Object.keys(platforms).filter((platform) => query.get(platform) === 'true');
     return selected.length === 0 ? platforms : Object.fromEntries(selected.map((platform) => [platform, platforms[platform]]));
@@ -366,6 +410,16 @@ export class ApiServer {
     if (!view) throw notFoundError(`Can't find task with id "${id}"`);
     return { status: 200, body: { ...view } };
   }
+}
+
+function tooManyRequests(): StreamApiError {
+  return new StreamApiError(429, 9, 'Too many requests, check response headers for more info');
+}
+
+function setBudgetHeaders(res: ServerResponse, usage: BudgetUsage): void {
+  res.setHeader('X-Budget-Used-Ms', String(usage.usedMs));
+  res.setHeader('X-Budget-Limit-Ms', String(usage.limitMs));
+  res.setHeader('X-Budget-Remaining-Ms', String(usage.remainingMs));
 }
 
 /** A v2 file whose reactions are only inside messages (latest_reactions): a shape Stream might use. */

@@ -81,8 +81,9 @@ describe('emulator/cli.ts', () => {
     }
   });
 
-  it('applies --imported-with-message, --imported-without-message, --imported-created-at, --user-id-style and --no-short-pages', async () => {
+  it('applies --imported-with-message, --imported-without-message, --imported-created-at, --user-id-style, --no-short-pages and the budget flags', async () => {
     const flags = ['--channels', '0', '--users', '10', '--lonely-users', '0', '--user-id-style', 'mixed', '--no-short-pages'];
+    flags.push('--budget-limit-ms', '5000', '--budget-own-users-share', '0.5', '--no-per-second-limits');
     const imported = ['--imported-with-message', '3', '--imported-without-message', '2', '--imported-created-at', '2024-03-03T00:00:00Z'];
     const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', ...flags, ...imported], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -94,6 +95,7 @@ describe('emulator/cli.ts', () => {
         headers,
         body: JSON.stringify({ filter_conditions: {} }),
       });
+      expect(['x-budget-used-ms', 'x-budget-limit-ms'].map((name) => channels.headers.get(name))).toEqual(['2510', '5000']);
       const states = ((await channels.json()) as { channels: { channel: Record<string, unknown> }[] }).channels;
       expect(states).toHaveLength(5);
       expect(states.filter((state) => state.channel.last_message_at !== undefined)).toHaveLength(3);

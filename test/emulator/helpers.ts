@@ -40,10 +40,20 @@ export async function api(emulator: Emulator, method: string, path: string, requ
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Calls the API again after each 429 of a per-second or per-minute limit (no X-Budget-Used-Ms), waiting its Retry-After, as a client must. */
+export async function patientApi(emulator: Emulator, method: string, path: string, request: ApiRequest = {}): Promise<ApiResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await api(emulator, method, path, request);
+    const retryAfter = response.headers.get('retry-after');
+    if (response.status !== 429 || retryAfter === null || response.headers.has('x-budget-used-ms') || attempt === 60) return response;
+    await sleep(Number(retryAfter) * 1000);
+  }
+}
+
 /** Polls GET /tasks/{id} until the task is completed or failed. */
 export async function waitForTask(emulator: Emulator, taskId: string, path = '/tasks/'): Promise<Record<string, any>> {
   for (let attempt = 0; attempt < 500; attempt++) {
-    const { json } = await api(emulator, 'GET', `${path}${taskId}`);
+    const { json } = await patientApi(emulator, 'GET', `${path}${taskId}`);
     if (json.status === 'completed' || json.status === 'failed') return json;
     await sleep(10);
   }
@@ -67,7 +77,7 @@ export async function download(url: string, headers: Record<string, string> = {}
 
 /** POST /export_channels, wait, download; returns the file and the completed task. */
 export async function exportChannels(emulator: Emulator, body: Record<string, unknown>): Promise<Download & { task: Record<string, any> }> {
-  const created = await api(emulator, 'POST', '/export_channels', { body: { version: 'v2', ...body } });
+  const created = await patientApi(emulator, 'POST', '/export_channels', { body: { version: 'v2', ...body } });
   if (created.status !== 201) throw new Error(`export_channels answered ${created.status}: ${created.text}`);
   const task = await waitForTask(emulator, created.json.task_id as string);
   if (task.status !== 'completed') throw new Error(`task failed: ${JSON.stringify(task)}`);

@@ -52,3 +52,80 @@ describe('GET /rate_limits', () => {
     expect(response.json.server_side.QueryChannels).toEqual({ limit: 10_000, remaining: 10_000, reset: Date.UTC(2026, 4, 4, 10, 2, 0) / 1000 });
   });
 });
+
+describe('enforced per-second and per-minute limits (stream-export-api.md §8.3–8.4)', () => {
+  const start = Date.UTC(2026, 4, 4, 10, 0, 15);
+
+  async function withEmulator(options: Parameters<typeof startEmulator>[0], run: (target: Emulator, advance: (ms: number) => void) => Promise<void>) {
+    const local = manualClock(start);
+    const target = await startEmulator({ channels: 1, messagesPerChannel: 1, taskLatencyMs: 0, now: local.now, ...options });
+    try {
+      await run(target, local.advance);
+    } finally {
+      await target.close();
+    }
+  }
+
+  const exportBody = { body: { channels: [{ cid: 'messaging:channel-0000' }], version: 'v2' } };
+
+  it('refuses a request past the per-minute limit / 30 within one second of the emulator clock, with Retry-After: 1', async () => {
+    await withEmulator({}, async (target, advance) => {
+      for (let i = 0; i < 2; i++) expect((await api(target, 'POST', '/export_channels', exportBody)).status).toBe(201);
+      const refused = await api(target, 'POST', '/export_channels', exportBody);
+      expect(refused.status).toBe(429);
+      expect(refused.json).toMatchObject({
+        code: 9,
+        StatusCode: 429,
+        message: 'ExportChannels failed with error: "Too many requests, check response headers for more info"',
+      });
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.headers.get('x-ratelimit-limit')).toBe('2');
+      expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(refused.headers.get('x-ratelimit-reset')).toBe(String(start / 1000 + 1));
+      // Other endpoints keep their own limits: QueryUsers allows 33 a second.
+      const payload = `/users?payload=${encodeURIComponent(JSON.stringify({ filter_conditions: {} }))}`;
+      const statuses = [];
+      for (let i = 0; i < 34; i++) statuses.push((await api(target, 'GET', payload)).status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(33);
+      expect(statuses[33]).toBe(429);
+      advance(1_000);
+      const next = await api(target, 'POST', '/export_channels', exportBody);
+      expect(next.status).toBe(201);
+      // The refused requests counted in neither window.
+      expect(next.headers.get('x-ratelimit-remaining')).toBe('57');
+      expect(target.stats().rateLimited).toEqual({
+        perSecond: 2,
+        perMinute: 0,
+        byEndpoint: { ExportChannels: { perSecond: 1, perMinute: 0 }, QueryUsers: { perSecond: 1, perMinute: 0 } },
+      });
+    });
+  });
+
+  it('refuses a request past the per-minute limit until the minute ends', async () => {
+    await withEmulator({}, async (target, advance) => {
+      for (let i = 0; i < 60; i++) {
+        expect((await api(target, 'GET', '/users/user-0000/export')).status).toBe(200);
+        if (i % 2 === 1) advance(1_000);
+      }
+      const refused = await api(target, 'GET', '/users/user-0000/export'); // at 10:00:45
+      expect(refused.status).toBe(429);
+      expect(refused.json.code).toBe(9);
+      expect(refused.headers.get('retry-after')).toBe('15');
+      expect(refused.headers.get('x-ratelimit-limit')).toBe('60');
+      expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(refused.headers.get('x-ratelimit-reset')).toBe(String(Date.UTC(2026, 4, 4, 10, 1, 0) / 1000));
+      advance(15_000);
+      expect((await api(target, 'GET', '/users/user-0000/export')).status).toBe(200);
+      expect(target.stats().rateLimited).toMatchObject({ perSecond: 0, perMinute: 1 });
+    });
+  });
+
+  it('enforces neither when switched off', async () => {
+    await withEmulator({ rateLimits: { perSecond: false, perMinute: false } }, async (target) => {
+      for (let i = 0; i < 65; i++) expect((await api(target, 'GET', '/users/user-0000/export')).status).toBe(200);
+      const last = await api(target, 'GET', '/users/user-0000/export');
+      expect(last.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(target.stats().rateLimited).toEqual({ perSecond: 0, perMinute: 0, byEndpoint: {} });
+    });
+  });
+});

@@ -5,10 +5,13 @@ import { api } from './helpers.js';
 let short: Emulator;
 let whole: Emulator;
 
+// These tests walk many pages in a burst; the per-second limits are beside the point (rate-limits.test.ts has them).
+const noPerSecond = { rateLimits: { perSecond: false } };
+
 beforeAll(async () => {
   [short, whole] = await Promise.all([
-    startEmulator({ seed: 21, channels: 40, messagesPerChannel: 1, usersCount: 60 }),
-    startEmulator({ seed: 21, channels: 40, messagesPerChannel: 1, usersCount: 60, shortPages: false }),
+    startEmulator({ seed: 21, channels: 40, messagesPerChannel: 1, usersCount: 60, ...noPerSecond }),
+    startEmulator({ seed: 21, channels: 40, messagesPerChannel: 1, usersCount: 60, shortPages: false, ...noPerSecond }),
   ]);
 });
 
