@@ -2,6 +2,7 @@ import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMess
 import { z } from 'zod';
 import { errorBody, formatDuration, inputError, notFoundError, StreamApiError } from './api-error.js';
 import { authenticate, type AppCredentials } from './auth.js';
+import { carryCustom, type CustomData } from './custom-data.js';
 import type { ChannelWindow, DataSet, ExportEntity } from './data-set.js';
 import { goJson, jsonLinesFile, v1File, withLastLineCut, type LineFormat } from './export-file.js';
 import type { Faults } from './faults.js';
@@ -21,6 +22,8 @@ export interface ApiSettings {
   gzip: boolean;
   taskLatencyMs: number;
   maxChannelsPerExport: number;
+  /** Where every entity the emulator sends carries its custom data. */
+  customData: CustomData;
 }
 
 export interface ApiCounters {
@@ -167,7 +170,10 @@ export class ApiServer {
         pattern: /^\/users$/,
         endpoint: 'QueryUsers',
         serverOnly: false,
-        handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload'), this.options.turns.next('QueryUsers')) }),
+        handle: ({ query }) => ({
+          status: 200,
+          body: queryUsers(this.options.data, query.get('payload'), this.options.turns.next('QueryUsers'), this.options.settings.customData),
+        }),
       },
     ];
   }
@@ -272,7 +278,7 @@ export class ApiServer {
   private queryChannels(body: unknown): Reply {
     const { data, faults, turns } = this.options;
     try {
-      return { status: 201, body: queryChannels(data, body, turns.next('QueryChannels')) };
+      return { status: 201, body: queryChannels(data, body, turns.next('QueryChannels'), this.options.settings.customData) };
     } finally {
       faults.queryChannelsAnswered();
     }
@@ -295,12 +301,14 @@ export class ApiServer {
       };
     });
     const empty = faults.takeEmptyExport();
-    const entities = data.snapshot().exportEntities({
-      channels: faults.takeDroppedChannel() ? windows.slice(1) : windows,
-      includeTruncated: request.include_truncated_messages,
-      includeSoftDeleted: request.include_soft_deleted_channels,
-      clearDeletedText: request.clear_deleted_message_text,
-    });
+    const entities = this.carried(
+      data.snapshot().exportEntities({
+        channels: faults.takeDroppedChannel() ? windows.slice(1) : windows,
+        includeTruncated: request.include_truncated_messages,
+        includeSoftDeleted: request.include_soft_deleted_channels,
+        clearDeletedText: request.clear_deleted_message_text,
+      }),
+    );
     const v2 = request.version === 'v2';
     const pieces = empty ? [] : v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities);
     const taskId = tasks.create({
@@ -322,7 +330,7 @@ export class ApiServer {
     for (const id of request.user_ids) if (!data.hasUser(id)) throw inputError(`Can't find user with id "${id}"`);
     const taskId = tasks.create({
       kind: 'users',
-      pieces: jsonLinesFile(data.snapshot().userExportEntities(request.user_ids), settings.lineFormat),
+      pieces: jsonLinesFile(this.carried(data.snapshot().userExportEntities(request.user_ids)), settings.lineFormat),
       fileName: 'users.jsonl',
       gzip: false,
       latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
@@ -337,12 +345,18 @@ export class ApiServer {
     const { data } = this.options;
     if (!data.hasUser(userId)) throw notFoundError(`Can't find user with id "${userId}"`);
     const body: { user?: unknown; messages: unknown[]; reactions: unknown[] } = { messages: [], reactions: [] };
-    for (const entity of data.userExportEntities([userId])) {
+    for (const entity of this.carried(data.userExportEntities([userId]))) {
       if (entity.type === 'user') body.user = entity.data;
       else (entity.type === 'message' ? body.messages : body.reactions).push(entity.data);
       if (body.messages.length + body.reactions.length > 10_000) throw inputError(`user "${userId}" has more than 10000 messages or reactions`);
     }
     return { status: 200, body: { user: body.user, messages: body.messages, reactions: body.reactions } };
+  }
+
+  /** The entities with their custom data where the settings say; the data set builds them flat already. */
+  private carried(entities: Iterable<ExportEntity>): Iterable<ExportEntity> {
+    const shape = this.options.settings.customData;
+    return shape === 'flat' ? entities : withCustomData(entities, shape);
   }
 
   /** GET /rate_limits: the server side's windows; the emulator counts no client platform, so those are empty. */
@@ -366,6 +380,10 @@ export class ApiServer {
     if (!view) throw notFoundError(`Can't find task with id "${id}"`);
     return { status: 200, body: { ...view } };
   }
+}
+
+function* withCustomData(entities: Iterable<ExportEntity>, shape: CustomData): Generator<ExportEntity> {
+  for (const entity of entities) yield { ...entity, data: carryCustom(entity.type, entity.data, shape) };
 }
 
 /** A v2 file whose reactions are only inside messages (latest_reactions): a shape Stream might use. */
