@@ -1,4 +1,4 @@
-import { channelEntity, memberEntity, messageEntity, reactionEntity, userEntity, type Entity } from './entities.js';
+import { channelEntity, fullUserEntity, memberEntity, messageEntity, reactionEntity, userEntity, type Entity } from './entities.js';
 import {
   firstGeneratedAfter,
   generateChannel,
@@ -233,7 +233,7 @@ export class DataView {
 
   /** Ground truth of query users: the user entities it lists, sorted by id (deactivated ones unless includeDeactivated is false). */
   queryableUsers(options: QueryableUsersOptions = {}): Entity[] {
-    return this.listedUsers(options.includeDeactivated ?? true).map((user) => userEntity(user));
+    return this.listedUsers(options.includeDeactivated ?? true).map((user) => fullUserEntity(user));
   }
 
   /**
@@ -358,6 +358,18 @@ export class DataView {
   message(id: string): Entity | undefined {
     const found = this.findMessage(id);
     return found && this.messageEntity(found.message, found.reactions);
+  }
+
+  /** What query channels answers with `state: true`: the first members, and the latest messages shown in the channel (no thread replies), oldest first. */
+  channelState(channel: ChannelModel, limits: { members: number; messages: number }): { members: Entity[]; messages: Entity[] } {
+    const members = channel.members.slice(0, limits.members).map((member) => memberEntity(member, this.requireUser(member.userId)));
+    const latest: [MessageModel, ReactionModel[]][] = [];
+    for (const found of this.channelMessages(channel, {}, false)) {
+      if (found[0].parentId !== undefined) continue;
+      latest.push(found);
+      if (latest.length > limits.messages) latest.shift();
+    }
+    return { members, messages: latest.map(([message, reactions]) => this.messageEntity(message, reactions)) };
   }
 
   /** A channel's messages (oldest first) with their reactions, within the window. */
@@ -669,7 +681,7 @@ export class DataSet extends DataView {
 
   private putUser(user: UserModel): Entity {
     this.mutations.users.set(user.id, user);
-    return userEntity(user);
+    return fullUserEntity(user);
   }
 
   /** Sets profile or custom fields (`name`, `role`, `image`, anything custom); updated_at becomes now. */
@@ -706,7 +718,7 @@ export class DataSet extends DataView {
   /** deactivated_at = now; updated_at does not move (Stream does not say it does: the worst case for a client). */
   deactivateUser(id: string): Entity {
     const user = this.requireUndeletedUser(id);
-    return user.deactivatedAt === undefined ? this.putUser({ ...user, deactivatedAt: this.tick() }) : userEntity(user);
+    return user.deactivatedAt === undefined ? this.putUser({ ...user, deactivatedAt: this.tick() }) : fullUserEntity(user);
   }
 
   /** banned: true; updated_at does not move. */
@@ -726,7 +738,8 @@ export class DataSet extends DataView {
       this.mutations.hardDeletedUserIds.add(id);
       return undefined;
     }
-    return user.deletedAt === undefined ? this.putUser({ ...user, deletedAt: this.tick() }) : userEntity(user);
+    if (user.deletedAt === undefined) this.putUser({ ...user, deletedAt: this.tick() });
+    return userEntity(this.requireUser(id));
   }
 
   private instant(value: string | Date): Micros {

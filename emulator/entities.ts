@@ -1,3 +1,4 @@
+import { carryCustom } from './custom-data.js';
 import { BASE } from './generated.js';
 import type { ChannelModel, MemberModel, MessageModel, ReactionModel, UserModel } from './models.js';
 import { formatMicros, type Micros } from './time.js';
@@ -19,6 +20,24 @@ export function userEntity(user: UserModel): Entity {
     userTemplates.set(user, template);
   }
   return { ...template, blocked_user_ids: [], teams: [] };
+}
+
+/**
+ * A user as query users lists them (FullUserResponse): the entity plus the per-user state a server-side
+ * key reads as empty, before the custom fields.
+ */
+export function fullUserEntity(user: UserModel): Entity {
+  const full = {
+    ...userEntity(user),
+    devices: [],
+    mutes: [],
+    channel_mutes: [],
+    unread_count: 0,
+    total_unread_count: 0,
+    unread_channels: 0,
+    unread_threads: 0,
+  };
+  return carryCustom('user', full, 'flat');
 }
 
 function buildUserEntity(user: UserModel): Entity {
@@ -46,9 +65,11 @@ function buildUserEntity(user: UserModel): Entity {
   }
   if (user.deactivatedAt !== undefined) entity.deactivated_at = formatMicros(user.deactivatedAt);
   if (user.deletedAt !== undefined) entity.deleted_at = formatMicros(user.deletedAt);
-  if (user.image !== undefined) entity.image = user.image;
+  // `image` is Stream's own field even when set by updateUser: it goes before the custom fields.
+  const { image = user.image, ...custom } = user.fields ?? {};
+  if (image !== undefined) entity.image = image;
   if (user.favoriteColor !== undefined) entity.favorite_color = user.favoriteColor;
-  return { ...entity, ...user.fields };
+  return { ...entity, ...custom };
 }
 
 function channelConfig(type: string): Entity {
@@ -57,6 +78,7 @@ function channelConfig(type: string): Entity {
     typing_events: true,
     read_events: true,
     connect_events: type !== 'livestream',
+    delivery_events: false,
     search: true,
     reactions: true,
     replies: true,
@@ -66,6 +88,13 @@ function channelConfig(type: string): Entity {
     url_enrichment: true,
     custom_events: true,
     push_notifications: true,
+    reminders: false,
+    mark_messages_pending: false,
+    polls: false,
+    user_message_reminders: false,
+    shared_locations: false,
+    count_messages: type !== 'livestream',
+    skip_last_msg_update_for_system_msgs: false,
     message_retention: 'infinite',
     max_message_length: 5000,
     automod: 'disabled',
@@ -154,12 +183,14 @@ export function messageEntity(message: MessageModel, facts: MessageFacts): Entit
     scores[reaction.type] = (scores[reaction.type] ?? 0) + reaction.score;
   }
   for (const type of Object.keys(counts)) {
-    const ofType = facts.reactions.filter((reaction) => reaction.type === type).map((reaction) => reaction.createdAt);
+    const ofType = latest.filter((reaction) => reaction.type === type);
+    const times = facts.reactions.filter((reaction) => reaction.type === type).map((reaction) => reaction.createdAt);
     groups[type] = {
       count: counts[type],
       sum_scores: scores[type],
-      first_reaction_at: formatMicros(Math.min(...ofType)),
-      last_reaction_at: formatMicros(Math.max(...ofType)),
+      first_reaction_at: formatMicros(Math.min(...times)),
+      last_reaction_at: formatMicros(Math.max(...times)),
+      latest_reactions_by: ofType.map((reaction) => ({ user_id: reaction.userId, created_at: formatMicros(reaction.createdAt) })),
     };
   }
   const entity: Entity = {
@@ -181,11 +212,14 @@ export function messageEntity(message: MessageModel, facts: MessageFacts): Entit
     updated_at: formatMicros(message.updatedAt),
     shadowed: false,
     mentioned_users: [],
+    mentioned_channel: false,
+    mentioned_here: false,
     silent: false,
     pinned: false,
     pinned_at: null,
     pinned_by: null,
     pin_expires: null,
+    restricted_visibility: [],
   };
   if (message.deletedAt !== undefined) entity.deleted_at = formatMicros(message.deletedAt);
   if (message.textUpdatedAt !== undefined) entity.message_text_updated_at = formatMicros(message.textUpdatedAt);

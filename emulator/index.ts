@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Budget, type BudgetOptions, type BudgetStats, type BudgetUsage } from './budget.js';
 import { DataSet, DEFAULT_LONELY_USERS } from './data-set.js';
 import { DownloadServer, type DownloadRecord } from './download-server.js';
+import type { CustomData } from './custom-data.js';
 import type { LineFormat } from './export-file.js';
 import { Faults, type FaultName } from './faults.js';
 import { QueryTurns } from './query-turns.js';
@@ -28,6 +29,7 @@ export type {
 } from './data-set.js';
 export type { DownloadRecord } from './download-server.js';
 export type { UserIdStyle } from './user-ids.js';
+export type { CustomData } from './custom-data.js';
 export { Faults } from './faults.js';
 export type {
   ChunkedDownloadsFault,
@@ -98,6 +100,12 @@ export interface EmulatorOptions {
   channelTypes?: string[];
   /** Time from `waiting` to `completed` (at least; the file must also be written). Default 200. */
   taskLatencyMs?: number;
+  /**
+   * Where every entity sent (query answers and export files) carries its custom data: 'flat' (default)
+   * at the top level beside Stream's own fields, as seen on the wire; 'nested' in a `custom` object
+   * (`{}` when empty), as Stream's OpenAPI spec says. Ground truth (`emulator.data`) is always flat.
+   */
+  customData?: CustomData;
   /** v2 line shape: `{"type","data"}` (default) or the bare entity. */
   lineFormat?: LineFormat;
   /** v2 channel exports have reaction lines (default true); false leaves reactions only in latest_reactions. */
@@ -261,6 +269,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       gzip: options.gzip ?? false,
       taskLatencyMs: positiveInteger('taskLatencyMs', options.taskLatencyMs ?? 200),
       maxChannelsPerExport: positiveInteger('maxChannelsPerExport', options.maxChannelsPerExport ?? 100, 1),
+      customData: options.customData ?? 'flat',
     },
   });
   try {

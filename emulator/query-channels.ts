@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { carryCustom, type CustomData } from './custom-data.js';
 import type { DataView } from './data-set.js';
 import type { Entity } from './entities.js';
 import { compileFilter, type Fields, type Operator } from './filter.js';
@@ -57,20 +59,33 @@ function sortFields(view: DataView): SortFields<ChannelModel> {
   };
 }
 
-export function queryChannels(view: DataView, body: unknown, turn: QueryTurn): { channels: Entity[] } {
-  const request = parse(querySchema, body);
+const channelsSchema = querySchema.extend({
+  state: z.boolean().optional(),
+  message_limit: z.number().int().min(0).max(300).optional(),
+  member_limit: z.number().int().min(0).max(100).optional(),
+});
+
+export function queryChannels(view: DataView, body: unknown, turn: QueryTurn, shape: CustomData): { channels: Entity[] } {
+  const request = parse(channelsSchema, body);
+  // Stream's default is state: true (stream-export-api.md §7.1); members and messages stay empty without it.
+  const state = request.state ?? true;
+  const limits = { members: request.member_limit ?? 100, messages: request.message_limit ?? 25 };
   const matches = compileFilter(request.filter_conditions ?? {}, channelFields(view));
   const found = view.allChannels().filter((channel) => channel.deletedAt === undefined && matches(channel));
   const sort = request.sort ?? [{ field: 'last_updated', direction: -1 }];
   const sorted = sortBy(found, sort, sortFields(view), (c) => textKey(turn.tieSalt, c.cid));
   return {
-    channels: page(sorted, request, { defaultLimit: 10, maxLimit: 30 }, turn).map((channel) => ({
-      channel: { ...view.channelEntity(channel), message_count: view.messageCount(channel) },
-      members: [],
-      messages: [],
-      pinned_messages: [],
-      read: [],
-      watcher_count: 0,
-    })),
+    channels: page(sorted, request, { defaultLimit: 10, maxLimit: 30 }, turn).map((channel) => {
+      const { members, messages } = state ? view.channelState(channel, limits) : { members: [], messages: [] };
+      return {
+        channel: carryCustom('channel', { ...view.channelEntity(channel), message_count: view.messageCount(channel) }, shape),
+        members: members.map((member) => carryCustom('member', member, shape)),
+        messages: messages.map((message) => carryCustom('message', message, shape)),
+        pinned_messages: [],
+        read: [],
+        threads: [],
+        watcher_count: 0,
+      };
+    }),
   };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { inputError } from './api-error.js';
 import type { DataView } from './data-set.js';
-import { userEntity, type Entity } from './entities.js';
+import { carryCustom, type CustomData } from './custom-data.js';
+import { fullUserEntity, type Entity } from './entities.js';
 import { compileFilter, SCALAR, type Fields, type Operator } from './filter.js';
 import type { UserModel } from './models.js';
 import { page, parse, querySchema, sortBy, type SortFields } from './query-request.js';
@@ -38,7 +39,7 @@ const sortFields: SortFields<UserModel> = {
 
 const payloadSchema = querySchema.extend({ filter_conditions: z.record(z.string(), z.unknown()), include_deactivated_users: z.boolean().optional() });
 
-export function queryUsers(view: DataView, payload: string | null, turn: QueryTurn): { users: Entity[] } {
+export function queryUsers(view: DataView, payload: string | null, turn: QueryTurn, shape: CustomData): { users: Entity[] } {
   if (payload === null) throw inputError('payload is required');
   let body: unknown;
   try {
@@ -54,5 +55,5 @@ export function queryUsers(view: DataView, payload: string | null, turn: QueryTu
   ];
   // Ids are unique, so a sort on id has no ties; any other sort orders its ties anew at every request.
   const found = sortBy(view.listedUsers(request.include_deactivated_users === true).filter(matches), sort, sortFields, (u) => textKey(turn.tieSalt, u.id));
-  return { users: page(found, request, { defaultLimit: 30, maxLimit: 100 }, turn).map((user) => userEntity(user)) };
+  return { users: page(found, request, { defaultLimit: 30, maxLimit: 100 }, turn).map((user) => carryCustom('user', fullUserEntity(user), shape)) };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errorBody, formatDuration, inputError, notFoundError, StreamApiError } from './api-error.js';
 import { authenticate, type AppCredentials } from './auth.js';
 import { queryCost, type Budget, type BudgetUsage, type QueryCost } from './budget.js';
+import { carryCustom, type CustomData } from './custom-data.js';
 import type { ChannelWindow, DataSet, ExportEntity } from './data-set.js';
 import { goJson, jsonLinesFile, v1File, withLastLineCut, type LineFormat } from './export-file.js';
 import type { Faults } from './faults.js';
@@ -22,6 +23,8 @@ export interface ApiSettings {
   gzip: boolean;
   taskLatencyMs: number;
   maxChannelsPerExport: number;
+  /** Where every entity the emulator sends carries its custom data. */
+  customData: CustomData;
 }
 
 export interface ApiCounters {
@@ -178,7 +181,10 @@ export class ApiServer {
         pattern: /^\/users$/,
         endpoint: 'QueryUsers',
         serverOnly: false,
-        handle: ({ query }) => ({ status: 200, body: queryUsers(this.options.data, query.get('payload'), this.options.turns.next('QueryUsers')) }),
+        handle: ({ query }) => ({
+          status: 200,
+          body: queryUsers(this.options.data, query.get('payload'), this.options.turns.next('QueryUsers'), this.options.settings.customData),
+        }),
       },
     ];
   }
@@ -313,7 +319,7 @@ export class ApiServer {
       throw new StreamApiError(429, 9, `API budget exceeded: ${usedMs} ms of ${limitMs} ms used in the last minute, this query costs ${cost.ms} ms`);
     }
     try {
-      const answer = queryChannels(data, body, turns.next('QueryChannels'));
+      const answer = queryChannels(data, body, turns.next('QueryChannels'), this.options.settings.customData);
       setBudgetHeaders(res, budget.charge(cost.ms));
       cost.charged = true;
       return { status: 201, body: answer };
@@ -339,12 +345,14 @@ export class ApiServer {
       return { cid, since, until };
     });
     const empty = faults.takeEmptyExport();
-    const entities = data.snapshot().exportEntities({
-      channels: faults.takeDroppedChannel() ? windows.slice(1) : windows,
-      includeTruncated: request.include_truncated_messages,
-      includeSoftDeleted: request.include_soft_deleted_channels,
-      clearDeletedText: request.clear_deleted_message_text,
-    });
+    const entities = this.carried(
+      data.snapshot().exportEntities({
+        channels: faults.takeDroppedChannel() ? windows.slice(1) : windows,
+        includeTruncated: request.include_truncated_messages,
+        includeSoftDeleted: request.include_soft_deleted_channels,
+        clearDeletedText: request.clear_deleted_message_text,
+      }),
+    );
     const v2 = request.version === 'v2';
     const pieces = empty ? [] : v2 ? jsonLinesFile(settings.reactionLines ? entities : withoutReactions(entities), settings.lineFormat) : v1File(entities);
     const taskId = tasks.create({
@@ -366,7 +374,7 @@ export class ApiServer {
     for (const id of request.user_ids) if (!data.hasUser(id)) throw inputError(`Can't find user with id "${id}"`);
     const taskId = tasks.create({
       kind: 'users',
-      pieces: jsonLinesFile(data.snapshot().userExportEntities(request.user_ids), settings.lineFormat),
+      pieces: jsonLinesFile(this.carried(data.snapshot().userExportEntities(request.user_ids)), settings.lineFormat),
       fileName: 'users.jsonl',
       gzip: false,
       latencyMs: settings.taskLatencyMs + faults.taskLatencyExtraMs,
@@ -381,12 +389,18 @@ export class ApiServer {
     const { data } = this.options;
     if (!data.hasUser(userId)) throw notFoundError(`Can't find user with id "${userId}"`);
     const body: { user?: unknown; messages: unknown[]; reactions: unknown[] } = { messages: [], reactions: [] };
-    for (const entity of data.userExportEntities([userId])) {
+    for (const entity of this.carried(data.userExportEntities([userId]))) {
       if (entity.type === 'user') body.user = entity.data;
       else (entity.type === 'message' ? body.messages : body.reactions).push(entity.data);
       if (body.messages.length + body.reactions.length > 10_000) throw inputError(`user "${userId}" has more than 10000 messages or reactions`);
     }
     return { status: 200, body: { user: body.user, messages: body.messages, reactions: body.reactions } };
+  }
+
+  /** The entities with their custom data where the settings say; the data set builds them flat already. */
+  private carried(entities: Iterable<ExportEntity>): Iterable<ExportEntity> {
+    const shape = this.options.settings.customData;
+    return shape === 'flat' ? entities : withCustomData(entities, shape);
   }
 
   /** GET /rate_limits: the server side's windows; the emulator counts no client platform, so those are empty. */
@@ -420,6 +434,10 @@ function setBudgetHeaders(res: ServerResponse, usage: BudgetUsage): void {
   res.setHeader('X-Budget-Used-Ms', String(usage.usedMs));
   res.setHeader('X-Budget-Limit-Ms', String(usage.limitMs));
   res.setHeader('X-Budget-Remaining-Ms', String(usage.remainingMs));
+}
+
+function* withCustomData(entities: Iterable<ExportEntity>, shape: CustomData): Generator<ExportEntity> {
+  for (const entity of entities) yield { ...entity, data: carryCustom(entity.type, entity.data, shape) };
 }
 
 /** A v2 file whose reactions are only inside messages (latest_reactions): a shape Stream might use. */

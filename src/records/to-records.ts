@@ -2,6 +2,7 @@ import type { ExportEntity } from '../export/entities.js';
 import { isRecord } from '../utils/is-record.js';
 import { channels } from './channels.js';
 import { compileCheck, type Check } from './compiled-check.js';
+import { flattenCustom } from './custom-fields.js';
 import type { StreamDefinition, StreamName } from './definition.js';
 import { members } from './members.js';
 import { messages } from './messages.js';
@@ -48,10 +49,13 @@ const CHECKS: Readonly<Record<StreamName, Check>> = {
  * A `user` given as a bare id (Stream's import format) becomes `user_id`.
  * Users embedded elsewhere (pinned_by, thread_participants, quoted messages) are not extracted:
  * they are authors or members of the same export and arrive through those.
+ * Custom data Stream sends in a `custom` object is flattened first (flattenCustom), so records have
+ * one shape whichever way it comes.
  * The entity's own record keeps the entity's JSON text, with the derived fields put in front of it.
  * See InvalidRecordReport for entities that do not match their schema.
  */
-export function toRecords(entity: ExportEntity, report: InvalidRecordReport = () => {}): StreamRecord[] {
+export function toRecords(sent: ExportEntity, report: InvalidRecordReport = () => {}): StreamRecord[] {
+  const entity = withCustomFlattened(sent);
   const out: StreamRecord[] = [];
   switch (entity.kind) {
     case 'channel':
@@ -70,6 +74,14 @@ export function toRecords(entity: ExportEntity, report: InvalidRecordReport = ()
       addMessage(out, entity, report);
   }
   return out;
+}
+
+/** The entity with its custom data flattened (see flattenCustom); its JSON text goes when that changes it. */
+function withCustomFlattened(entity: ExportEntity): ExportEntity {
+  const data = flattenCustom(entity.data);
+  if (data === entity.data) return entity;
+  const { json: _json, ...rest } = entity;
+  return { ...rest, data };
 }
 
 /** What `add` made of a record: its data, and whether it matched its schema (its embedded users too, then). */

@@ -64,7 +64,8 @@ describe('the official stream-chat SDK against the emulator', () => {
     const channels = await client.queryChannels({ type: { $in: ['messaging', 'team'] } }, [{ created_at: 1 }], { limit: 30 });
     expect(channels.length).toBeGreaterThan(0);
     expect(channels.every((channel) => channel.type === 'messaging' || channel.type === 'team')).toBe(true);
-    expect(channels[0]?.state.messages).toEqual([]);
+    // The SDK asks for state (its default): the latest messages come with each channel.
+    expect(channels[0]?.state.messages.length).toBeGreaterThan(0);
     const raw = await client.queryChannelsRequest({ cid: { $in: ['messaging:channel-0000'] } });
     expect(raw.map((state) => state.channel.cid)).toEqual(['messaging:channel-0000']);
   });

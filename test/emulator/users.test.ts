@@ -210,7 +210,11 @@ describe('user mutations', () => {
   it('a hard delete removes the user from query users and user exports; channel exports embed the user as they were', async () => {
     const { emulator, clock } = await start();
     const id = author(emulator);
-    const before = emulator.data.queryableUsers().find((user) => user.id === id) as Json;
+    // Exports embed the user without the per-user state query users adds (FullUserResponse).
+    const { devices, mutes, channel_mutes, unread_count, total_unread_count, unread_channels, unread_threads, ...before } = emulator.data
+      .queryableUsers()
+      .find((user) => user.id === id) as Json;
+    expect([devices, mutes, channel_mutes, unread_count, total_unread_count, unread_channels, unread_threads]).toEqual([[], [], [], 0, 0, 0, 0]);
     const member = [...emulator.data.members()].find((entity) => entity.user_id === id) as Json;
     expect(emulator.data.deleteUser(id, { hard: true })).toBeUndefined();
 
