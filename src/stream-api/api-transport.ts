@@ -62,8 +62,8 @@ export interface ApiTransportOptions {
   policy: RetryPolicy;
   timeouts: Timeouts;
   onRateLimit?: OnRateLimit;
-  /** Every reply's headers, e.g. to read the quota left. */
-  onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers']) => void;
+  /** Every reply's headers and status, e.g. to read the quota left. */
+  onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers'], status: number) => void;
   onLog?: Log;
 }
 
@@ -108,7 +108,7 @@ export class ApiTransport {
     const budget: RequestBudget = { retries: 0, quotaWaitedMs: 0 };
     for (;;) {
       const outcome = await this.send(request, prepared);
-      if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers);
+      if (outcome.kind === 'response') this.options.onHeaders?.(request.endpoint, outcome.headers, outcome.status);
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         const context = { ...request.context, endpoint: request.endpoint };
         return { data: parseSuccess(outcome.text, schema, context, outcome.status), headers: outcome.headers, receivedAt: outcome.receivedAt };
