@@ -15,6 +15,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parseConfig } from '../src/config.js';
 import type { ConfiguredStream } from '../src/protocol/inputs.js';
 import type { ChannelExportRequest, ChannelSummary, CompletedTask, StreamTime } from '../src/stream-api/client.js';
+import { ExportFlow } from '../src/stream-api/export-flow.js';
 import type { QueriedUser } from '../src/stream-api/users.js';
 import type { SyncClient } from '../src/sync/export-job.js';
 import { runSync } from '../src/sync/run-sync.js';
@@ -50,6 +51,7 @@ class GeneratedStream implements SyncClient {
   private readonly digits: number;
   exports = 0;
   firstExportAt: number | undefined;
+  readonly exportFlow = new ExportFlow({ perMinute: Number.MAX_SAFE_INTEGER });
 
   constructor(
     private readonly channels: number,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { DownloadServer } from './download-server.js';
 import { writeFile } from './export-file.js';
@@ -52,7 +53,10 @@ export class Tasks {
     private readonly dir: string,
     private readonly apiKey: string,
     private readonly bucket: string,
-  ) {}
+  ) {
+    // Every file being written listens on it: as many as the tasks a client keeps in flight, not a leak.
+    setMaxListeners(0, this.closing.signal);
+  }
 
   create(spec: TaskSpec): string {
     const id = randomUUID();

@@ -144,14 +144,16 @@ export const configSchema = z
         "Channels per export request. Stream's API specification allows 100 (its guides say 25): a batch Stream refuses as too large is split and the smaller size kept for the rest of the sync.",
       order: 12,
     }),
-    max_concurrent_exports: z.int().min(1).max(25).default(3).meta({
+    max_concurrent_exports: z.int().min(1).max(300).default(100).meta({
       title: 'Max Concurrent Exports',
-      description: 'Export tasks in flight at once (Stream allows 60 export requests a minute).',
+      description:
+        "The most export tasks in flight at once. A sync keeps as many as its pace and its tasks' latency need (fewer when tasks are quick); this bounds them, and so the memory they take. 100 keeps 60 exports a minute with tasks of over a minute; 300 with tasks of about 4 minutes.",
       order: 13,
     }),
     poll_interval_seconds: z.number().positive().default(5).meta({
       title: 'Poll Interval (Seconds)',
-      description: 'Delay before the first poll of an export task; later polls back off.',
+      description:
+        "The shortest time between two polls of an export task. A task is polled first when this sync's earlier tasks took to complete, then every fifth of the time it has run (every half before any task completed; at least once a minute).",
       order: 14,
     }),
     export_timeout_minutes: z.number().positive().default(120).meta({

@@ -58,6 +58,9 @@ export class ChannelNotFoundError extends ConfigError {}
 /** Stream refused an export request for holding more channels than it accepts at once. */
 export class BatchTooLargeError extends SystemError {}
 
+/** Stream refused an export request for the export tasks already in flight (it documents no such limit). */
+export class TooManyTasksError extends TransientError {}
+
 /** The one place where any thrown value becomes a failure type. */
 export function failureTypeOf(error: unknown): FailureType {
   return error instanceof ConnectorError ? error.failureType : 'system_error';

@@ -27,7 +27,7 @@ describe('parseConfig', () => {
       include_soft_deleted_channels: false,
       export_format: 'v2',
       channels_per_export: 100,
-      max_concurrent_exports: 3,
+      max_concurrent_exports: 100,
       poll_interval_seconds: 5,
       export_timeout_minutes: 120,
       max_exports_per_minute: 30,

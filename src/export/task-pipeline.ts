@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
 
 export interface PipelineOptions<Job, Ready> {
-  /** Jobs prepared at once: export tasks created and not yet fully consumed. */
-  concurrency: number;
+  /** Jobs in flight at once (export tasks created and not yet fully consumed), read before each job is taken. */
+  concurrency: () => number;
   signal: AbortSignal;
-  /** Runs up to `concurrency` at a time: create the export task and wait for it. */
+  /** Runs up to `concurrency()` at a time: create the export task and wait for it. */
   prepare: (job: Job, signal: AbortSignal) => Promise<Ready>;
   /** Runs one at a time, in the order jobs become ready: download, parse, write. */
   consume: (job: Job, ready: Ready, signal: AbortSignal) => Promise<void>;
@@ -20,7 +20,7 @@ export interface JobFailure<Job> {
 }
 
 /**
- * Runs every job through prepare → consume, taking the next job only when one of `concurrency` slots is
+ * Runs every job through prepare → consume, taking the next job only when one of `concurrency()` slots is
  * free (the jobs' source runs no further ahead). A failing job does not stop the others unless its
  * error is fatal; an abort of `signal` stops everything and rejects with the abort reason. A source
  * that fails rejects once the jobs in flight are done.
@@ -28,8 +28,8 @@ export interface JobFailure<Job> {
 export async function runPipeline<Job, Ready>(jobs: AsyncIterable<Job> | Iterable<Job>, options: PipelineOptions<Job, Ready>): Promise<JobFailure<Job>[]> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
-  // Every job in flight listens on it (sleeps, requests): a few listeners each, not a leak.
-  setMaxListeners(Math.max(10, options.concurrency * 8), signal);
+  // Every job in flight listens on it (sleeps, requests), a few listeners each, however many are in flight: not a leak.
+  setMaxListeners(0, signal);
   const failures: JobFailure<Job>[] = [];
   const fatal: { error?: unknown; set: boolean } = { set: false };
   const inTurn = turns();
@@ -58,7 +58,7 @@ export async function runPipeline<Job, Ready>(jobs: AsyncIterable<Job> | Iterabl
       const run: Promise<void> = runJob(job).finally(() => running.delete(run));
       running.add(run);
       // The next job is taken from the source only once a slot is free.
-      while (running.size >= options.concurrency) await Promise.race(running);
+      while (running.size >= options.concurrency()) await Promise.race(running);
     }
   } finally {
     await Promise.all(running);

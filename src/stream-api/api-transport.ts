@@ -65,8 +65,8 @@ export interface ApiTransportOptions {
   policy: RetryPolicy;
   timeouts: Timeouts;
   onRateLimit?: OnRateLimit;
-  /** Every reply's headers, e.g. to read the quota left. */
-  onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers']) => void;
+  /** Every reply's headers and status, e.g. to read the quota left. */
+  onHeaders?: (endpoint: string, headers: Dispatcher.ResponseData['headers'], status: number) => void;
   onLog?: Log;
   /** Spaces each endpoint's requests under its per-second limit (default: as Stream documents them). */
   spacing?: EndpointSpacing;
@@ -118,7 +118,7 @@ export class ApiTransport {
       const outcome = await this.send(request, prepared);
       if (outcome.kind === 'response') {
         this.spacing.observe(request.endpoint, outcome.headers);
-        this.options.onHeaders?.(request.endpoint, outcome.headers);
+        this.options.onHeaders?.(request.endpoint, outcome.headers, outcome.status);
       }
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
         const context = { ...request.context, endpoint: request.endpoint };

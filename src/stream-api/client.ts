@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import { z } from 'zod';
 import type { ErrorContext } from '../errors.js';
-import { SystemError } from '../errors.js';
+import { SystemError, TooManyTasksError } from '../errors.js';
 import type { Log, OnRateLimit, Timeouts } from './api-transport.js';
 import { ApiTransport, defaultTimeouts } from './api-transport.js';
 import type { ChannelFilter, ChannelSummary, QueryChannelsBody } from './channels.js';
@@ -10,9 +10,11 @@ import type { DownloadLimits } from './download.js';
 import { defaultDownloadLimits, downloadExport } from './download.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { defaultRetryPolicy } from './retry-policy.js';
+import { ExportFlow } from './export-flow.js';
 import { ExportPacer } from './export-pacer.js';
 import { BudgetGate, type BudgetReading, type BudgetWait } from './api-budget.js';
 import { EndpointSpacing } from './endpoint-spacing.js';
+import { firstListValue } from './rate-limit-headers.js';
 import { decide, errorOf } from './retry-decision.js';
 import type { CompletedTask, Task } from './task.js';
 import { createdTaskSchema, downloadUrlOf, taskSchema } from './task.js';
@@ -91,10 +93,14 @@ export class StreamApiClient {
   private readonly pacer: ExportPacer;
   private readonly budget: BudgetGate;
   private warnedTrickle = false;
+  /** The export tasks in flight and their latency: how many the pace needs, when to poll them. */
+  readonly exportFlow: ExportFlow;
+  private refusalWarning: string | undefined;
 
   constructor(readonly options: StreamApiClientOptions) {
     this.pacer = new ExportPacer(options.exportsPerMinute ?? 30);
     this.budget = new BudgetGate(options.apiBudgetShare ?? 0.5);
+    this.exportFlow = new ExportFlow({ perMinute: options.exportsPerMinute ?? 30 });
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const timeouts = { ...defaultTimeouts, ...options.timeouts };
     this.api = new ApiTransport({
@@ -104,9 +110,12 @@ export class StreamApiClient {
       policy: this.policy,
       timeouts,
       onRateLimit: options.onRateLimit,
-      onHeaders: (endpoint, headers) => {
+      onHeaders: (endpoint, headers, status) => {
         if (EXPORT_ENDPOINTS.has(endpoint)) this.pacer.observe(headers);
         if (endpoint === 'QueryChannels') this.budget.observe(headers);
+        // A 429 while the quota has room is not the quota's: taken for a limit on tasks in flight.
+        const remaining = firstListValue(headers['x-ratelimit-remaining']);
+        if (endpoint === 'ExportChannels' && status === 429 && Number(remaining) > 0) this.exportsRefused(`HTTP 429 with X-RateLimit-Remaining ${remaining}`);
       },
       onLog: options.onLog,
       spacing: new EndpointSpacing({ QueryUsers: options.queryUsersShare ?? 0.5 }),
@@ -120,9 +129,38 @@ export class StreamApiClient {
     this.downloadLimits = { ...defaultDownloadLimits, ...options.download };
   }
 
-  /** POST /export_channels; at most 100 channels (Stream may accept fewer: BatchTooLargeError). Returns the task id. */
+  /**
+   * POST /export_channels; at most 100 channels (Stream may accept fewer: BatchTooLargeError). Returns the
+   * task id. Refused for the tasks in flight, it keeps fewer in flight and asks again once one of them is
+   * done (none in flight: the refusal stands).
+   */
   async exportChannels(channels: ChannelExportRequest[], options: ExportChannelsOptions, signal?: AbortSignal): Promise<string> {
     checkBatch('channels', channels.length, MAX_CHANNELS_PER_EXPORT);
+    for (;;) {
+      try {
+        const taskId = await this.createExport(channels, options, signal);
+        this.exportFlow.taskCreated(taskId);
+        return taskId;
+      } catch (error) {
+        if (!(error instanceof TooManyTasksError) || this.exportFlow.tasksInFlight === 0) throw error;
+        this.exportsRefused(error.message);
+        await this.exportFlow.taskDone(signal);
+      } finally {
+        const warning = this.refusalWarning;
+        this.refusalWarning = undefined;
+        if (warning !== undefined) await this.options.onLog?.('WARN', warning);
+      }
+    }
+  }
+
+  /** Fewer export tasks in flight from now on; the first time, a WARN once the request is over. */
+  private exportsRefused(reason: string): void {
+    const inFlight = this.exportFlow.tasksInFlight;
+    if (!this.exportFlow.refused()) return;
+    this.refusalWarning = `Stream refused an export while the export quota had room (${reason}) with ${inFlight} export task(s) in flight: taken for a limit on tasks in flight, at most ${Math.max(1, inFlight)} export(s) in flight from now on in this sync`;
+  }
+
+  private async createExport(channels: ChannelExportRequest[], options: ExportChannelsOptions, signal?: AbortSignal): Promise<string> {
     await this.pacer.acquire(signal);
     const context = { cids: channels.map((channel) => `${channel.type}:${channel.id}`) };
     const created = await this.api.call(
@@ -152,9 +190,18 @@ export class StreamApiClient {
     );
   }
 
-  /** Polls until completed; a failed task or a timeout throws. */
+  /** Polls until completed, first when earlier tasks took to complete; a failed task or a timeout throws. */
   async waitForTask(taskId: string, options: WaitForTaskOptions): Promise<CompletedTask> {
-    return pollTask(taskId, (signal) => this.getTask(taskId, signal, options.context), options, this.options.onLog);
+    const flow = this.exportFlow;
+    const polled = { expectedLatencyMs: () => flow.expectedLatencyMs(), ...options };
+    try {
+      const task = await pollTask(taskId, (signal) => this.getTask(taskId, signal, options.context), polled, this.options.onLog);
+      flow.taskCompleted(task);
+      return task;
+    } catch (error) {
+      flow.taskEnded(taskId);
+      throw error;
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ConnectorError, ConnectorErrorOptions, FailureType } from '../errors.js';
-import { BatchTooLargeError, ChannelNotFoundError, ConfigError, SystemError, TransientError } from '../errors.js';
+import { BatchTooLargeError, ChannelNotFoundError, ConfigError, SystemError, TooManyTasksError, TransientError } from '../errors.js';
 
 /**
  * - `api`: a request to the Stream API (a task poll's HTTP request included);
@@ -28,11 +28,12 @@ export type Attempt =
  *   (they do not use up retries);
  * - `refresh-url`: fetch a fresh download URL, within the budget of fresh URLs;
  * - `shrink-batch`: fail the request; its caller may send fewer channels at once;
+ * - `shrink-in-flight`: fail the request; its caller may keep fewer export tasks in flight and ask again;
  * - `poll-again`: poll the task again later, within the task's time;
  * - `poll-bounded`: poll again, within the task's time and the bound on a status the connector does not know;
  * - `fail`: no retry can help.
  */
-export type Action = 'retry' | 'wait-for-quota' | 'refresh-url' | 'shrink-batch' | 'poll-again' | 'poll-bounded' | 'fail';
+export type Action = 'retry' | 'wait-for-quota' | 'refresh-url' | 'shrink-batch' | 'shrink-in-flight' | 'poll-again' | 'poll-bounded' | 'fail';
 
 export type Rule =
   | 'no-answer'
@@ -43,6 +44,7 @@ export type Rule =
   | 'server-error'
   | 'channel-not-found'
   | 'batch-too-large'
+  | 'too-many-tasks'
   | 'task-failed'
   | 'task-timed-out'
   | 'task-without-url'
@@ -73,6 +75,9 @@ type Answer = Extract<Attempt, { kind: 'answer' }>;
 const CREDENTIAL_CODES = new Set([2, 5, 17, 40, 41, 42, 43]);
 const PENDING_STATUSES = new Set(['waiting', 'pending', 'running']);
 // Stream's wording is not documented; both orders of "channels … at most/too many/maximum" are taken.
+// Nor is any limit on tasks in flight: a refusal that names tasks with words of a limit is taken for one.
+const TOO_MANY_TASKS =
+  /\btasks?\b.*\b(at most|too many|maximum|max|limit|exceed|concurrent|in progress)|\b(at most|too many|maximum|max|limit|exceed|concurrent)\w*\b.*\btasks?\b/i;
 const TOO_MANY_CHANNELS = /channels?\b.*\b(at most|too many|maximum|max|limit|exceed)|\b(at most|too many|maximum|max|limit|exceed)\w*\b.*\bchannels?/i;
 
 const answer = (test: (answer: Answer) => boolean) => (attempt: Attempt) => attempt.kind === 'answer' && test(attempt);
@@ -160,6 +165,15 @@ export const RETRY_TABLE: readonly Row[] = [
     failureType: 'config_error',
   },
   {
+    rule: 'too-many-tasks',
+    requests: ['api'],
+    when: 'HTTP 400 refusing an export for the tasks in flight (Stream documents no such limit)',
+    then: 'keep fewer export tasks in flight from then on (one WARN), and ask again once one of them is done',
+    matches: answer(({ status, message }) => status === 400 && TOO_MANY_TASKS.test(message ?? '')),
+    action: 'shrink-in-flight',
+    failureType: 'transient_error',
+  },
+  {
     rule: 'batch-too-large',
     requests: ['api'],
     when: 'HTTP 400 refusing the number of channels in an export',
@@ -199,7 +213,7 @@ export const RETRY_TABLE: readonly Row[] = [
     rule: 'task-pending',
     requests: ['poll'],
     when: 'export task waiting, pending or running',
-    then: 'poll again (backing off ×1.5 to 60 s)',
+    then: 'poll again (when earlier tasks took to complete, then every fifth of its age, to 60 s)',
     matches: taskStatus((status) => PENDING_STATUSES.has(status)),
     action: 'poll-again',
     failureType: 'transient_error',
@@ -234,7 +248,11 @@ type ErrorClass = new (message: string, options?: ConnectorErrorOptions) => Conn
 
 const ERROR_OF_TYPE: Record<FailureType, ErrorClass> = { config_error: ConfigError, transient_error: TransientError, system_error: SystemError };
 // Rules whose errors their callers tell apart by class.
-const ERROR_OF_RULE: Partial<Record<Rule, ErrorClass>> = { 'channel-not-found': ChannelNotFoundError, 'batch-too-large': BatchTooLargeError };
+const ERROR_OF_RULE: Partial<Record<Rule, ErrorClass>> = {
+  'channel-not-found': ChannelNotFoundError,
+  'batch-too-large': BatchTooLargeError,
+  'too-many-tasks': TooManyTasksError,
+};
 
 /** The error of a decision given up on: its class, and so its failure type, is the table's. */
 export function errorOf(decision: Decision, message: string, options: ConnectorErrorOptions = {}): ConnectorError {

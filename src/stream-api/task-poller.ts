@@ -6,10 +6,16 @@ import { sleep } from './sleep.js';
 import { downloadUrlOf, type CompletedTask, type Task } from './task.js';
 
 export interface WaitForTaskOptions {
-  /** First poll delay; later polls back off (×1.5) to maxPollIntervalMs. */
+  /**
+   * The shortest time between two polls. Then, a task is polled first when it is expected done (when
+   * expectedLatencyMs says), and every fifth of the time it has run (so its completion is seen within
+   * about a fifth of its latency); with no expectation, every half of it; at most maxPollIntervalMs apart.
+   */
   pollIntervalMs: number;
   /** Default 60 s. */
   maxPollIntervalMs?: number;
+  /** How long this task is likely to take, read before each poll: the latency of earlier tasks. */
+  expectedLatencyMs?: () => number | undefined;
   /** Give up (TransientError naming the task and context) after this long. */
   timeoutMs: number;
   /**
@@ -26,7 +32,13 @@ export interface WaitForTaskOptions {
   context?: ErrorContext;
 }
 
-const BACKOFF_FACTOR = 1.5;
+/**
+ * Polls come every this share of the time a task has run: a fifth once it is late on the tasks before it
+ * (seen soon after it completes), a half while no task has shown a latency (the first tasks of a sync,
+ * often many at once, poll no more than they did at ×1.5).
+ */
+const LATE_SHARE = 0.2;
+const UNKNOWN_SHARE = 0.5;
 const DEFAULT_MAX_POLL_INTERVAL_MS = 60_000;
 const DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS = 10 * 60_000;
 
@@ -62,7 +74,7 @@ class TaskPoll {
   private readonly unknownTimeout: number;
   private readonly deadline: number;
   private readonly unknownStatuses = new Set<string>();
-  private interval: number;
+  private readonly started = Date.now();
   private last: Task | undefined;
   /** When a run of unknown statuses fails the task; none while the status is a known one. */
   private unknownDeadline = Infinity;
@@ -77,8 +89,7 @@ class TaskPoll {
     this.errorContext = { ...options.context, taskId };
     this.maxInterval = options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS;
     this.unknownTimeout = options.unknownStatusTimeoutMs ?? DEFAULT_UNKNOWN_STATUS_TIMEOUT_MS;
-    this.deadline = Date.now() + options.timeoutMs;
-    this.interval = Math.min(options.pollIntervalMs, this.maxInterval);
+    this.deadline = this.started + options.timeoutMs;
   }
 
   async untilCompleted(): Promise<CompletedTask> {
@@ -95,8 +106,7 @@ class TaskPoll {
     const { signal } = this.options;
     const remaining = this.deadline - Date.now();
     if (remaining <= 0) throw this.timedOut();
-    await sleep(Math.min(this.interval, remaining, this.unknownDeadline - Date.now()), signal);
-    this.interval = Math.min(this.interval * BACKOFF_FACTOR, this.maxInterval);
+    await sleep(Math.min(this.delay(), remaining, this.unknownDeadline - Date.now()), signal);
     // The timeout bounds the task's whole life, polls included: a poll that trickles is cut at the deadline.
     const pollDeadline = AbortSignal.timeout(Math.max(1, this.deadline - Date.now()));
     const task = await this.getTask(signal === undefined ? pollDeadline : AbortSignal.any([signal, pollDeadline])).catch((error: unknown) => {
@@ -105,6 +115,15 @@ class TaskPoll {
     this.last = task;
     this.options.onPoll?.(task);
     return task;
+  }
+
+  /** Until the task is expected done, then a share of the time it has run, up to the cap; never under the floor. */
+  private delay(): number {
+    const { pollIntervalMs, expectedLatencyMs } = this.options;
+    const elapsed = Date.now() - this.started;
+    const expected = expectedLatencyMs?.();
+    const wait = expected === undefined ? elapsed * UNKNOWN_SHARE : elapsed < expected ? expected - elapsed : elapsed * LATE_SHARE;
+    return Math.max(pollIntervalMs, Math.min(wait, this.maxInterval));
   }
 
   /** What the retry table decides for a task not completed with a URL: poll on, or the error. */

@@ -8,7 +8,10 @@ import type { ChannelExportRequest, CompletedTask, StreamApiClient } from '../st
 import { MAX_EXPORT_ITEMS } from '../stream-api/client.js';
 
 /** What runSync needs of the Stream client: a fake one tests the orchestration without HTTP. */
-export type SyncClient = Pick<StreamApiClient, 'streamTime' | 'listChannels' | 'listUsers' | 'knownUserIds' | 'exportChannels' | 'waitForTask' | 'download'>;
+export type SyncClient = Pick<
+  StreamApiClient,
+  'streamTime' | 'listChannels' | 'listUsers' | 'knownUserIds' | 'exportChannels' | 'waitForTask' | 'download' | 'exportFlow'
+>;
 
 export interface JobContext {
   client: SyncClient;
@@ -19,9 +22,15 @@ export interface JobContext {
   log: (level: LogLevel, message: string) => unknown;
 }
 
+/** A completed task, as it waits for its file to be read: its id and URL only (a fresh URL comes from the id). */
+export interface ExportFile {
+  taskId: string;
+  url: string;
+}
+
 /** What an export job's start gives: its completed tasks, and the channels Stream could not find. */
 export interface StartedExport {
-  tasks: CompletedTask[];
+  tasks: ExportFile[];
   /** Left out of every task: Stream answered "Can't find channel" for each one alone. */
   unfound: string[];
 }
@@ -79,7 +88,7 @@ export class ChannelBatchJob implements ExportJob {
     const unfound: string[] = [];
     const taskIds = await this.createTasks(context, this.channels, unfound, signal);
     const tasks = await Promise.all(taskIds.map((taskId) => waitFor(context, taskId, { cids: [...this.cids] }, signal)));
-    return { tasks, unfound };
+    return { tasks: tasks.map((task) => ({ taskId: task.task_id, url: task.result.url })), unfound };
   }
 
   /** Export tasks for `channels`, as many as the batch size needs; the channels Stream cannot find go to `unfound`. */

@@ -165,7 +165,7 @@ async function syncUsers(run: Run, signal: AbortSignal): Promise<void> {
   await run.checkpoints.save({ force: true });
 }
 
-/** The planned exports, a few in flight, each read in turn; the failures, for the end. */
+/** The planned exports, as many in flight as the pace and the tasks' latency need, each read in turn; the failures, for the end. */
 async function syncChannels(run: Run, jobs: PlannedJobs, signal: AbortSignal) {
   const { config, client, writer } = run.input;
   const embeddedUsers = run.usersPlan && new EmbeddedUsers((ids) => client.knownUserIds(ids, signal), userWriter(run), run.recentUsers);
@@ -178,7 +178,7 @@ async function syncChannels(run: Run, jobs: PlannedJobs, signal: AbortSignal) {
     log: (level, message) => writer.log(level, message),
   };
   return runPipeline(jobs, {
-    concurrency: config.max_concurrent_exports,
+    concurrency: () => Math.min(config.max_concurrent_exports, client.exportFlow.limit()),
     signal,
     prepare: (job, jobSignal) => job.start(context, jobSignal),
     consume: async (job, started, jobSignal) => {
@@ -207,11 +207,11 @@ async function writeJob(
   await settleUnfound(run, unfound);
   const exported = job.cids.filter((cid) => !unfound.includes(cid));
   const arrived = new Set<string>();
-  for (const task of tasks) {
-    const read = await readExport(client.download(task.task_id, task.result.url, parts.signal), job.format, parts.sink);
+  for (const { taskId, url } of tasks) {
+    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink);
     for (const cid of read.arrived) arrived.add(cid);
-    await read.skipped.report(writer, `Task ${task.task_id}`);
-    for (const warning of read.warnings) await writer.log('WARN', `Task ${task.task_id}: ${warning}`);
+    await read.skipped.report(writer, `Task ${taskId}`);
+    for (const warning of read.warnings) await writer.log('WARN', `Task ${taskId}: ${warning}`);
   }
   await parts.embeddedUsers?.flush();
   const absent = exported.filter((cid) => !arrived.has(cid));

@@ -11,7 +11,7 @@ describe('runPipeline', () => {
     let maxConsuming = 0;
     const consumed: number[] = [];
     await runPipeline([1, 2, 3, 4, 5, 6, 7], {
-      concurrency: 3,
+      concurrency: () => 3,
       signal: new AbortController().signal,
       isFatal: () => false,
       prepare: async (job) => {
@@ -35,10 +35,31 @@ describe('runPipeline', () => {
     expect(consumed.sort((a, b) => a - b)).toEqual([10, 20, 30, 40, 50, 60, 70]);
   });
 
+  it('reads concurrency() before taking each job, so the jobs in flight follow it', async () => {
+    let limit = 1;
+    let preparing = 0;
+    const inFlight: number[] = [];
+    await runPipeline([1, 2, 3, 4, 5], {
+      concurrency: () => limit,
+      signal: new AbortController().signal,
+      isFatal: () => false,
+      prepare: async (job) => {
+        preparing += 1;
+        inFlight.push(preparing);
+        if (job === 1) limit = 3;
+        await sleep(10);
+        preparing -= 1;
+        return job;
+      },
+      consume: async () => undefined,
+    });
+    expect(Math.max(...inFlight)).toBe(3);
+  });
+
   it('reports failed jobs and still runs the others', async () => {
     const consumed: number[] = [];
     const failures = await runPipeline([1, 2, 3], {
-      concurrency: 2,
+      concurrency: () => 2,
       signal: new AbortController().signal,
       isFatal: () => false,
       prepare: async (job) => {
@@ -54,7 +75,7 @@ describe('runPipeline', () => {
   it('stops everything on a fatal error and rethrows it', async () => {
     const consumed: number[] = [];
     const run = runPipeline([1, 2, 3, 4], {
-      concurrency: 1,
+      concurrency: () => 1,
       signal: new AbortController().signal,
       isFatal: (error) => error instanceof ConfigError,
       prepare: async (job, signal) => {
@@ -71,7 +92,7 @@ describe('runPipeline', () => {
   it('rejects with the abort reason when the caller aborts', async () => {
     const controller = new AbortController();
     const run = runPipeline([1, 2], {
-      concurrency: 2,
+      concurrency: () => 2,
       signal: controller.signal,
       isFatal: () => false,
       prepare: (job, signal) => sleep(10_000, job, { signal }),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BatchTooLargeError, ChannelNotFoundError } from '../../src/errors.js';
+import { BatchTooLargeError, ChannelNotFoundError, TooManyTasksError } from '../../src/errors.js';
 import { errorFromResponse } from '../../src/stream-api/error-response.js';
 import type { Attempt, Row, Rule } from '../../src/stream-api/retry-decision.js';
 import { decide, errorOf, RETRY_TABLE } from '../../src/stream-api/retry-decision.js';
@@ -38,6 +38,13 @@ const EXAMPLES: Record<Rule, Attempt[]> = {
   'batch-too-large': ['channels: at most 25 channels can be exported per request, got 100', 'too many channels in one request', 'max 25 channels'].map(
     (message): Attempt => ({ request: 'api', kind: 'answer', status: 400, code: 4, message }),
   ),
+  'too-many-tasks': ['too many export tasks in progress', 'at most 10 concurrent tasks per app', 'Task limit exceeded'].map((message): Attempt => ({
+    request: 'api',
+    kind: 'answer',
+    status: 400,
+    code: 4,
+    message,
+  })),
   'task-failed': [{ request: 'poll', kind: 'task', status: 'failed' }],
   'task-timed-out': [{ request: 'poll', kind: 'timed-out' }],
   'task-without-url': [{ request: 'poll', kind: 'task', status: 'completed' }],
@@ -57,7 +64,11 @@ const EXAMPLES: Record<Rule, Attempt[]> = {
   ],
 };
 
-const SUBCLASS_OF_RULE: Partial<Record<Rule, unknown>> = { 'channel-not-found': ChannelNotFoundError, 'batch-too-large': BatchTooLargeError };
+const SUBCLASS_OF_RULE: Partial<Record<Rule, unknown>> = {
+  'channel-not-found': ChannelNotFoundError,
+  'batch-too-large': BatchTooLargeError,
+  'too-many-tasks': TooManyTasksError,
+};
 
 function describeAttempt(attempt: Attempt): string {
   return JSON.stringify(attempt);

@@ -30,13 +30,21 @@ describe('pollTask', () => {
     vi.useRealTimers();
   });
 
-  it('polls first after the interval, then backs off ×1.5 up to the cap', async () => {
+  it('with no latency known, polls at the floor, then every half of the time the task has run, up to the cap', async () => {
     const { getTask, calls } = scripted([...Array<Task>(6).fill(taskWith('running')), taskWith('completed', { result: { url: 'http://x/f' } })]);
     const done = pollTask('t1', getTask, { pollIntervalMs: 1_000, maxPollIntervalMs: 3_000, timeoutMs: 60_000 });
     await vi.advanceTimersByTimeAsync(20_000);
     await done;
-    const gaps = calls.map((at, index) => at - (calls[index - 1] ?? 0));
-    expect(gaps).toEqual([1_000, 1_500, 2_250, 3_000, 3_000, 3_000, 3_000]);
+    const gaps = calls.map((at, index) => Math.round(at - (calls[index - 1] ?? 0)));
+    expect(gaps).toEqual([1_000, 1_000, 1_000, 1_500, 2_250, 3_000, 3_000]);
+  });
+
+  it('polls first when earlier tasks took to complete, then every fifth of the time it has run', async () => {
+    const { getTask, calls } = scripted([taskWith('running'), taskWith('running'), taskWith('completed', { result: { url: 'http://x/f' } })]);
+    const done = pollTask('t1', getTask, { pollIntervalMs: 200, expectedLatencyMs: () => 10_000, timeoutMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(20_000);
+    await done;
+    expect(calls.map(Math.round)).toEqual([10_000, 12_000, 14_400]);
   });
 
   it('returns the completed task with its download URL', async () => {
@@ -110,7 +118,7 @@ describe('pollTask', () => {
     )
       .catch((caught: unknown) => caught)
       .finally(() => (settled = true));
-    const firstUnknown = 2_500;
+    const firstUnknown = 2_000;
     await vi.advanceTimersByTimeAsync(firstUnknown + 10 * 60_000 - 1);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);

@@ -5,6 +5,7 @@ import { BatchTooLargeError, ChannelNotFoundError, ConfigError, type ConnectorEr
 import type { ConfiguredStream } from '../../src/protocol/inputs.js';
 import { MessageWriter } from '../../src/protocol/writer.js';
 import type { ChannelExportRequest, ChannelFilter, ChannelSummary, CompletedTask, StreamTime, UsersWindow } from '../../src/stream-api/client.js';
+import { ExportFlow } from '../../src/stream-api/export-flow.js';
 import type { SyncClient } from '../../src/sync/export-job.js';
 import { runSync } from '../../src/sync/run-sync.js';
 import type { QueriedUser } from '../../src/stream-api/users.js';
@@ -29,6 +30,7 @@ class FakeStream implements SyncClient {
 
   /** The Date header of Stream's answers; absent: none. */
   streamDate: Date | undefined;
+  readonly exportFlow = new ExportFlow({ perMinute: 60 });
 
   constructor(readonly channels: ChannelSummary[]) {}
 
