@@ -17,13 +17,16 @@ export interface ChannelActivity extends ListedChannel {
   updated_at?: Instant;
   last_message_at?: Instant;
   message_count?: number;
+  /** Stream gave one of its instants in a text that is not one: the channel is exported (never drop data). */
+  garbled?: true;
 }
 
 export function activityOf(channel: ChannelSummary): ChannelActivity {
   const activity: ChannelActivity = { cid: channel.cid };
-  const [created, updated, lastMessage] = [channel.created_at, channel.updated_at, channel.last_message_at].map((at) =>
-    at === undefined ? undefined : Instant.parse(at),
-  );
+  const texts = [channel.created_at, channel.updated_at, channel.last_message_at];
+  const parsed = texts.map((at) => (at === undefined ? undefined : Instant.parse(at)));
+  if (texts.some((at, index) => at !== undefined && parsed[index] === undefined)) activity.garbled = true;
+  const [created, updated, lastMessage] = parsed;
   if (created !== undefined) activity.created_at = created;
   if (updated !== undefined) activity.updated_at = updated;
   if (lastMessage !== undefined) activity.last_message_at = lastMessage;
@@ -102,7 +105,7 @@ export class Coverage {
   /** Whether this sync must export the channel for this stream, given what query channels says of it. */
   needs(channel: ChannelActivity): boolean {
     const from = this.exportFrom(channel);
-    if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel)) return true;
+    if (from === undefined || channel.garbled === true || this.isLagging(channel.cid) || this.needsSweep(channel)) return true;
     if (this.shape === 'rows') {
       const since = this.activeSince(channel) ?? from;
       return afterOrUnknown(channel.created_at, since) || afterOrUnknown(channel.updated_at, since);

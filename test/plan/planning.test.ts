@@ -115,6 +115,11 @@ describe('the plan of one stream', () => {
     });
     expect(coverage.floor({ cid: 'a:2' })).toEqual(OLD);
   });
+  it('exports a channel Stream listed with an instant that is not one (never drop data)', async () => {
+    const { plan } = stream('messages', windowState());
+    const garbled = { ...channel('a:2'), last_message_at: 'yesterday' };
+    expect(await plan(channel('a:1'), garbled)).toEqual({ 'a:2': COVER });
+  });
 });
 
 describe('planning', () => {
