@@ -22,8 +22,8 @@ RUN groupmod --new-name airbyte node \
 WORKDIR /airbyte/integration_code
 COPY --from=build /package ./
 # The code stays root's: the connector reads it and cannot change it (spec, check, discover and read write no file).
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
- && npm cache clean --force \
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --cache /tmp/npm-cache \
+ && rm -rf /tmp/npm-cache \
  && chmod -R u=rwX,go=rX /airbyte
 WORKDIR /airbyte
 ENV NODE_ENV=production

@@ -112,7 +112,11 @@ describe('channels deleted and users ordered by the service while a first sync l
     const emulator = await emulatorFor({ seed: 25, channels: 3, usersCount: 60, userIdStyle: 'mixed' });
     const result = await read({ config: configFor(emulator), catalog: catalogOf(['users']) });
     expectCompleteRead(result, ['users']);
-    expectEachOnce(result, 'users', usersTruth(emulator).map((user) => String(user.id)));
+    expectEachOnce(
+      result,
+      'users',
+      usersTruth(emulator).map((user) => String(user.id)),
+    );
     expectOnlyDocumentedRequests(emulator);
   }, 60_000);
 });

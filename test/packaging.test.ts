@@ -147,6 +147,13 @@ describe('Dockerfile, metadata.yaml and package.json agree', () => {
     expect(argsOf(runtime, 'RUN').join(' && ')).toMatch(/chmod -R u=rwX,go=rX \/airbyte\b/);
   });
 
+  it('runs no npm command with --force, which makes npm warn while the image builds', () => {
+    const runs = stages.flatMap((stage) => argsOf(stage, 'RUN'));
+    const npmCommands = runs.flatMap(shellCommands).filter(([command]) => command === 'npm');
+    expect(npmCommands.length).toBeGreaterThan(0);
+    expect(npmCommands.filter((words) => words.includes('--force') || words.includes('-f'))).toEqual([]);
+  });
+
   it('has no `# syntax` directive, which makes BuildKit fetch a frontend from Docker Hub before reading the file', () => {
     const directives = read('Dockerfile')
       .split('\n')
@@ -211,6 +218,24 @@ function installPackage(work: string, dir: string, omit: string[]): void {
   execFileSync('npm', ['ci', ...flags, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
 }
 
+describe('the packed package', () => {
+  it('ships the compiled code and no source map, even one a former build left in dist/', async () => {
+    await ensureBuilt();
+    const stale = join(REPO_ROOT, 'dist', 'stale-from-an-earlier-build.js.map');
+    writeFileSync(stale, '{}');
+    try {
+      const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{
+        files: Array<{ path: string }>;
+      }>;
+      const paths = packed[0]!.files.map((file) => file.path);
+      expect(paths).toContain('dist/main.js');
+      expect(paths.filter((path) => path.endsWith('.map'))).toEqual([]);
+    } finally {
+      rmSync(stale);
+    }
+  });
+});
+
 describe('package-lock.json', () => {
   it("is one `npm ci` accepts: in step with package.json, every platform's optional entries kept", () => {
     const dir = mkdtempSync(join(tmpdir(), 'source-stream-chat-lock-'));
@@ -250,19 +275,36 @@ describe('the runtime stage, replayed without Docker', () => {
     expect(existsSync(join(integrationCode, 'node_modules', '@duckdb')), 'node_modules/@duckdb').toBe(false);
   });
 
-  it('answers sync, which the image cannot run, with one line naming what is missing and exit 1', () => {
+  /** `sync` run from the runtime stage's install, with `env` added to this process's environment. */
+  function syncInImage(env: Record<string, string>) {
     const dir = mkdtempSync(join(tmpdir(), 'config-dir-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ api_key: 'key', api_secret: 'not-a-real-secret', base_url: 'http://127.0.0.1:9' }));
     const result = spawnSync(process.execPath, [join(integrationCode, 'dist', 'main.js'), 'sync', '--config', 'config.json', '--duckdb', 'chat.duckdb'], {
       cwd: dir,
+      env: { ...process.env, ...env },
       encoding: 'utf8',
     });
+    return { ...result, wroteDatabase: existsSync(join(dir, 'chat.duckdb')) };
+  }
+
+  it('answers sync inside the image (AIRBYTE_ENTRYPOINT set) with one line saying it is not part of the image and what to run instead, exit 1', () => {
+    const result = syncInImage({ AIRBYTE_ENTRYPOINT: env.AIRBYTE_ENTRYPOINT! });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^error: sync \(local DuckDB mode\) is not part of this image, .*; run it with `npx source-stream-chat sync …` on a machine .*\n$/,
+    );
+    expect(result.wroteDatabase).toBe(false);
+  });
+
+  it('answers sync in an install without optional dependencies, outside the image, with one line naming what is missing, exit 1', () => {
+    const result = syncInImage({ AIRBYTE_ENTRYPOINT: '' });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
       /^error: sync needs DuckDB's bindings for .* \(the optional dependency @duckdb\/node-api\), which this installation left out; .*\n$/,
     );
-    expect(existsSync(join(dir, 'chat.duckdb'))).toBe(false);
+    expect(result.wroteDatabase).toBe(false);
   });
 
   it('prints one valid SPEC equal to spec.json through sh -c eval "$AIRBYTE_ENTRYPOINT spec", from another directory', () => {

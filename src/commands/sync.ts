@@ -47,8 +47,8 @@ export async function sync(args: string[]): Promise<number> {
 }
 
 async function syncInto(command: SyncCommand, report: ConsoleReport, signal: AbortSignal): Promise<LocalSyncOutcome> {
-  const config = await loadConfig(command.config, report);
   const duckdb = await loadDuckDB();
+  const config = await loadConfig(command.config, report);
   const [{ localSync }, client] = await Promise.all([import('../local/local-sync.js'), streamApiClient(config, report, command.streams)]);
   report.start();
   try {

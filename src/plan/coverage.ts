@@ -1,4 +1,4 @@
-import { earliest, hoursBefore, instantKey, isAfter, latest } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import type { ChannelSummary } from '../stream-api/channels.js';
 import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
@@ -7,16 +7,41 @@ import type { StateShape, StreamState } from './stream-state.js';
 import { coveredOf, shapeOf } from './stream-state.js';
 
 /** A channel as the plan knows it: its cid, and its created_at where it was listed (not for one only named). */
-export type ListedChannel = Pick<ChannelSummary, 'cid' | 'created_at'>;
+export interface ListedChannel {
+  cid: string;
+  created_at?: Instant;
+}
+
+/** A listed channel's activity, its instants parsed once where the listing gives it (one Stream left out or garbled is absent). */
+export interface ChannelActivity extends ListedChannel {
+  updated_at?: Instant;
+  last_message_at?: Instant;
+  message_count?: number;
+  /** Stream gave one of its instants in a text that is not one: the channel is exported (never drop data). */
+  garbled?: true;
+}
+
+export function activityOf(channel: ChannelSummary): ChannelActivity {
+  const activity: ChannelActivity = { cid: channel.cid };
+  const texts = [channel.created_at, channel.updated_at, channel.last_message_at];
+  const parsed = texts.map((at) => (at === undefined ? undefined : Instant.parse(at)));
+  if (texts.some((at, index) => at !== undefined && parsed[index] === undefined)) activity.garbled = true;
+  const [created, updated, lastMessage] = parsed;
+  if (created !== undefined) activity.created_at = created;
+  if (updated !== undefined) activity.updated_at = updated;
+  if (lastMessage !== undefined) activity.last_message_at = lastMessage;
+  if (channel.message_count !== undefined) activity.message_count = channel.message_count;
+  return activity;
+}
 
 /** The instants every stream's plan is measured against. */
 export interface PlanClock {
   /** The end of every export window (Stream's clock less the settle margin); a sync covers up to here. */
-  windowEnd: string;
-  startDate?: string | undefined;
+  windowEnd: Instant;
+  startDate?: Instant | undefined;
   lookbackHours: number;
   /** A channel last swept at or before this is swept again (windowEnd − full_sweep_interval_hours). */
-  sweepCutoff: string;
+  sweepCutoff: Instant;
 }
 
 /**
@@ -36,23 +61,23 @@ export class Coverage {
   }
 
   /** Up to when the stream's own records are written, whatever the channel (coveredUntil says it per channel). */
-  get covered(): string | undefined {
+  get covered(): Instant | undefined {
     return this.state === undefined ? undefined : coveredOf(this.state, this.shape);
   }
 
   /** Whether this sync is a full sweep for the stream: its last one is older than the interval. */
   get sweepDue(): boolean {
-    return this.state === undefined || this.state.swept === undefined || !isAfter(this.state.swept, this.clock.sweepCutoff);
+    return this.state === undefined || this.state.swept === undefined || !this.state.swept.isAfter(this.clock.sweepCutoff);
   }
 
   /** The instant up to which the channel is written; undefined: nothing (read it whole). */
-  coveredUntil(channel: ListedChannel): string | undefined {
+  coveredUntil(channel: ListedChannel): Instant | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
     const { cid } = channel;
     if (cid in state.lagging) return state.lagging[cid] ?? undefined;
     const covered = this.covered;
-    if (this.inProgress(channel)) return latest(covered, state.progress?.until);
+    if (this.inProgress(channel)) return Instant.later(covered, state.progress?.until);
     if (state.selection !== undefined && !covers(state.selection, cid)) return undefined;
     return covered;
   }
@@ -78,63 +103,66 @@ export class Coverage {
   }
 
   /** Whether this sync must export the channel for this stream, given what query channels says of it. */
-  needs(channel: ChannelSummary): boolean {
+  needs(channel: ChannelActivity): boolean {
     const from = this.exportFrom(channel);
-    if (from === undefined || this.isLagging(channel.cid) || this.needsSweep(channel)) return true;
+    if (from === undefined || channel.garbled === true || this.isLagging(channel.cid) || this.needsSweep(channel)) return true;
     if (this.shape === 'rows') {
       const since = this.activeSince(channel) ?? from;
-      return isAfter(channel.created_at, since) || isAfter(channel.updated_at, since);
+      return afterOrUnknown(channel.created_at, since) || afterOrUnknown(channel.updated_at, since);
     }
-    if (isAfter(channel.created_at, from)) return true;
-    return channel.last_message_at !== undefined && isAfter(channel.last_message_at, hoursBefore(from, this.clock.lookbackHours));
+    if (afterOrUnknown(channel.created_at, from)) return true;
+    return channel.last_message_at !== undefined && channel.last_message_at.isAfter(from.minusHours(this.clock.lookbackHours));
   }
 
   /** channels/members: after when a channel's own timestamps are activity (the last sync's start). */
-  activeSince(channel: ListedChannel): string | undefined {
+  activeSince(channel: ListedChannel): Instant | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
-    return this.inProgress(channel) ? latest(state.cover, state.progress?.until) : state.cover;
+    return this.inProgress(channel) ? Instant.later(state.cover, state.progress?.until) : state.cover;
   }
 
   /** Where this stream's need of the channel starts, before the lookback; undefined: the beginning. */
-  exportFrom(channel: ListedChannel): string | undefined {
+  exportFrom(channel: ListedChannel): Instant | undefined {
     const covered = this.coveredUntil(channel);
     if (covered === undefined || !this.needsSweep(channel)) return covered;
-    return earliest(covered, this.sweptUntil(channel));
+    return Instant.earlier(covered, this.sweptUntil(channel));
   }
 
   /**
    * The records of `cid` this stream takes: messages created after it (lookback and start_date
    * applied), rows updated after it (the lookback applied on a sweep); undefined: all.
    */
-  floor(channel: ListedChannel): string | undefined {
+  floor(channel: ListedChannel): Instant | undefined {
     const from = this.exportFrom(channel);
     const { lookbackHours, startDate } = this.clock;
-    if (this.shape === 'window') return from === undefined ? startDate : latest(startDate, hoursBefore(from, lookbackHours));
-    return from !== undefined && this.needsSweep(channel) ? hoursBefore(from, lookbackHours) : from;
+    if (this.shape === 'window') return from === undefined ? startDate : Instant.later(startDate, from.minusHours(lookbackHours));
+    return from !== undefined && this.needsSweep(channel) ? from.minusHours(lookbackHours) : from;
   }
 
   /** Whether this sync sweeps the channel for this stream: its last sweep is older than the interval. */
   needsSweep(channel: ListedChannel): boolean {
     const swept = this.sweptUntil(channel);
-    return swept === undefined || !isAfter(swept, this.clock.sweepCutoff);
+    return swept === undefined || !swept.isAfter(this.clock.sweepCutoff);
   }
 
-  private sweptUntil(channel: ListedChannel): string | undefined {
+  private sweptUntil(channel: ListedChannel): Instant | undefined {
     const state = this.state;
     if (state === undefined) return undefined;
     const { cid } = channel;
-    if (cid in state.lagging) return earliest(state.lagging[cid] ?? undefined, state.swept);
+    if (cid in state.lagging) return Instant.earlier(state.lagging[cid] ?? undefined, state.swept);
     if (state.progress?.sweep && this.inProgress(channel)) return state.progress.until;
     return state.swept;
   }
 }
 
 /** Whether the channel was listed with a created_at before the instant (one without is not). */
-export function createdBefore(channel: ListedChannel, instant: string): boolean {
-  const created = channel.created_at === undefined ? undefined : instantKey(channel.created_at);
-  const bound = instantKey(instant);
-  return created !== undefined && bound !== undefined && created < bound;
+export function createdBefore(channel: ListedChannel, instant: Instant): boolean {
+  return channel.created_at !== undefined && channel.created_at.isBefore(instant);
+}
+
+/** Whether a channel's instant is after the cursor; one Stream did not give counts as after (never drop data). */
+function afterOrUnknown(value: Instant | undefined, cursor: Instant): boolean {
+  return value === undefined || value.isAfter(cursor);
 }
 
 /** The selection a set of coverages was written for: the one their states name (they are written together). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { latest } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import type { StreamName } from '../records/index.js';
 import type { Selection } from './selection.js';
 import { shapeOf, type StreamState } from './stream-state.js';
@@ -8,8 +8,8 @@ import { shapeOf, type StreamState } from './stream-state.js';
 
 /** A state of version 0.1.0: a cursor per channel, or an updated_at with the list of channels synced. */
 export interface LegacyState {
-  cursors?: Record<string, string>;
-  updatedAt?: string;
+  cursors?: Record<string, Instant>;
+  updatedAt?: Instant;
   cids?: string[];
 }
 
@@ -20,7 +20,7 @@ export function isLegacy(raw: Record<string, unknown>): boolean {
   return !LATER_KEYS.some((key) => key in raw);
 }
 
-export function legacySchema(instant: z.ZodType<string>) {
+export function legacySchema(instant: z.ZodType<Instant, string>) {
   return z.looseObject({
     cursors: z.record(z.string(), instant).optional(),
     updated_at: instant.nullish(),
@@ -29,8 +29,8 @@ export function legacySchema(instant: z.ZodType<string>) {
 }
 
 export function legacyOf(parsed: {
-  cursors?: Record<string, string> | undefined;
-  updated_at?: string | null | undefined;
+  cursors?: Record<string, Instant> | undefined;
+  updated_at?: Instant | null | undefined;
   cids?: string[] | undefined;
 }): LegacyState {
   return {
@@ -44,11 +44,11 @@ export function legacyOf(parsed: {
  * When the last sync of 0.1.0 ran: it exported every channel, so it was a full sweep. Its message
  * cursors all moved to its start; the newest of them (or of the updated_at cursors) is the best guess.
  */
-export function legacySweptAt(states: Iterable<LegacyState>): string | undefined {
-  let at: string | undefined;
+export function legacySweptAt(states: Iterable<LegacyState>): Instant | undefined {
+  let at: Instant | undefined;
   for (const state of states) {
-    for (const cursor of Object.values(state.cursors ?? {})) at = latest(at, cursor);
-    if (state.cursors === undefined) at = latest(at, state.updatedAt);
+    for (const cursor of Object.values(state.cursors ?? {})) at = Instant.later(at, cursor);
+    if (state.cursors === undefined) at = Instant.later(at, state.updatedAt);
   }
   return at;
 }
@@ -64,20 +64,20 @@ export function migrateLegacy(
   legacy: LegacyState,
   listed: readonly string[],
   selection: Selection,
-  sweptAt: string | undefined,
+  sweptAt: Instant | undefined,
 ): StreamState | undefined {
   return shapeOf(stream) === 'window' ? migrateCursors(legacy, listed, selection, sweptAt) : migrateRows(legacy, listed, selection, sweptAt);
 }
 
-function migrateCursors(legacy: LegacyState, listed: readonly string[], selection: Selection, sweptAt: string | undefined): StreamState | undefined {
+function migrateCursors(legacy: LegacyState, listed: readonly string[], selection: Selection, sweptAt: Instant | undefined): StreamState | undefined {
   const cursors = legacy.cursors ?? {};
-  const cover = Object.values(cursors).reduce<string | undefined>((newest, cursor) => latest(newest, cursor), undefined);
+  const cover = Object.values(cursors).reduce<Instant | undefined>((newest, cursor) => Instant.later(newest, cursor), undefined);
   if (cover === undefined) return undefined;
-  const lagging: Record<string, string | null> = {};
+  const lagging: Record<string, Instant | null> = {};
   for (const cid of listed) {
     const cursor = cursors[cid];
     if (cursor === undefined) lagging[cid] = null;
-    else if (cursor !== cover) lagging[cid] = cursor;
+    else if (!cursor.equals(cover)) lagging[cid] = cursor;
   }
   const state: StreamState = { cover, lagging, selection };
   if (sweptAt !== undefined) state.swept = sweptAt;
@@ -85,9 +85,9 @@ function migrateCursors(legacy: LegacyState, listed: readonly string[], selectio
   return state;
 }
 
-function migrateRows(legacy: LegacyState, listed: readonly string[], selection: Selection, sweptAt: string | undefined): StreamState | undefined {
+function migrateRows(legacy: LegacyState, listed: readonly string[], selection: Selection, sweptAt: Instant | undefined): StreamState | undefined {
   if (legacy.updatedAt === undefined) return undefined;
-  const lagging: Record<string, string | null> = {};
+  const lagging: Record<string, Instant | null> = {};
   if (legacy.cids !== undefined) {
     const known = new Set(legacy.cids);
     for (const cid of listed) if (!known.has(cid)) lagging[cid] = null;

@@ -1,5 +1,5 @@
 import { chunk } from '../utils/chunk.js';
-import { earliest, hoursBefore } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import { CHEAP_IN, type ChannelFilter } from '../stream-api/channels.js';
 import type { Coverage, PlanClock } from './coverage.js';
 import { coveredSelections } from './coverage.js';
@@ -77,24 +77,24 @@ export function fullListing(selection: Selection, includeSoftDeleted: boolean, w
 
 /** The conditions of query channels that together find every channel some coverage may need (planChannels decides). */
 function activityConditions(coverages: readonly Coverage[], clock: PlanClock): Record<string, unknown>[] {
-  let messagesAfter: string | undefined;
-  let updatedAfter: string | undefined;
-  let createdAfter: string | undefined;
+  let messagesAfter: Instant | undefined;
+  let updatedAfter: Instant | undefined;
+  let createdAfter: Instant | undefined;
   for (const coverage of coverages) {
     const covered = coverage.covered;
     if (covered === undefined) continue;
     if (coverage.shape === 'window') {
-      createdAfter = earliest(createdAfter, covered);
-      messagesAfter = earliest(messagesAfter, hoursBefore(covered, clock.lookbackHours));
+      createdAfter = Instant.earlier(createdAfter, covered);
+      messagesAfter = Instant.earlier(messagesAfter, covered.minusHours(clock.lookbackHours));
     } else {
       const since = coverage.state?.cover ?? covered;
-      createdAfter = earliest(createdAfter, since);
-      updatedAfter = earliest(updatedAfter, since);
+      createdAfter = Instant.earlier(createdAfter, since);
+      updatedAfter = Instant.earlier(updatedAfter, since);
     }
   }
   const conditions: Record<string, unknown>[] = [];
-  if (messagesAfter !== undefined) conditions.push({ last_message_at: { $gt: messagesAfter } });
-  if (updatedAfter !== undefined) conditions.push({ updated_at: { $gt: updatedAfter } });
-  if (createdAfter !== undefined) conditions.push({ created_at: { $gt: createdAfter } });
+  if (messagesAfter !== undefined) conditions.push({ last_message_at: { $gt: messagesAfter.toString() } });
+  if (updatedAfter !== undefined) conditions.push({ updated_at: { $gt: updatedAfter.toString() } });
+  if (createdAfter !== undefined) conditions.push({ created_at: { $gt: createdAfter.toString() } });
   return conditions;
 }

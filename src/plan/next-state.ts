@@ -1,4 +1,4 @@
-import { earliest, latest } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import { createdBefore, type Coverage, type ListedChannel, type PlanClock } from './coverage.js';
 import { selectionKey, type Selection } from './selection.js';
 import type { StreamState } from './stream-state.js';
@@ -8,13 +8,13 @@ export interface SyncOutcome {
   /** Every planned export is settled (written or failed): the sync's own instants take over. */
   finished: boolean;
   /** Every planned channel created before this instant is settled (they are planned in created_at order). */
-  createdBefore: string | undefined;
+  createdBefore: Instant | undefined;
   /** Planned channels whose export failed. */
   failed: ReadonlyMap<string, ListedChannel>;
   /** Planned channels written (those a state had lagging). */
   written: ReadonlyMap<string, ListedChannel>;
   /** The newest updated_at among the stream's records written. */
-  newest: string | undefined;
+  newest: Instant | undefined;
 }
 
 /**
@@ -30,8 +30,8 @@ export function nextState(coverage: Coverage, outcome: SyncOutcome, clock: PlanC
 }
 
 /** The channels behind the cover: the failed ones with what they had, and (midway) the lagging ones not yet settled. */
-function laggingAfter(coverage: Coverage, outcome: SyncOutcome): Record<string, string | null> {
-  const lagging: Record<string, string | null> = {};
+function laggingAfter(coverage: Coverage, outcome: SyncOutcome): Record<string, Instant | null> {
+  const lagging: Record<string, Instant | null> = {};
   if (!outcome.finished) {
     for (const [cid, at] of Object.entries(coverage.state?.lagging ?? {})) {
       const written = outcome.written.get(cid);
@@ -54,8 +54,8 @@ function midwayState(coverage: Coverage, outcome: SyncOutcome, clock: PlanClock,
 
 function finishedState(coverage: Coverage, outcome: SyncOutcome, clock: PlanClock, selection: Selection, lagging: StreamState['lagging']): StreamState {
   const input = coverage.state;
-  const state: StreamState = { cover: latest(input?.cover, clock.windowEnd), lagging, selection };
-  const updatedAt = latest(input?.updatedAt, outcome.newest === undefined ? undefined : earliest(outcome.newest, clock.windowEnd));
+  const state: StreamState = { cover: Instant.later(input?.cover, clock.windowEnd), lagging, selection };
+  const updatedAt = Instant.later(input?.updatedAt, outcome.newest === undefined ? undefined : Instant.earlier(outcome.newest, clock.windowEnd));
   if (updatedAt !== undefined) state.updatedAt = updatedAt;
   const swept = coverage.sweepDue ? clock.windowEnd : input?.swept;
   if (swept !== undefined) state.swept = swept;

@@ -1,13 +1,13 @@
-import { earliest, justBefore } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import type { ChannelSummary } from '../stream-api/channels.js';
-import type { Coverage, PlanClock } from './coverage.js';
+import { activityOf, type ChannelActivity, type Coverage, type PlanClock } from './coverage.js';
 
 /** One channel to export: its window starts after `since` (undefined: the beginning) and ends at the window end. */
 export interface PlannedChannel {
   cid: string;
   /** As listed (absent for a channel named and not asked of Stream). */
-  created_at?: string;
-  since: string | undefined;
+  created_at?: Instant;
+  since: Instant | undefined;
 }
 
 export interface PlanCounts {
@@ -37,8 +37,9 @@ export class ChannelPlanner {
   ) {}
 
   async *plan(listed: Iterable<ChannelSummary> | AsyncIterable<ChannelSummary>): AsyncGenerator<PlannedChannel> {
-    for await (const channel of listed) {
+    for await (const summary of listed) {
       this.counts.listed += 1;
+      const channel = activityOf(summary);
       const planned = this.place(channel);
       if (planned === undefined) continue;
       this.planned += 1;
@@ -47,12 +48,12 @@ export class ChannelPlanner {
     }
   }
 
-  private place(channel: ChannelSummary): PlannedChannel | undefined {
+  private place(channel: ChannelActivity): PlannedChannel | undefined {
     const needing = this.coverages.filter((coverage) => coverage.needs(channel));
     if (needing.length === 0) return undefined;
     const { cid, created_at } = channel;
     const windows = needing.filter((coverage) => coverage.shape === 'window');
-    const since = windows.length === 0 ? justBefore(this.clock.windowEnd) : windows.map((coverage) => coverage.floor(channel)).reduce(earlier);
+    const since = windows.length === 0 ? this.clock.windowEnd.justBefore() : windows.map((coverage) => coverage.floor(channel)).reduce(earlier);
     if (needing.some((coverage) => coverage.coveredUntil(channel) === undefined)) this.counts.newcomers += 1;
     else if (needing.some((coverage) => coverage.isLagging(cid))) this.counts.lagging += 1;
     else if (needing.some((coverage) => coverage.needsSweep(channel))) this.counts.swept += 1;
@@ -62,6 +63,6 @@ export class ChannelPlanner {
 }
 
 /** The earlier of two window starts, undefined being the beginning. */
-function earlier(a: string | undefined, b: string | undefined): string | undefined {
-  return a === undefined || b === undefined ? undefined : earliest(a, b);
+function earlier(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
+  return a === undefined || b === undefined ? undefined : Instant.earlier(a, b);
 }

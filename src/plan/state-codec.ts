@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { Instant } from '../utils/instant.js';
 import { isTimestamp } from '../utils/timestamps.js';
 import { describeIssues, issueMessage } from '../protocol/zod-issues.js';
 import type { StreamName } from '../records/index.js';
@@ -9,7 +10,10 @@ import type { StreamState } from './stream-state.js';
 /** One stream's stream_state as read: nothing, a state, or a state of version 0.1.0 to migrate. */
 export type StoredState = { kind: 'none' } | { kind: 'compact'; state: StreamState } | { kind: 'legacy'; state: LegacyState };
 
-const instant = z.string().refine(isTimestamp, { error: 'must be an RFC3339 date-time' });
+const instant = z
+  .string()
+  .refine(isTimestamp, { error: 'must be an RFC3339 date-time' })
+  .transform((text) => Instant.of(text));
 const selectionSchema = z.object({
   channel_types: z.array(z.string()),
   channel_ids: z.array(z.string()),
@@ -62,12 +66,16 @@ export function compactOf(stored: StoredState | undefined): StreamState | undefi
   return stored?.kind === 'compact' ? stored.state : undefined;
 }
 
-/** The stream_state to print: the same names, `updated_at` for updatedAt; users have no channels to name. */
+/** The stream_state to print: the same names, `updated_at` for updatedAt, each instant as the text it came with; users have no channels to name. */
 export function writeStoredState(stream: StreamName, state: StreamState): Record<string, unknown> {
-  const { cover, updatedAt, swept, lagging, selection, progress } = state;
-  if (stream === 'users') return defined({ cover, updated_at: updatedAt, swept });
-  const written = progress && defined({ until: progress.until, created_before: progress.createdBefore, sweep: progress.sweep, selection: progress.selection });
-  return defined({ cover, updated_at: updatedAt, swept, lagging, selection, progress: written });
+  const { selection, progress } = state;
+  const [cover, updated_at, swept] = [state.cover?.toString(), state.updatedAt?.toString(), state.swept?.toString()];
+  if (stream === 'users') return defined({ cover, updated_at, swept });
+  const lagging = Object.fromEntries(Object.entries(state.lagging).map(([cid, at]) => [cid, at?.toString() ?? null]));
+  const written =
+    progress &&
+    defined({ until: progress.until.toString(), created_before: progress.createdBefore.toString(), sweep: progress.sweep, selection: progress.selection });
+  return defined({ cover, updated_at, swept, lagging, selection, progress: written });
 }
 
 type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };

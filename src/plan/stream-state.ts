@@ -1,4 +1,5 @@
 import type { StreamName } from '../records/index.js';
+import type { Instant } from '../utils/instant.js';
 import type { Selection } from './selection.js';
 
 /**
@@ -11,13 +12,13 @@ export interface StreamState {
    * messages created up to it are written, but the lagging channels'; channels/members: a channel's own
    * updated_at or created_at after it is activity; users: query users' listing is written up to it.
    */
-  cover?: string;
+  cover?: Instant;
   /** channels/members: rows updated up to it are written (their cursor); the other streams: the newest written, for the record. */
-  updatedAt?: string;
+  updatedAt?: Instant;
   /** The window end of the last full sweep. */
-  swept?: string;
+  swept?: Instant;
   /** Channels behind the cover, each with its own instant (null: nothing yet, read whole). */
-  lagging: Record<string, string | null>;
+  lagging: Record<string, Instant | null>;
   /** The channel selection the state is about: a channel outside it is new, read whole. */
   selection?: Selection;
   /** Set midway through a sync. */
@@ -29,8 +30,8 @@ export interface StreamState {
  * up to `until` (it lists channels in created_at order).
  */
 export interface Progress {
-  until: string;
-  createdBefore: string;
+  until: Instant;
+  createdBefore: Instant;
   /** Those channels were swept. */
   sweep: boolean;
   /** The selection that sync ran with, when it differs from the state's. */
@@ -45,6 +46,6 @@ export function shapeOf(stream: Exclude<StreamName, 'users'>): StateShape {
 }
 
 /** Up to when a stream's own records are written: the cover of its messages' window, or its rows' updated_at. */
-export function coveredOf(state: StreamState, shape: StateShape): string | undefined {
+export function coveredOf(state: StreamState, shape: StateShape): Instant | undefined {
   return shape === 'window' ? state.cover : state.updatedAt;
 }

@@ -1,4 +1,4 @@
-import { earliest, hoursBefore, isAfter, latest } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import type { PlanClock } from './coverage.js';
 import type { StreamState } from './stream-state.js';
 
@@ -9,15 +9,15 @@ import type { StreamState } from './stream-state.js';
  */
 export interface UsersPlan {
   full: boolean;
-  after?: string;
-  until: string;
+  after?: Instant;
+  until: Instant;
 }
 
 export function planUsers(state: StreamState | undefined, clock: PlanClock): UsersPlan {
   const cover = state?.cover;
-  const sweepDue = state?.swept === undefined || !isAfter(state.swept, clock.sweepCutoff);
+  const sweepDue = state?.swept === undefined || !state.swept.isAfter(clock.sweepCutoff);
   if (cover === undefined || sweepDue) return { full: true, until: clock.windowEnd };
-  return { full: false, after: hoursBefore(cover, clock.lookbackHours), until: clock.windowEnd };
+  return { full: false, after: cover.minusHours(clock.lookbackHours), until: clock.windowEnd };
 }
 
 /**
@@ -25,13 +25,13 @@ export function planUsers(state: StreamState | undefined, clock: PlanClock): Use
  * future stays, as the other streams' do) and, after a full listing, swept there; before, what it was.
  * `newest` is the newest updated_at written, for the record.
  */
-export function nextUsersState(state: StreamState | undefined, plan: UsersPlan, listed: boolean, newest: string | undefined): StreamState {
+export function nextUsersState(state: StreamState | undefined, plan: UsersPlan, listed: boolean, newest: Instant | undefined): StreamState {
   const next: StreamState = { lagging: {} };
-  const cover = listed ? latest(state?.cover, plan.until) : state?.cover;
+  const cover = listed ? Instant.later(state?.cover, plan.until) : state?.cover;
   if (cover !== undefined) next.cover = cover;
   const swept = listed && plan.full ? plan.until : state?.swept;
   if (swept !== undefined) next.swept = swept;
-  const written = latest(state?.updatedAt, newest === undefined ? undefined : earliest(newest, plan.until));
+  const written = Instant.later(state?.updatedAt, newest === undefined ? undefined : Instant.earlier(newest, plan.until));
   if (written !== undefined) next.updatedAt = written;
   return next;
 }

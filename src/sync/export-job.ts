@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { BatchTooLargeError, ChannelNotFoundError } from '../errors.js';
-import { earliest, justBefore } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import type { PlannedChannel } from '../plan/plan.js';
 import { parseCid } from '../plan/selection.js';
 import type { LogLevel } from '../protocol/message-types.js';
@@ -17,7 +17,7 @@ export interface JobContext {
   client: SyncClient;
   config: Config;
   /** The end of every export window. */
-  until: string;
+  until: Instant;
   batchSize: BatchSize;
   log: (level: LogLevel, message: string) => unknown;
 }
@@ -137,11 +137,11 @@ export class ChannelBatchJob implements ExportJob {
   private async create(context: JobContext, batch: readonly PlannedChannel[], signal: AbortSignal): Promise<string> {
     const { config, client, until } = context;
     const requests = batch.map(({ cid, since }): ChannelExportRequest => {
-      const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until };
+      const request: ChannelExportRequest = { ...parseCid(cid), messages_until: until.toString() };
       // Since means after and until before, and nothing says Stream accepts an empty window: one that
       // would start at or after its end (a cursor from the future) is its last millisecond, whose
       // messages admission drops when the state covers them.
-      if (since !== undefined) request.messages_since = earliest(since, justBefore(until));
+      if (since !== undefined) request.messages_since = Instant.earlier(since, until.justBefore()).toString();
       return request;
     });
     const taskId = await client.exportChannels(

@@ -5,6 +5,7 @@ import { compactOf, writeStoredState, type StoredState } from '../plan/state-cod
 import type { StreamState } from '../plan/stream-state.js';
 import { nextUsersState, type UsersPlan } from '../plan/users-plan.js';
 import type { StreamName } from '../records/index.js';
+import type { Instant } from '../utils/instant.js';
 import { Admission } from './admission.js';
 import { SettledChannels } from './settled-channels.js';
 
@@ -63,7 +64,7 @@ export class Ledger {
   }
 
   /** Channels created at this instant could not be listed: no state claims them. */
-  holdBefore(instant: string): void {
+  holdBefore(instant: Instant): void {
     this.settled.holdBefore(instant);
   }
 
@@ -95,7 +96,7 @@ export class Ledger {
     return writeStoredState(name, nextState(coverage, this.outcome(final, newest), this.input.clock, this.input.selection));
   }
 
-  private outcome(final: boolean, newest: string | undefined): SyncOutcome {
+  private outcome(final: boolean, newest: Instant | undefined): SyncOutcome {
     return this.settled.outcome(final, newest);
   }
 }

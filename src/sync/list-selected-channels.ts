@@ -3,7 +3,7 @@ import type { ChannelQuery, ListingPlan } from '../plan/listing.js';
 import type { Selection } from '../plan/selection.js';
 import { covers, parseCid } from '../plan/selection.js';
 import type { ChannelSummary, UnlistedGroup } from '../stream-api/channels.js';
-import { createdKey } from '../stream-api/channels.js';
+import { Instant } from '../utils/instant.js';
 import type { SyncClient } from './export-job.js';
 
 export interface ListingHandlers {
@@ -46,7 +46,8 @@ async function* runQuery(client: SyncClient, query: ChannelQuery, handlers: List
 
 interface Head {
   channel: ChannelSummary;
-  key: string;
+  /** Its created_at; undefined for a channel named and not asked of Stream, which comes first. */
+  created: Instant | undefined;
 }
 
 /** Streams of channels in ascending `created_at` merged into one, each cid once (a cid two streams give shares its instant). */
@@ -55,19 +56,19 @@ async function* mergeByCreated(sources: AsyncGenerator<ChannelSummary>[]): Async
   const advance = async (index: number) => {
     const next = await (sources[index] as AsyncGenerator<ChannelSummary>).next();
     const before = heads[index];
-    const head = next.done === true ? undefined : { channel: next.value, key: createdKey(next.value) };
-    if (head !== undefined && before !== undefined && head.key < before.key) {
+    const head = next.done === true ? undefined : { channel: next.value, created: createdOf(next.value) };
+    if (head !== undefined && before !== undefined && compareCreated(head.created, before.created) < 0) {
       throw new SystemError(`The listing of channels went back from ${before.channel.cid} to ${head.channel.cid}: it must come in created_at order`);
     }
     heads[index] = head;
   };
   try {
     await Promise.all(sources.map((_source, index) => advance(index)));
-    let instant: string | undefined;
+    let instant: Instant | undefined;
     let given = new Set<string>();
     for (let index = lowest(heads); index !== undefined; index = lowest(heads)) {
-      const { channel, key } = heads[index] as Head;
-      if (key !== instant) [instant, given] = [key, new Set()];
+      const { channel, created } = heads[index] as Head;
+      if (compareCreated(created, instant) !== 0) [instant, given] = [created, new Set()];
       if (!given.has(channel.cid)) yield channel;
       given.add(channel.cid);
       await advance(index);
@@ -81,7 +82,17 @@ async function* mergeByCreated(sources: AsyncGenerator<ChannelSummary>[]): Async
 function lowest(heads: ReadonlyArray<Head | undefined>): number | undefined {
   let found: number | undefined;
   heads.forEach((head, index) => {
-    if (head !== undefined && (found === undefined || head.key < (heads[found] as Head).key)) found = index;
+    if (head !== undefined && (found === undefined || compareCreated(head.created, (heads[found] as Head).created) < 0)) found = index;
   });
   return found;
+}
+
+function createdOf(channel: ChannelSummary): Instant | undefined {
+  return channel.created_at === undefined ? undefined : Instant.parse(channel.created_at);
+}
+
+/** The listing's order: by created_at, channels without one first. */
+function compareCreated(a: Instant | undefined, b: Instant | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
+  return a.compare(b);
 }

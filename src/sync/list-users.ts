@@ -17,7 +17,8 @@ export interface UsersListing {
 
 /** Writes every user query users lists for the plan. */
 export async function listUsers({ client, plan, write, recent, note, signal }: UsersListing): Promise<void> {
-  const window: UsersWindow = plan.after === undefined ? { upTo: plan.until } : { after: plan.after, upTo: plan.until };
+  const upTo = plan.until.toString();
+  const window: UsersWindow = plan.after === undefined ? { upTo } : { after: plan.after.toString(), upTo };
   for await (const page of client.listUsers(window, signal)) {
     for (const user of page) {
       recent.add(user.id);

@@ -88,11 +88,11 @@ interface PlanDescription extends PlanInput {
 
 function usersDescription(plan: UsersPlan | undefined): string {
   if (plan === undefined) return 'users not selected';
-  return plan.full ? 'every user from query users' : `users updated after ${plan.after} from query users`;
+  return plan.full ? 'every user from query users' : `users updated after ${String(plan.after)} from query users`;
 }
 
 function sweepDescription(coverages: readonly Coverage[], config: Config): string {
-  const swept = coverages.map((coverage) => coverage.state?.swept).find((at) => at !== undefined);
+  const swept = coverages.map((coverage) => coverage.state?.swept?.toString()).find((at) => at !== undefined);
   const every = `every ${config.full_sweep_interval_hours} h`;
   if (coverages.some((coverage) => coverage.sweepDue)) return `full sweep: yes (${swept === undefined ? 'none before' : `last ${swept}`}, ${every})`;
   return `full sweep: no (last ${swept ?? 'never'}, ${every})`;
@@ -104,6 +104,6 @@ function describePlan({ listing, planner, jobs, ledger, clock, config, usersPlan
   return (
     `Planned ${jobs} export(s) for ${planner.planned} channel(s), listed ${listing.full ? 'in full' : 'by activity'}${why}: ` +
     `${counts.listed} listed, ${counts.active} with activity, ${counts.lagging} lagging, ${counts.newcomers} read whole (new to the selection or first sync), ` +
-    `${counts.swept} swept; ${sweepDescription(ledger.channelCoverages, config)}; ${usersDescription(usersPlan)}; messages until ${clock.windowEnd}`
+    `${counts.swept} swept; ${sweepDescription(ledger.channelCoverages, config)}; ${usersDescription(usersPlan)}; messages until ${clock.windowEnd.toString()}`
   );
 }

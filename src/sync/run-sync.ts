@@ -8,7 +8,7 @@ import { planUsers, type UsersPlan } from '../plan/users-plan.js';
 import { windowEnd } from '../plan/window-end.js';
 import type { ConfiguredStream } from '../protocol/inputs.js';
 import type { StreamName } from '../records/index.js';
-import { hoursBefore } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import { RecentSet } from '../utils/recent-set.js';
 import { Checkpoints } from './checkpoints.js';
 import { EmbeddedUsers, type WriteUser } from './embedded-users.js';
@@ -115,7 +115,8 @@ function listingHandlers(run: Run): ListingHandlers {
     warn: (message) => writer.log('WARN', message),
     unlisted: (group) => {
       run.unlisted.push(group);
-      run.ledger.holdBefore(group.createdAt);
+      const createdAt = Instant.parse(group.createdAt);
+      if (createdAt !== undefined) run.ledger.holdBefore(createdAt);
       return writer.log('WARN', `At least ${group.atLeast} channels share created_at ${group.createdAt} and no documented filter tells them apart: not listed`);
     },
   };
@@ -271,11 +272,11 @@ async function windowEndNow({ client, config, writer, signal }: SyncInput): Prom
 }
 
 function clockOf(config: Config, end: Date): PlanClock {
-  const windowEnd = end.toISOString();
+  const windowEnd = Instant.fromMillis(end.getTime());
   return {
     windowEnd,
-    startDate: config.start_date,
+    startDate: config.start_date === undefined ? undefined : Instant.parse(config.start_date),
     lookbackHours: config.lookback_window_hours,
-    sweepCutoff: hoursBefore(windowEnd, config.full_sweep_interval_hours),
+    sweepCutoff: windowEnd.minusHours(config.full_sweep_interval_hours),
   };
 }

@@ -1,6 +1,6 @@
 import type { ListedChannel } from '../plan/coverage.js';
 import type { SyncOutcome } from '../plan/next-state.js';
-import { instantKey } from '../utils/timestamps.js';
+import type { Instant } from '../utils/instant.js';
 
 interface Batch {
   channels: readonly ListedChannel[];
@@ -19,9 +19,9 @@ export class SettledChannels {
   readonly written = new Map<string, ListedChannel>();
   private readonly batches: Batch[] = [];
   private readonly inFlight = new Map<string, { batch: Batch; channel: ListedChannel }>();
-  private through: string | undefined;
+  private through: Instant | undefined;
   /** No claim reaches past this instant (channels the listing could not give are created at it). */
-  private cap: string | undefined;
+  private cap: Instant | undefined;
 
   constructor(private readonly remembers: (cid: string) => boolean) {}
 
@@ -38,8 +38,8 @@ export class SettledChannels {
   }
 
   /** Channels created at this instant were not listed: no checkpoint claims them. */
-  holdBefore(instant: string): void {
-    if (this.cap === undefined || isEarlier(instant, this.cap)) this.cap = instant;
+  holdBefore(instant: Instant): void {
+    if (this.cap === undefined || instant.isBefore(this.cap)) this.cap = instant;
   }
 
   settle(cids: readonly string[], ok: boolean): void {
@@ -66,19 +66,14 @@ export class SettledChannels {
    * before that batch's first: the listing gives them first. With none open, those created before the
    * last settled (channels tied with it may not be listed yet).
    */
-  private settledBefore(): string | undefined {
+  private settledBefore(): Instant | undefined {
     const first = this.batches[0]?.channels[0];
     return first === undefined ? this.through : (first.created_at ?? this.through);
   }
 
-  outcome(finished: boolean, newest: string | undefined): SyncOutcome {
+  outcome(finished: boolean, newest: Instant | undefined): SyncOutcome {
     const before = this.settledBefore();
-    const createdBefore = this.cap !== undefined && before !== undefined && isEarlier(this.cap, before) ? this.cap : before;
+    const createdBefore = this.cap !== undefined && before !== undefined && this.cap.isBefore(before) ? this.cap : before;
     return { finished, createdBefore, failed: this.failed, written: this.written, newest };
   }
-}
-
-function isEarlier(a: string, b: string): boolean {
-  const [x, y] = [instantKey(a), instantKey(b)];
-  return x !== undefined && y !== undefined && x < y;
 }
