@@ -34,8 +34,13 @@ describe('SIGTERM mid-read', () => {
     run.child.stdout!.on('data', (text: string) => {
       if (!run.child.killed) linesBeforeSignal += text.split('\n').length - 1;
     });
-    // The first states come after the users listing; wait for one that channels' progress moved.
-    await run.waitForMessage((message) => message.type === 'STATE' && message.state.stream.stream_state.progress !== undefined);
+    // The first states come after the users listing; wait for one that claims a channel written (every
+    // channel created before an instant later than the first channel's).
+    const first = Math.min(...[...emulator.data.channels()].map((channel) => Date.parse(String(channel.created_at))));
+    await run.waitForMessage((message) => {
+      const progress = message.type === 'STATE' ? (message.state.stream.stream_state.progress as { created_before?: string } | undefined) : undefined;
+      return progress?.created_before !== undefined && Date.parse(progress.created_before) > first;
+    });
     run.child.kill('SIGTERM');
     const interrupted = await run.result;
 

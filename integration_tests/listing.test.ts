@@ -1,82 +1,14 @@
 // The listing against a Stream that holds to its docs page (stream-export-api.md §7.1): no cid range, ties
 // in another order on every request, short pages now and then, channels deleted while we page, user ids
 // in an order that is not JavaScript's. Every channel and every user exactly once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../test/helpers/build.js';
-import {
-  catalogOf,
-  configFor,
-  describeRun,
-  emulatorPerTest,
-  expectCompleteRead,
-  exportedCids,
-  groundTruthKeys,
-  read,
-  type Read,
-  SMALL_DATA_SET,
-  usersTruth,
-} from './harness.js';
+import { describeBulkImport, expectEachOnce, expectOnlyDocumentedRequests } from './bulk-import.js';
+import { catalogOf, configFor, describeRun, emulatorPerTest, expectCompleteRead, exportedCids, read, usersTruth } from './harness.js';
 
 const emulatorFor = emulatorPerTest();
-const CREATED = '2025-01-01T00:00:00Z';
 
-/** No request Stream's docs page does not promise: the emulator refuses every other one (400, code 4). */
-function expectOnlyDocumentedRequests(emulator: Emulator): void {
-  const refused = emulator.requests().filter((request) => request.status === 400);
-  expect(refused.map((request) => `${request.endpoint} ${JSON.stringify(request.body ?? request.query)}`)).toEqual([]);
-}
-
-/** Each of the expected cids (or user ids) exactly once among the stream's records. */
-function expectEachOnce(result: Read, stream: 'channels' | 'users', expected: readonly string[]): void {
-  const ids = result.records(stream).map((record) => String(stream === 'channels' ? record.cid : record.id));
-  expect(ids.length, describeRun(result)).toBe(new Set(ids).size);
-  expect([...ids].sort()).toEqual([...expected].sort());
-}
-
-describe('a bulk import: 2,500 channels of one created_at, 1,100 of them without a message and of one updated_at', () => {
-  let emulator: Emulator;
-
-  beforeAll(async () => {
-    await ensureBuilt();
-    emulator = await startEmulator({
-      ...SMALL_DATA_SET,
-      seed: 23,
-      channels: 0,
-      usersCount: 60,
-      lonelyUsers: 0,
-      userIdStyle: 'mixed',
-      importedChannels: { withMessage: 1_400, withoutMessage: 1_100, createdAt: CREATED },
-    });
-  }, 60_000);
-  afterAll(() => emulator.close());
-
-  it('a full sync lists and exports every channel exactly once, asking only what the docs page promises', async () => {
-    const config = configFor(emulator, { max_exports_per_minute: 60 });
-    const result = await read({ config, catalog: catalogOf(['channels', 'messages']), timeoutMs: 110_000 });
-    expectCompleteRead(result, ['channels', 'messages']);
-    expectEachOnce(result, 'channels', exportedCids(emulator));
-    expect(result.keys('messages')).toEqual(groundTruthKeys(emulator, 'messages'));
-    expectOnlyDocumentedRequests(emulator);
-  }, 120_000);
-
-  it('a sync by activity lists every channel created after its state exactly once', async () => {
-    const config = configFor(emulator, { max_exports_per_minute: 60 });
-    const selection = { channel_types: [], channel_ids: [], exclude_channel_ids: [] };
-    const before = '2024-12-01T00:00:00.000Z';
-    const state = { cover: before, swept: new Date().toISOString(), lagging: {}, selection };
-    const states = (['channels', 'messages'] as const).map((name) => ({
-      type: 'STREAM',
-      stream: { stream_descriptor: { name }, stream_state: name === 'channels' ? { ...state, updated_at: before } : state },
-    }));
-    const result = await read({ config, catalog: catalogOf(['channels', 'messages']), state: states, timeoutMs: 110_000 });
-    expectCompleteRead(result, ['channels', 'messages']);
-    const plan = result.byType('LOG').find((message) => String(message.log.message).startsWith('Planned'));
-    expect(String(plan?.log.message)).toContain('listed by activity');
-    expectEachOnce(result, 'channels', exportedCids(emulator));
-    expectOnlyDocumentedRequests(emulator);
-  }, 120_000);
-});
+describeBulkImport({ withMessage: 200, withoutMessage: 200, users: 60 });
 
 describe('channels deleted and users ordered by the service while a first sync lists them', () => {
   it('exports every live channel when one is deleted between two pages of the listing', async () => {

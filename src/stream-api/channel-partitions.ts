@@ -7,6 +7,8 @@ import type { ChannelSummary, QueryChannelsBody, QueryChannelsPage, UnlistedGrou
 // of ties, short pages and channels deleted between two pages are Stream's own: nothing here leans on them.
 
 export const CHANNELS_PAGE_SIZE = 30;
+/** A cheap query names at most this many values in one `$in` (stream-export-api.md §8.4). */
+export const CHEAP_IN = 3;
 
 /** What listing one filter needs: its pages, the users a membership split walks, where a group no field separates goes. */
 export interface PartitionContext {
@@ -20,7 +22,7 @@ export interface PartitionContext {
 type Filter = Record<string, unknown>;
 /** Lists one group of channels that tie on every field split so far; `next` splits it further. */
 type Splitter = (context: PartitionContext, filter: Filter, next: (filter: Filter) => AsyncGenerator<ChannelSummary>) => AsyncGenerator<ChannelSummary>;
-type Sortable = 'created_at' | 'last_message_at' | 'updated_at' | 'member_count';
+type Sortable = 'created_at' | 'last_message_at' | 'updated_at';
 
 /** A keyset field: the value to filter on, and a key that orders as the value does (instants compared as instants). */
 interface KeyField {
@@ -30,11 +32,9 @@ interface KeyField {
 }
 
 const instant = (value: string | number) => (typeof value === 'string' ? instantKey(value) : undefined);
-const count = (value: string | number) => (typeof value === 'number' ? value : undefined);
 const CREATED_AT: KeyField = { name: 'created_at', value: (c) => c.created_at, key: instant };
 const LAST_MESSAGE_AT: KeyField = { name: 'last_message_at', value: (c) => c.last_message_at, key: instant };
 const UPDATED_AT: KeyField = { name: 'updated_at', value: (c) => c.updated_at, key: instant };
-const MEMBER_COUNT: KeyField = { name: 'member_count', value: (c) => c.member_count, key: count };
 
 function body(filter_conditions: Filter, field: Sortable, offset: number): QueryChannelsBody {
   return {
@@ -178,35 +178,47 @@ const unseparated: Splitter = async function* (context, filter) {
 /**
  * A group no instant separates (a bulk import of channels without messages): one part per user of the
  * app, the channels without a message of that `created_at` the user is a member of (`updated_at` left
- * out, so the part is a cheap query of three conditions), then those without members. Parts overlap:
- * onceEach gives each channel once.
+ * out, so the part is a cheap query of three conditions); parts overlap, and onceEach gives each
+ * channel once. Then the channels of one member or none, which have no second member to split by.
  */
 const byMembers: Splitter = async function* (context, filter, next) {
   const part = without(filter, 'updated_at');
   for await (const ids of context.userIds()) {
     for (const id of ids) yield* next(narrowed(part, 'members', { $in: [id] }));
   }
-  yield* next(narrowed(part, 'member_count', { $eq: 0 }));
+  yield* fewMembers(context, narrowed(filter, 'member_count', { $eq: 1 }), true);
+  yield* fewMembers(context, narrowed(filter, 'member_count', { $eq: 0 }), false);
 };
 
 /**
- * A user's part of one member count past a page: split by a second member, walking the users after
- * that one in the service's order (pairs asked as `$and` of two memberships under the `created_at`). A
- * channel whose other members all come before the user was in its first member's part or pairs
- * already. Channels of one member (or none) have no pair: not separated.
+ * A user's part past a page: split by a second member, walking the users after that one in the
+ * service's order (`$and` of two memberships under the `created_at`: three conditions, a cheap query).
+ * A channel of two members or more is in its first member's part, and, when that part is past a page,
+ * in the pair of its first two members.
  */
 const byPartner: Splitter = async function* (context, filter, next) {
-  const member = (filter.members as { $in?: string[] } | undefined)?.$in?.[0];
-  const count = (filter.member_count as { $eq?: unknown } | undefined)?.$eq;
-  if (member === undefined || typeof count !== 'number' || count < 2) {
-    yield* unseparated(context, filter, next);
-    return;
-  }
-  const pair = without(filter, 'members', 'member_count', 'last_message_at');
+  const member = (filter.members as { $in: string[] }).$in[0] as string;
+  const pair = without(filter, 'members', 'last_message_at');
   for await (const ids of context.userIds(member)) {
     for (const id of ids) yield* next({ ...pair, $and: [{ members: { $in: [member] } }, { members: { $in: [id] } }] });
   }
 };
+
+/**
+ * The channels of the group with one member (split by that member when past a page) or none (nothing
+ * left to split by): `member_count`, the one expensive field, in two queries a group.
+ */
+function fewMembers(context: PartitionContext, filter: Filter, byMember: boolean): AsyncGenerator<ChannelSummary> {
+  const lastly = (group: Filter) => unseparated(context, group, () => noChannels());
+  if (!byMember) return keyset(CREATED_AT)(context, filter, lastly);
+  return keyset(CREATED_AT)(context, filter, async function* (group) {
+    for await (const ids of context.userIds()) {
+      for (const id of ids) yield* keyset(CREATED_AT)(context, narrowed(group, 'members', { $in: [id] }), lastly);
+    }
+  });
+}
+
+async function* noChannels(): AsyncGenerator<ChannelSummary> {}
 
 /** The filter without some of its keys: a part asked more broadly stays a cheaper query (onceEach drops what it repeats). */
 function without(filter: Filter, ...keys: string[]): Filter {
@@ -215,9 +227,8 @@ function without(filter: Filter, ...keys: string[]): Filter {
 
 /**
  * Channels split by `created_at` (it never changes); a group sharing one instant by `last_message_at`
- * (or none), then `updated_at`, then membership: a member, `member_count` within a member's part (the
- * one expensive field and sort: only there), a pair of members (their parts listed on `created_at`,
- * where all tie: one page each, proved whole).
+ * (or none), then `updated_at`, then membership: a member, then a member and one of three others. The
+ * membership parts are listed on `created_at`, where all tie: one page each, proved whole.
  */
 const LADDER: Splitter[] = [
   keyset(CREATED_AT),
@@ -225,7 +236,7 @@ const LADDER: Splitter[] = [
   byLastMessage,
   keyset(UPDATED_AT),
   byMembers,
-  keyset(MEMBER_COUNT),
+  keyset(CREATED_AT),
   byPartner,
   keyset(CREATED_AT),
   unseparated,

@@ -3,12 +3,9 @@ import { SystemError } from '../errors.js';
 import { chunk } from '../utils/chunk.js';
 import { instantKey } from '../utils/timestamps.js';
 import type { Log } from './api-transport.js';
-import { CHANNELS_PAGE_SIZE, partitionedChannels } from './channel-partitions.js';
+import { CHANNELS_PAGE_SIZE, CHEAP_IN, partitionedChannels } from './channel-partitions.js';
 
-export { CHANNELS_PAGE_SIZE } from './channel-partitions.js';
-
-/** A cheap query names at most this many values in one `$in` (stream-export-api.md §8.4). */
-export const CHEAP_IN = 3;
+export { CHANNELS_PAGE_SIZE, CHEAP_IN } from './channel-partitions.js';
 
 /** A channel as query channels lists it: enough to place it in the plan. */
 export interface ChannelSummary {

@@ -77,6 +77,8 @@ export interface ExportChannelsOptions {
 export const MAX_EXPORT_ITEMS = 25;
 /** The maximum of channels in one export request in Stream's published OpenAPI specification. */
 export const MAX_CHANNELS_PER_EXPORT = 100;
+/** Query channels' waits for the API budget are logged at most this often. */
+const BUDGET_LOG_EVERY_MS = 30_000;
 const EXPORT_ENDPOINTS = new Set(['ExportChannels', 'ExportUsers']);
 
 function checkBatch(what: string, count: number, max: number): void {
@@ -93,6 +95,7 @@ export class StreamApiClient {
   private readonly pacer: ExportPacer;
   private readonly budget: BudgetGate;
   private warnedTrickle = false;
+  private budgetLoggedAt = 0;
   /** The export tasks in flight and their latency: how many the pace needs, when to poll them. */
   readonly exportFlow: ExportFlow;
   private refusalWarning: string | undefined;
@@ -316,6 +319,10 @@ export class StreamApiClient {
       this.warnedTrickle = true;
       return;
     }
+    // One line a stretch of waiting, not one a query.
+    const now = Date.now();
+    if (now - this.budgetLoggedAt < BUDGET_LOG_EVERY_MS) return;
+    this.budgetLoggedAt = now;
     const why = wait.why === 'ours' ? "until this sync's own queries leave the minute" : 'since the app has less than a tenth of its budget left';
     await this.options.onLog?.('INFO', `Query channels waits ${Math.ceil(wait.waitMs / 1000)} s ${why}: ${use}`);
   }

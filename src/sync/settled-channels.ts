@@ -64,9 +64,10 @@ export class SettledChannels {
   /**
    * Every channel listed before the first batch still open is settled, and so is every channel created
    * before that batch's first: the listing gives them first. With none open, those created before the
-   * last settled (channels tied with it may not be listed yet).
+   * last settled (channels tied with it may not be listed yet). Nothing before a batch is settled.
    */
   private settledBefore(): Instant | undefined {
+    if (this.through === undefined) return undefined;
     const first = this.batches[0]?.channels[0];
     return first === undefined ? this.through : (first.created_at ?? this.through);
   }
