@@ -9,8 +9,10 @@ import {
   configFor,
   describeRun,
   expectCompleteRead,
+  exportedCids,
   groundTruthKeys,
   once,
+  pastTheSecond,
   read,
   type Read,
   SMALL_DATA_SET,
@@ -48,9 +50,11 @@ describe('3,000 channels under an API budget of 3,000 ms a minute that only the 
 
   const first = once(() => sync(config));
   const incremental = once(async () => {
+    const state = (await first()).nextState();
     const cids = [...emulator.data.channels()].map((channel) => String(channel.cid));
     emulator.data.addMessages(cids[7] as string, 2);
-    return sync(config, (await first()).nextState());
+    await pastTheSecond(emulator);
+    return sync(config, state);
   });
   const sweep = once(async () => sync({ ...config, full_sweep_interval_hours: 0 }, (await incremental()).nextState()));
 
@@ -64,7 +68,7 @@ describe('3,000 channels under an API budget of 3,000 ms a minute that only the 
 
   it('so do an incremental sync and a sweep after it', async () => {
     const next = await incremental();
-    expect(next.keys('messages')).toHaveLength(2);
+    expect(next.keys('messages'), describeRun(next)).toHaveLength(2);
     const swept = await sweep();
     // A sweep exports every channel, from the last sweep: nothing new since, so no message.
     const plan = String(swept.byType('LOG').find((message) => String(message.log.message).startsWith('Planned'))?.log.message);
