@@ -1,14 +1,13 @@
-// Validates answers against response schemas of Stream's OpenAPI spec (a subset committed under
-// test/fixtures/stream-openapi/, see its SOURCE.txt).
+// Validates answers against the response schemas of Stream's OpenAPI spec, as recorded in our facts
+// table test/fixtures/stream-openapi/stream-response-facts.json (see its SOURCE.txt).
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 
-const SUBSET_PATH = new URL('../fixtures/stream-openapi/chat-openapi-responses.json', import.meta.url);
+const FACTS_PATH = new URL('../fixtures/stream-openapi/stream-response-facts.json', import.meta.url);
 
 type Schema = Record<string, unknown>;
 
-interface Subset {
+interface FactsTable {
   $id: string;
   components: { schemas: Record<string, Schema> };
 }
@@ -25,7 +24,7 @@ const registries = new Map<CustomShape, { ajv: Ajv; id: string }>();
 export function openApiProblems(name: string, answer: unknown, shape: CustomShape = 'nested'): string[] {
   const { ajv, id } = registry(shape);
   const validate = ajv.getSchema(`${id}#/components/schemas/${name}`);
-  if (validate === undefined) throw new Error(`the spec subset has no schema ${name}`);
+  if (validate === undefined) throw new Error(`the facts table has no schema ${name}`);
   if (validate(answer)) return [];
   return (validate.errors ?? []).map((error) => `${name}${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
 }
@@ -47,20 +46,18 @@ function lenientToNull(schema: Schema): void {
 function registry(shape: CustomShape): { ajv: Ajv; id: string } {
   let found = registries.get(shape);
   if (found === undefined) {
-    const subset = JSON.parse(readFileSync(SUBSET_PATH, 'utf8')) as Subset;
-    for (const schema of Object.values(subset.components.schemas)) lenientToNull(schema);
+    const table = JSON.parse(readFileSync(FACTS_PATH, 'utf8')) as FactsTable;
+    for (const schema of Object.values(table.components.schemas)) lenientToNull(schema);
     if (shape === 'flat') {
-      for (const schema of Object.values(subset.components.schemas)) {
+      for (const schema of Object.values(table.components.schemas)) {
         if (Array.isArray(schema.required)) schema.required = schema.required.filter((property) => property !== 'custom');
       }
     }
-    // OpenAPI's keywords (nullable, x-stream-*) and formats (int32, int64) are not JSON Schema's: not strict.
+    // The table's own top-level keys (specVersion, roots) are no JSON Schema keywords: not strict.
+    // `nullable` is OpenAPI's, which ajv knows.
     const ajv = new Ajv({ strict: false, allErrors: true });
-    // ajv-formats is CommonJS: its default export arrives wrapped under NodeNext.
-    const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-    addFormats(ajv);
-    ajv.addSchema(subset);
-    found = { ajv, id: subset.$id };
+    ajv.addSchema(table);
+    found = { ajv, id: table.$id };
     registries.set(shape, found);
   }
   return found;
