@@ -354,9 +354,11 @@ export class DataView {
   private messageAt(channel: ChannelModel, ref: { generated: number } | { added: number }): [MessageModel, ReactionModel[]] | undefined {
     if ('generated' in ref) {
       if (ref.generated >= channel.generatedMessages) return undefined;
-      const message = generateMessage(this.seed, channel, ref.generated);
+      // Generated from the channel as the seed made it: members removed since still wrote and reacted.
+      const generated = this.universe.channels[channel.index] ?? channel;
+      const message = generateMessage(this.seed, generated, ref.generated);
       if (this.isHardDeleted(message)) return undefined;
-      return [this.withEdits(message), this.reactionsOf(message, generateReactions(this.seed, channel, ref.generated, message))];
+      return [this.withEdits(message), this.reactionsOf(message, generateReactions(this.seed, generated, ref.generated, message))];
     }
     const message = this.mutations.messages.get(channel.cid)?.[ref.added];
     return message && !this.isHardDeleted(message) ? [this.withEdits(message), this.reactionsOf(message, [])] : undefined;

@@ -86,7 +86,7 @@ function microsOf(text: string): string {
   return String(BigInt(Date.parse(`${whole}Z`)) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6)));
 }
 
-/** The summary line of one table: records, rows, inserted, updated. */
+/** The summary line of one table: records, rows, inserted, updated, deleted. */
 function summaryOf(run: SyncRun, table: StreamName): number[] {
   const line = run.stdout.split('\n').find((text) => text.trim().split(/\s+/)[0] === table);
   if (line === undefined) throw new Error(`no ${table} line in the summary:\n${run.stdout}\n${run.stderr}`);
@@ -214,7 +214,7 @@ describe('sync into DuckDB', () => {
     await pastTheSecond(emulator);
     const between = await sync(config, database);
     expectSuccess(between);
-    expect(summaryOf(between, 'messages').slice(2)).toEqual([3, 0]);
+    expect(summaryOf(between, 'messages').slice(2)).toEqual([3, 0, 0]);
 
     const added = emulator.data.addMessages(cidB, 2);
     const edited = emulator.data.editMessage(String(early[1]!.id), 'edited inside the lookback');
@@ -424,5 +424,60 @@ describe('a database sync cannot use', () => {
     // /sys is mounted read-only, even for root.
     const run = await sync(config, '/sys/chat.duckdb');
     expectOneLineFailure(run, /^error: Cannot write \/sys\/chat\.duckdb: the path is read-only or not permitted$/);
+  });
+});
+
+describe('sync into DuckDB mirrors deletions an export proves', () => {
+  let emulator: Emulator;
+  let config: Row;
+  let database: string;
+
+  beforeAll(async () => {
+    emulator = await startEmulator(SMALL_DATA_SET);
+    // A sweep every sync, one export at a time: the first export requested is the one a fault fails.
+    config = configFor(emulator, { channels_per_export: 4, max_concurrent_exports: 1, full_sweep_interval_hours: 0 });
+    database = join(work, 'deletions.duckdb');
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  /** One member removed from every channel of two members or more; returns their keys by cid. */
+  function removeOneMemberEach(): Map<string, string> {
+    const removed = new Map<string, string>();
+    for (const channel of emulator.data.allChannels()) {
+      const member = channel.members.at(-1);
+      if (channel.members.length < 2 || member === undefined) continue;
+      emulator.data.removeMember(channel.cid, member.userId);
+      removed.set(channel.cid, keyOf('members', { cid: channel.cid, user_id: member.userId }));
+    }
+    return removed;
+  }
+
+  it('a member removed goes at the sweep that exports its channel; not while that export fails; the summary counts them', async () => {
+    expectSuccess(await sync(config, database));
+    await expectGroundTruth(emulator, database);
+    const removed = removeOneMemberEach();
+    expect(removed.size).toBeGreaterThan(2);
+    await pastTheSecond(emulator);
+
+    const requestsBefore = emulator.requests().length;
+    emulator.faults.failTasks({ count: 1 });
+    const failing = await sync(config, database);
+    expect(failing.exitCode, failing.stderr).toBe(1);
+    const firstExport = emulator
+      .requests()
+      .slice(requestsBefore)
+      .find((request) => request.endpoint === 'ExportChannels');
+    const failedCids = (firstExport!.body as { channels: Array<{ type: string; id: string }> }).channels.map((channel) => `${channel.type}:${channel.id}`);
+    const stored = await tableData(database, 'members');
+    for (const [cid, key] of removed) expect(stored.has(key), `${key} (export ${failedCids.includes(cid) ? 'failed' : 'read'})`).toBe(failedCids.includes(cid));
+
+    const complete = await sync(config, database);
+    expectSuccess(complete);
+    // A channel's row moves with its updated_at, which a member leaving does not move (its member_count does).
+    await expectGroundTruth(emulator, database, ['users', 'channels']);
+    const stillThere = [...removed].filter(([cid]) => failedCids.includes(cid)).length;
+    expect(stillThere).toBeGreaterThan(0);
+    expect(summaryOf(complete, 'members')[4]).toBe(stillThere);
+    expect(summaryOf(complete, 'messages')[4]).toBe(0);
   });
 });

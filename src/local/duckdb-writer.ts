@@ -3,6 +3,8 @@ import type { LogLevel, StreamStatus } from '../protocol/message-types.js';
 import type { SyncWriter } from '../sync/sync-writer.js';
 import type { ConsoleReport } from './console-report.js';
 import type { StreamLoader } from './stream-loader.js';
+import type { MemberList } from '../sync/member-lists.js';
+import { unlistedMembersDeletion } from './table-sql.js';
 
 /**
  * runSync's output into the database: each stream's records to its loader, each state committed
@@ -30,6 +32,11 @@ export class DuckDBWriter implements SyncWriter {
 
   streamStatus(stream: string, status: StreamStatus, rateLimitedResetAt?: Date): undefined {
     return this.report.streamStatus(stream, status, rateLimitedResetAt);
+  }
+
+  memberLists(lists: readonly MemberList[]): void {
+    const members = this.loaders.get('members');
+    members?.remove(unlistedMembersDeletion(members.contract, lists));
   }
 
   exportsWritten(done: number, planned: number): void {

@@ -1,4 +1,5 @@
 // The SQL of the local sync, one function per statement, built from a stream's table contract.
+import type { MemberList } from '../sync/member-lists.js';
 import { identifier, literal } from './sql.js';
 import { CURSOR_COLUMN, DATA_COLUMN, SYNCED_AT_COLUMN, type Column, type TableContract } from './table-contract.js';
 
@@ -133,6 +134,27 @@ function stageRows(stage: Stage): string {
 function keyMatch(contract: TableContract, table: string, stagedAlias: string): string {
   return contract.primaryKey.map((field, index) => `${table}.${identifier(field)} = ${stagedAlias}.${stagedKey(index)}`).join(' AND ');
 }
+
+/** What a merge deletes, in its transaction, after its records: rows Stream no longer has. */
+export interface Deletion {
+  sql: string;
+  params: Record<string, string>;
+}
+
+/** The members of the listed channels that their whole member lists do not name. */
+export function unlistedMembersDeletion(contract: TableContract, lists: readonly MemberList[]): Deletion {
+  const cids = lists.map((list) => list.cid);
+  const keys = lists.flatMap((list) => list.userIds.map((userId) => `${list.cid}${KEY_SEPARATOR}${userId}`));
+  return {
+    sql:
+      `DELETE FROM ${identifier(contract.name)} WHERE cid IN (SELECT unnest(from_json($cids::JSON, '["VARCHAR"]'))) ` +
+      `AND cid || ${literal(KEY_SEPARATOR)} || user_id NOT IN (SELECT unnest(from_json($keys::JSON, '["VARCHAR"]')))`,
+    params: { cids: JSON.stringify(cids), keys: JSON.stringify(keys) },
+  };
+}
+
+/** Between a cid and a user id in one string: no id holds a control character. */
+const KEY_SEPARATOR = '\x01';
 
 /** The bytes DuckDB's indexes (the primary keys') hold in memory. */
 export function indexMemorySql(): string {

@@ -1,6 +1,7 @@
 import type { ExportEntity } from '../export/entities.js';
 import { parseExportBatches } from '../export/parse-export.js';
-import { toRecords } from '../records/index.js';
+import { toRecords, type StreamName } from '../records/index.js';
+import type { MemberLists } from './member-lists.js';
 import type { RecordSink } from './record-sink.js';
 import { Skipped } from './skipped.js';
 
@@ -14,18 +15,19 @@ export interface ExportRead {
 }
 
 /**
- * Reads one downloaded export: entities (a downloaded chunk at a time, not a promise each) → records →
+ * Reads one downloaded export (the channels' member lists, when members are selected, into `memberLists`): entities (a downloaded chunk at a time, not a promise each) → records →
  * the sink. An entity's own record comes first, then the users embedded in it: those of a record
  * written are kept. User lines are not taken: users come from query users.
  */
-export async function readExport(bytes: AsyncIterable<Buffer>, format: 'v1' | 'v2', sink: RecordSink): Promise<ExportRead> {
+export async function readExport(bytes: AsyncIterable<Buffer>, format: 'v1' | 'v2', sink: RecordSink, memberLists?: MemberLists): Promise<ExportRead> {
   const read: ExportRead = { arrived: new Set(), skipped: new Skipped(), warnings: [] };
+  const members = sink.selects('members') ? memberLists : undefined;
   const reactions = { lines: 0, inMessages: 0 };
   for await (const entities of parseExportBatches(bytes, format, read.skipped.note)) {
     for (const entity of entities) {
       if (entity.cid !== undefined && entity.kind !== 'reaction') read.arrived.add(entity.cid);
       countReactions(entity, reactions);
-      if (entity.kind !== 'user') await writeEntity(entity, sink, read.skipped.note);
+      if (entity.kind !== 'user') await writeEntity(entity, sink, read.skipped.note, members);
     }
   }
   // v2 reactions come from reaction lines; Stream's v2 line format is undocumented, so say so
@@ -38,14 +40,21 @@ export async function readExport(bytes: AsyncIterable<Buffer>, format: 'v1' | 'v
   return read;
 }
 
-async function writeEntity(entity: ExportEntity, sink: RecordSink, note: (reason: string) => void): Promise<void> {
+async function writeEntity(entity: ExportEntity, sink: RecordSink, note: (reason: string) => void, members: MemberLists | undefined): Promise<void> {
   let written = false;
   for (const record of toRecords(entity, note)) {
+    if (members !== undefined) listMember(members, record.stream, record.data);
     let wait: Promise<void> | undefined;
     if (record.stream === 'users') wait = written ? sink.embeddedUser(record) : undefined;
     else if ((written = sink.admit(record.stream, record.data))) wait = sink.write(record, note);
     if (wait) await wait;
   }
+}
+
+function listMember(members: MemberLists, stream: StreamName, data: Record<string, unknown>): void {
+  if (typeof data.cid !== 'string') return;
+  if (stream === 'channels') members.channel(data.cid);
+  else if (stream === 'members' && typeof data.user_id === 'string') members.member(data.cid, data.user_id);
 }
 
 function countReactions(entity: ExportEntity, counts: { lines: number; inMessages: number }): void {

@@ -15,6 +15,7 @@ import { EmbeddedUsers, type WriteUser } from './embedded-users.js';
 import { BatchSize, type ExportJob, type JobContext, type StartedExport, type SyncClient } from './export-job.js';
 import { failedExports, unfoundChannels } from './failed-exports.js';
 import { Ledger } from './ledger.js';
+import { MemberLists } from './member-lists.js';
 import { listUsers } from './list-users.js';
 import { planSync, type SyncPlan } from './plan-sync.js';
 import { readExport } from './read-export.js';
@@ -208,13 +209,19 @@ async function writeJob(
   await settleUnfound(run, unfound);
   const exported = job.cids.filter((cid) => !unfound.includes(cid));
   const arrived = new Set<string>();
+  // A channel's lines may come in any of the job's files: its list is whole once they all are read.
+  const memberLists = new MemberLists();
+  let skippedNone = true;
   for (const { taskId, url } of tasks) {
-    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink);
+    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink, memberLists);
     for (const cid of read.arrived) arrived.add(cid);
+    skippedNone &&= read.skipped.none;
     await read.skipped.report(writer, `Task ${taskId}`);
     for (const warning of read.warnings) await writer.log('WARN', `Task ${taskId}: ${warning}`);
   }
   await parts.embeddedUsers?.flush();
+  const lists = skippedNone ? memberLists.whole() : [];
+  if (lists.length > 0) writer.memberLists?.(lists);
   const absent = exported.filter((cid) => !arrived.has(cid));
   if (absent.length > 0) {
     await writer.log('WARN', `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`);

@@ -1,3 +1,4 @@
+import type { MemberList } from './member-lists.js';
 import type { MessageWriter } from '../protocol/writer.js';
 
 /**
@@ -8,4 +9,10 @@ import type { MessageWriter } from '../protocol/writer.js';
 export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'streamStatus' | 'estimate'> & {
   /** Exports written so far of those planned: told once planned (0), then after each one written. */
   exportsWritten?(done: number, planned: number): void;
+  /**
+   * The whole member lists of channels an export held, told after its records and before the state
+   * that covers them: a mirror deletes the other members of those channels. Told only of an export
+   * read to its end with no line skipped, and only when the members stream is selected.
+   */
+  memberLists?(lists: readonly MemberList[]): void;
 };

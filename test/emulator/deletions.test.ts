@@ -66,8 +66,13 @@ describe('emulator deletions: the ground truth follows each, as Stream deletes',
     const channel = [...data.channels()][0]!;
     const cid = String(channel.cid);
     const [first, ...rest] = memberIds(data, cid);
+    const messages = [...data.entities({ cids: [cid] })].filter((entity) => entity.type === 'message' || entity.type === 'reaction');
     data.removeMember(cid, first!);
     expect(memberIds(data, cid)).toEqual(rest);
+    expect(
+      [...data.entities({ cids: [cid] })].filter((entity) => entity.type === 'message' || entity.type === 'reaction'),
+      'what they wrote stays',
+    ).toEqual(messages);
     expect([...data.channels()][0]!.updated_at).toBe(channel.updated_at);
     expect(() => data.removeMember(cid, first!)).toThrow(/no member/);
     data.addMessages(cid, 1, { userId: first! });
