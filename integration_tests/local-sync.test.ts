@@ -480,4 +480,28 @@ describe('sync into DuckDB mirrors deletions an export proves', () => {
     expect(summaryOf(complete, 'members')[4]).toBe(stillThere);
     expect(summaryOf(complete, 'messages')[4]).toBe(0);
   });
+
+  it('SIGKILL during the sync that deletes: no row Stream still has is gone, and the next sync is exact', async () => {
+    const killedDatabase = join(work, 'deletions-killed.duckdb');
+    expectSuccess(await sync(config, killedDatabase));
+    expect(removeOneMemberEach().size).toBeGreaterThan(2);
+    await pastTheSecond(emulator);
+
+    const path = join(work, 'deletions-killed-config.json');
+    writeFileSync(path, JSON.stringify(config));
+    const target = emulator.stats().downloads + 2;
+    const run = startSync(['--config', path, '--duckdb', killedDatabase]);
+    while (emulator.stats().downloads < target) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The next tasks stall, so the kill lands after the first exports' merges, while the sync waits.
+    emulator.faults.slowTasks(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill('SIGKILL');
+    expect((await run.result).signal).toBe('SIGKILL');
+    emulator.faults.slowTasks(0);
+    const stored = await tableData(killedDatabase, 'members');
+    for (const key of truth(emulator, 'members').keys()) expect(stored.has(key), key).toBe(true);
+
+    expectSuccess(await sync(config, killedDatabase));
+    await expectGroundTruth(emulator, killedDatabase, ['users', 'channels']);
+  });
 });
