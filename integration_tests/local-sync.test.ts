@@ -435,7 +435,8 @@ describe('sync into DuckDB mirrors deletions an export proves', () => {
   beforeAll(async () => {
     emulator = await startEmulator(SMALL_DATA_SET);
     // A sweep every sync, one export at a time: the first export requested is the one a fault fails.
-    config = configFor(emulator, { channels_per_export: 4, max_concurrent_exports: 1, full_sweep_interval_hours: 0 });
+    // The lookback brings a message written just before a sync into the next sync's window.
+    config = configFor(emulator, { channels_per_export: 4, max_concurrent_exports: 1, full_sweep_interval_hours: 0, lookback_window_hours: 1 });
     database = join(work, 'deletions.duckdb');
   }, 120_000);
   afterAll(() => emulator.close());
@@ -479,6 +480,28 @@ describe('sync into DuckDB mirrors deletions an export proves', () => {
     expect(stillThere).toBeGreaterThan(0);
     expect(summaryOf(complete, 'members')[4]).toBe(stillThere);
     expect(summaryOf(complete, 'messages')[4]).toBe(0);
+  });
+
+  it('a reaction taken back goes at the next sync whose v2 window holds its message; the summary counts it', async () => {
+    const reactionsDatabase = join(work, 'deletions-reactions.duckdb');
+    const cid = String([...emulator.data.channels()][0]!.cid);
+    const [message] = emulator.data.addMessages(cid, 1);
+    const id = String(message!.id);
+    const [first, second] = emulator.data.allUsers().map((user) => user.id);
+    emulator.data.addReaction(id, first!, 'like');
+    emulator.data.addReaction(id, second!, 'love');
+    await pastTheSecond(emulator);
+    expectSuccess(await sync(config, reactionsDatabase));
+    const taken = keyOf('reactions', { message_id: id, user_id: first, type: 'like' });
+    expect((await tableData(reactionsDatabase, 'reactions')).has(taken)).toBe(true);
+
+    emulator.data.removeReaction(id, first!, 'like');
+    await pastTheSecond(emulator);
+    const after = await sync(config, reactionsDatabase);
+    expectSuccess(after);
+    expect((await tableData(reactionsDatabase, 'reactions')).has(taken)).toBe(false);
+    await expectGroundTruth(emulator, reactionsDatabase, ['users', 'channels']);
+    expect(summaryOf(after, 'reactions')[4]).toBe(1);
   });
 
   it('SIGKILL during the sync that deletes: no row Stream still has is gone, and the next sync is exact', async () => {

@@ -4,7 +4,8 @@ import type { SyncWriter } from '../sync/sync-writer.js';
 import type { ConsoleReport } from './console-report.js';
 import type { StreamLoader } from './stream-loader.js';
 import type { MemberList } from '../sync/member-lists.js';
-import { unlistedMembersDeletion } from './table-sql.js';
+import type { ReactionList } from '../sync/reaction-lists.js';
+import { unlistedMembersDeletion, unlistedReactionsDeletion } from './table-sql.js';
 
 /**
  * runSync's output into the database: each stream's records to its loader, each state committed
@@ -37,6 +38,11 @@ export class DuckDBWriter implements SyncWriter {
   memberLists(lists: readonly MemberList[]): void {
     const members = this.loaders.get('members');
     members?.remove(unlistedMembersDeletion(members.contract, lists));
+  }
+
+  reactionLists(list: ReactionList): void {
+    const reactions = this.loaders.get('reactions');
+    reactions?.remove(unlistedReactionsDeletion(reactions.contract, list));
   }
 
   exportsWritten(done: number, planned: number): void {

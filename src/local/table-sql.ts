@@ -1,5 +1,6 @@
 // The SQL of the local sync, one function per statement, built from a stream's table contract.
 import type { MemberList } from '../sync/member-lists.js';
+import { KEY_SEPARATOR, type ReactionList } from '../sync/reaction-lists.js';
 import { identifier, literal } from './sql.js';
 import { CURSOR_COLUMN, DATA_COLUMN, SYNCED_AT_COLUMN, type Column, type TableContract } from './table-contract.js';
 
@@ -153,8 +154,16 @@ export function unlistedMembersDeletion(contract: TableContract, lists: readonly
   };
 }
 
-/** Between a cid and a user id in one string: no id holds a control character. */
-const KEY_SEPARATOR = '\x01';
+/** The reactions of the listed messages that their list does not hold. */
+export function unlistedReactionsDeletion(contract: TableContract, list: ReactionList): Deletion {
+  const key = ['message_id', 'user_id', 'type'].map(identifier).join(` || ${literal(KEY_SEPARATOR)} || `);
+  return {
+    sql:
+      `DELETE FROM ${identifier(contract.name)} WHERE message_id IN (SELECT unnest(from_json($ids::JSON, '["VARCHAR"]'))) ` +
+      `AND ${key} NOT IN (SELECT unnest(from_json($keys::JSON, '["VARCHAR"]')))`,
+    params: { ids: JSON.stringify(list.messageIds), keys: JSON.stringify(list.keys) },
+  };
+}
 
 /** The bytes DuckDB's indexes (the primary keys') hold in memory. */
 export function indexMemorySql(): string {

@@ -16,9 +16,10 @@ import { BatchSize, type ExportJob, type JobContext, type StartedExport, type Sy
 import { failedExports, unfoundChannels } from './failed-exports.js';
 import { Ledger } from './ledger.js';
 import { MemberLists } from './member-lists.js';
+import { ReactionLists } from './reaction-lists.js';
 import { listUsers } from './list-users.js';
 import { planSync, type SyncPlan } from './plan-sync.js';
-import { readExport } from './read-export.js';
+import { readExport, type ExportProofs } from './read-export.js';
 import { recordSink, type RecordSink } from './record-sink.js';
 import { Skipped } from './skipped.js';
 import type { SyncWriter } from './sync-writer.js';
@@ -210,18 +211,19 @@ async function writeJob(
   const exported = job.cids.filter((cid) => !unfound.includes(cid));
   const arrived = new Set<string>();
   // A channel's lines may come in any of the job's files: its list is whole once they all are read.
-  const memberLists = new MemberLists();
+  const proofs = { members: new MemberLists(), reactions: new ReactionLists() };
   let skippedNone = true;
+  let reactionLines = true;
   for (const { taskId, url } of tasks) {
-    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink, memberLists);
+    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink, proofs);
     for (const cid of read.arrived) arrived.add(cid);
     skippedNone &&= read.skipped.none;
+    reactionLines &&= !read.reactionLinesMissing;
     await read.skipped.report(writer, `Task ${taskId}`);
     for (const warning of read.warnings) await writer.log('WARN', `Task ${taskId}: ${warning}`);
   }
   await parts.embeddedUsers?.flush();
-  const lists = skippedNone ? memberLists.whole() : [];
-  if (lists.length > 0) writer.memberLists?.(lists);
+  if (skippedNone) tellProofs(writer, proofs, reactionLines);
   const absent = exported.filter((cid) => !arrived.has(cid));
   if (absent.length > 0) {
     await writer.log('WARN', `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`);
@@ -232,6 +234,14 @@ async function writeJob(
     true,
   );
   await run.checkpoints.save();
+}
+
+/** What a job's files, read whole with no line skipped, prove Stream no longer has; its reactions only when they came as reaction lines. */
+function tellProofs(writer: SyncWriter, proofs: ExportProofs, reactionLines: boolean): void {
+  const lists = proofs.members.whole();
+  if (lists.length > 0) writer.memberLists?.(lists);
+  const reactions = proofs.reactions.whole();
+  if (reactionLines && reactions.messageIds.length > 0) writer.reactionLists?.(reactions);
 }
 
 /**

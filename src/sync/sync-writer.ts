@@ -1,4 +1,5 @@
 import type { MemberList } from './member-lists.js';
+import type { ReactionList } from './reaction-lists.js';
 import type { MessageWriter } from '../protocol/writer.js';
 
 /**
@@ -15,4 +16,6 @@ export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'strea
    * read to its end with no line skipped, and only when the members stream is selected.
    */
   memberLists?(lists: readonly MemberList[]): void;
+  /** As memberLists, for the reactions of the messages a v2 export held: a mirror deletes their other reactions. */
+  reactionLists?(list: ReactionList): void;
 };
