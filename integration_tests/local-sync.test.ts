@@ -504,6 +504,32 @@ describe('sync into DuckDB mirrors deletions an export proves', () => {
     expect(summaryOf(after, 'reactions')[4]).toBe(1);
   });
 
+  it('a message hard-deleted inside the next sync window goes, with its reactions; a soft-deleted one is updated; the summary counts them', async () => {
+    const messagesDatabase = join(work, 'deletions-messages.duckdb');
+    const cid = String([...emulator.data.channels()][1]!.cid);
+    const [hard, soft, kept] = emulator.data.addMessages(cid, 3).map((message) => String(message.id)) as [string, string, string];
+    const [reactor] = emulator.data.allUsers().map((user) => user.id);
+    emulator.data.addReaction(hard, reactor!, 'like');
+    emulator.data.addReaction(kept, reactor!, 'like');
+    await pastTheSecond(emulator);
+    expectSuccess(await sync(config, messagesDatabase));
+    expect([...(await tableData(messagesDatabase, 'messages')).keys()]).toEqual(
+      expect.arrayContaining([hard, soft, kept].map((id) => keyOf('messages', { id }))),
+    );
+
+    emulator.data.deleteMessage(hard, { hard: true });
+    emulator.data.deleteMessage(soft);
+    await pastTheSecond(emulator);
+    const after = await sync(config, messagesDatabase);
+    expectSuccess(after);
+    await expectGroundTruth(emulator, messagesDatabase, ['users', 'channels']);
+    const stored = await tableData(messagesDatabase, 'messages');
+    expect(stored.has(keyOf('messages', { id: hard }))).toBe(false);
+    expect(stored.get(keyOf('messages', { id: soft }))?.type).toBe('deleted');
+    expect(summaryOf(after, 'messages')[4]).toBe(1);
+    expect(summaryOf(after, 'reactions')[4]).toBe(1);
+  });
+
   it('SIGKILL during the sync that deletes: no row Stream still has is gone, and the next sync is exact', async () => {
     const killedDatabase = join(work, 'deletions-killed.duckdb');
     expectSuccess(await sync(config, killedDatabase));

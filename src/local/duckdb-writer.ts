@@ -5,7 +5,8 @@ import type { ConsoleReport } from './console-report.js';
 import type { StreamLoader } from './stream-loader.js';
 import type { MemberList } from '../sync/member-lists.js';
 import type { ReactionList } from '../sync/reaction-lists.js';
-import { unlistedMembersDeletion, unlistedReactionsDeletion } from './table-sql.js';
+import type { MessageProof } from '../sync/message-lists.js';
+import { unlistedMembersDeletion, unlistedMessagesDeletion, unlistedReactionsDeletion } from './table-sql.js';
 
 /**
  * runSync's output into the database: each stream's records to its loader, each state committed
@@ -43,6 +44,15 @@ export class DuckDBWriter implements SyncWriter {
   reactionLists(list: ReactionList): void {
     const reactions = this.loaders.get('reactions');
     reactions?.remove(unlistedReactionsDeletion(reactions.contract, list));
+  }
+
+  /** Reactions first: a sync killed between the two leaves their messages, so the next one finds them again. */
+  messageLists(proof: MessageProof): void {
+    const messages = this.loaders.get('messages');
+    if (messages === undefined) return;
+    const reactions = this.loaders.get('reactions');
+    reactions?.remove(unlistedMessagesDeletion(reactions.contract, proof));
+    messages.remove(unlistedMessagesDeletion(messages.contract, proof));
   }
 
   exportsWritten(done: number, planned: number): void {

@@ -2,6 +2,7 @@ import type { ExportEntity } from '../export/entities.js';
 import { parseExportBatches } from '../export/parse-export.js';
 import { toRecords, type StreamName } from '../records/index.js';
 import type { MemberLists } from './member-lists.js';
+import type { MessageLists } from './message-lists.js';
 import type { ReactionLists } from './reaction-lists.js';
 import type { RecordSink } from './record-sink.js';
 import { Skipped } from './skipped.js';
@@ -21,6 +22,7 @@ export interface ExportRead {
 export interface ExportProofs {
   members: MemberLists;
   reactions: ReactionLists;
+  messages: MessageLists;
 }
 
 /**
@@ -30,10 +32,7 @@ export interface ExportProofs {
  */
 export async function readExport(bytes: AsyncIterable<Buffer>, format: 'v1' | 'v2', sink: RecordSink, proofs?: ExportProofs): Promise<ExportRead> {
   const read: ExportRead = { arrived: new Set(), skipped: new Skipped(), warnings: [], reactionLinesMissing: false };
-  const gathered: Gathered = {
-    members: sink.selects('members') ? proofs?.members : undefined,
-    reactions: format === 'v2' && sink.selects('reactions') ? proofs?.reactions : undefined,
-  };
+  const gathered = gatheredFor(sink, format, proofs);
   const reactions = { lines: 0, inMessages: 0 };
   for await (const entities of parseExportBatches(bytes, format, read.skipped.note)) {
     for (const entity of entities) {
@@ -57,6 +56,15 @@ export async function readExport(bytes: AsyncIterable<Buffer>, format: 'v1' | 'v
 interface Gathered {
   members: MemberLists | undefined;
   reactions: ReactionLists | undefined;
+  messages: MessageLists | undefined;
+}
+
+function gatheredFor(sink: RecordSink, format: 'v1' | 'v2', proofs: ExportProofs | undefined): Gathered {
+  return {
+    members: sink.selects('members') ? proofs?.members : undefined,
+    reactions: format === 'v2' && sink.selects('reactions') ? proofs?.reactions : undefined,
+    messages: sink.selects('messages') ? proofs?.messages : undefined,
+  };
 }
 
 async function writeEntity(entity: ExportEntity, sink: RecordSink, note: (reason: string) => void, gathered: Gathered): Promise<void> {
@@ -64,6 +72,7 @@ async function writeEntity(entity: ExportEntity, sink: RecordSink, note: (reason
   for (const record of toRecords(entity, note)) {
     if (gathered.members !== undefined) listMember(gathered.members, record.stream, record.data);
     if (gathered.reactions !== undefined) listReaction(gathered.reactions, record.stream, record.data);
+    if (gathered.messages !== undefined) listMessage(gathered.messages, record.stream, record.data);
     let wait: Promise<void> | undefined;
     if (record.stream === 'users') wait = written ? sink.embeddedUser(record) : undefined;
     else if ((written = sink.admit(record.stream, record.data))) wait = sink.write(record, note);
@@ -75,6 +84,11 @@ function listMember(members: MemberLists, stream: StreamName, data: Record<strin
   if (typeof data.cid !== 'string') return;
   if (stream === 'channels') members.channel(data.cid);
   else if (stream === 'members' && typeof data.user_id === 'string') members.member(data.cid, data.user_id);
+}
+
+function listMessage(messages: MessageLists, stream: StreamName, data: Record<string, unknown>): void {
+  if (stream === 'channels' && typeof data.cid === 'string') messages.channel(data.cid);
+  else if (stream === 'messages' && typeof data.id === 'string') messages.message(data.id);
 }
 
 function listReaction(reactions: ReactionLists, stream: StreamName, data: Record<string, unknown>): void {

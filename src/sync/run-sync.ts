@@ -16,6 +16,7 @@ import { BatchSize, type ExportJob, type JobContext, type StartedExport, type Sy
 import { failedExports, unfoundChannels } from './failed-exports.js';
 import { Ledger } from './ledger.js';
 import { MemberLists } from './member-lists.js';
+import { MessageLists } from './message-lists.js';
 import { ReactionLists } from './reaction-lists.js';
 import { listUsers } from './list-users.js';
 import { planSync, type SyncPlan } from './plan-sync.js';
@@ -211,7 +212,7 @@ async function writeJob(
   const exported = job.cids.filter((cid) => !unfound.includes(cid));
   const arrived = new Set<string>();
   // A channel's lines may come in any of the job's files: its list is whole once they all are read.
-  const proofs = { members: new MemberLists(), reactions: new ReactionLists() };
+  const proofs = { members: new MemberLists(), reactions: new ReactionLists(), messages: new MessageLists(job.channels, run.clock.windowEnd) };
   let skippedNone = true;
   let reactionLines = true;
   for (const { taskId, url } of tasks) {
@@ -242,6 +243,8 @@ function tellProofs(writer: SyncWriter, proofs: ExportProofs, reactionLines: boo
   if (lists.length > 0) writer.memberLists?.(lists);
   const reactions = proofs.reactions.whole();
   if (reactionLines && reactions.messageIds.length > 0) writer.reactionLists?.(reactions);
+  const messages = proofs.messages.whole();
+  if (messages.lists.length > 0) writer.messageLists?.(messages);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { MemberList } from './member-lists.js';
+import type { MessageProof } from './message-lists.js';
 import type { ReactionList } from './reaction-lists.js';
 import type { MessageWriter } from '../protocol/writer.js';
 
@@ -18,4 +19,6 @@ export type SyncWriter = Pick<MessageWriter, 'record' | 'state' | 'log' | 'strea
   memberLists?(lists: readonly MemberList[]): void;
   /** As memberLists, for the reactions of the messages a v2 export held: a mirror deletes their other reactions. */
   reactionLists?(list: ReactionList): void;
+  /** As memberLists, for the messages created in the windows of an export: a mirror deletes the channels' other messages created in them, and their reactions. */
+  messageLists?(proof: MessageProof): void;
 };
