@@ -530,6 +530,21 @@ describe('sync into DuckDB mirrors deletions an export proves', () => {
     expect(summaryOf(after, 'reactions')[4]).toBe(1);
   });
 
+  it('a sweep reads each channel from start_date: a message hard-deleted long ago goes, and so do those of a user deleted with their messages', async () => {
+    const sweptDatabase = join(work, 'deletions-swept.duckdb');
+    expectSuccess(await sync(config, sweptDatabase));
+    const old = [...emulator.data.messages()].find((message) => message.type === 'regular' && String(message.created_at) < '2024-12-01');
+    emulator.data.deleteMessage(String(old!.id), { hard: true });
+    const author = [...emulator.data.messages()].map((message) => (message.user as { id: string }).id).at(-1)!;
+    emulator.data.deleteUser(author, { messages: 'hard' });
+    await pastTheSecond(emulator);
+    const after = await sync(config, sweptDatabase);
+    expectSuccess(after);
+    await expectGroundTruth(emulator, sweptDatabase, ['users', 'channels']);
+    expect((await tableData(sweptDatabase, 'messages')).has(keyOf('messages', { id: old!.id }))).toBe(false);
+    expect(summaryOf(after, 'messages')[4]).toBeGreaterThan(1);
+  });
+
   it('SIGKILL during the sync that deletes: no row Stream still has is gone, and the next sync is exact', async () => {
     const killedDatabase = join(work, 'deletions-killed.duckdb');
     expectSuccess(await sync(config, killedDatabase));

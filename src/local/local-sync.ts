@@ -91,6 +91,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
         client: input.client,
         signal: AbortSignal.any([input.signal, failed.signal]),
         now: input.now,
+        mirror: true,
       });
       await Promise.all([...loaders.values()].map((loader) => loader.drain()));
     } catch (error) {

@@ -38,6 +38,8 @@ export interface SyncInput {
   signal: AbortSignal;
   /** Where the sync's windows end; default Stream's clock less the settle margin (windowEnd). */
   now?: Date;
+  /** The output mirrors Stream (local mode): sweeps read each channel's whole history, so they prove every hard deletion. */
+  mirror?: boolean;
 }
 
 const HEARTBEAT_CHECK_MS = 60_000;
@@ -102,7 +104,7 @@ export async function runSync(input: SyncInput): Promise<void> {
 async function startRun(input: SyncInput): Promise<Run> {
   const { config, writer } = input;
   const names = input.streams.map((stream) => stream.name);
-  const clock = clockOf(config, input.now ?? (await windowEndNow(input)));
+  const clock = clockOf(config, input.now ?? (await windowEndNow(input)), input.mirror === true);
   const stored = new Map(input.streams.map(({ name, syncMode }) => [name, syncMode === 'incremental' ? readStoredState(name, input.state.get(name)) : none]));
   const usersPlan = names.includes('users') ? planUsers(compactOf(stored.get('users')), clock) : undefined;
   const selection = selectionOf(config);
@@ -291,12 +293,13 @@ async function windowEndNow({ client, config, writer, signal }: SyncInput): Prom
   return end.at;
 }
 
-function clockOf(config: Config, end: Date): PlanClock {
+function clockOf(config: Config, end: Date, mirror: boolean): PlanClock {
   const windowEnd = Instant.fromMillis(end.getTime());
   return {
     windowEnd,
     startDate: config.start_date === undefined ? undefined : Instant.parse(config.start_date),
     lookbackHours: config.lookback_window_hours,
     sweepCutoff: windowEnd.minusHours(config.full_sweep_interval_hours),
+    sweepsWholeHistory: mirror,
   };
 }
