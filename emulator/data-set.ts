@@ -100,6 +100,13 @@ export interface AddUserOptions {
 export interface DeleteUserOptions {
   /** Hard: the user is gone for good; default false (soft: deleted_at is set). */
   hard?: boolean;
+  /** Their messages too, in every channel (Stream's mark_messages_deleted / hard_delete): soft or hard; default kept. */
+  messages?: 'soft' | 'hard';
+}
+
+export interface DeleteOptions {
+  /** Hard: gone from every answer; default false (soft: `deleted_at` is set, and a message becomes `type: deleted`). */
+  hard?: boolean;
 }
 
 export interface QueryableUsersOptions {
@@ -134,8 +141,14 @@ interface Universe {
 interface Mutations {
   channels: ChannelModel[];
   addedIndexByCid: Map<string, number>;
-  channelPatches: Map<string, { fields: Record<string, unknown>; updatedAt: Micros }>;
+  channelPatches: Map<string, { fields: Record<string, unknown>; updatedAt: Micros; deletedAt?: Micros }>;
   members: Map<string, MemberModel[]>;
+  /** cid → ids of generated members removed (added members removed leave `members`). */
+  removedMembers: Map<string, Set<string>>;
+  /** Deleted messages: a soft one is `type: deleted` with deleted_at = at, a hard one is gone with its reactions. */
+  deletedMessages: Map<string, { hard: boolean; at: Micros }>;
+  /** message id → generated reactions removed, as `userId type` (added reactions removed leave `reactions`). */
+  removedReactions: Map<string, Set<string>>;
   messages: Map<string, MessageModel[]>;
   edits: Map<string, { text: string; updatedAt: Micros }>;
   reactions: Map<string, ReactionModel[]>;
@@ -181,6 +194,10 @@ function optionalString(name: string, value: unknown): string | undefined {
 
 function sameReaction(a: ReactionModel, b: ReactionModel): boolean {
   return a.userId === b.userId && a.type === b.type;
+}
+
+function reactionKey(reaction: Pick<ReactionModel, 'userId' | 'type'>): string {
+  return `${reaction.userId} ${reaction.type}`;
 }
 
 /** Read-only access to the data: the generated universe plus a set of mutations. */
@@ -261,13 +278,17 @@ export class DataView {
     if (!base || this.mutations.deletedChannels.has(index)) return undefined;
     const patch = this.mutations.channelPatches.get(base.cid);
     const added = this.mutations.members.get(base.cid) ?? [];
-    if (!patch && added.length === 0) return base;
-    return {
+    const removed = this.mutations.removedMembers.get(base.cid);
+    if (!patch && added.length === 0 && !removed) return base;
+    const channel: ChannelModel = {
       ...base,
       fields: { ...base.fields, ...patch?.fields },
       updatedAt: patch?.updatedAt ?? base.updatedAt,
-      members: [...base.members, ...added],
+      members: [...(removed ? base.members.filter((member) => !removed.has(member.userId)) : base.members), ...added],
     };
+    const deletedAt = patch?.deletedAt ?? base.deletedAt;
+    if (deletedAt !== undefined) channel.deletedAt = deletedAt;
+    return channel;
   }
 
   channelModel(cid: string): ChannelModel | undefined {
@@ -312,16 +333,20 @@ export class DataView {
   private withEdits(message: MessageModel): MessageModel {
     const edit = this.mutations.edits.get(message.id);
     const replies = this.mutations.replies.get(message.id) ?? 0;
-    if (!edit && replies === 0) return message;
+    const deletion = this.mutations.deletedMessages.get(message.id);
+    if (!edit && replies === 0 && !deletion) return message;
     const edited = { ...message, replyCount: message.replyCount + replies };
     if (edit) Object.assign(edited, { text: edit.text, updatedAt: edit.updatedAt, textUpdatedAt: edit.updatedAt });
+    if (deletion && message.deletedAt === undefined) Object.assign(edited, { type: 'deleted', deletedAt: deletion.at, updatedAt: deletion.at });
     return edited;
   }
 
   private reactionsOf(message: MessageModel, generated: ReactionModel[]): ReactionModel[] {
     const added = this.mutations.reactions.get(message.id);
-    if (!added) return generated;
-    const merged = generated.filter((reaction) => !added.some((other) => sameReaction(reaction, other)));
+    const removed = this.mutations.removedReactions.get(message.id);
+    const kept = removed ? generated.filter((reaction) => !removed.has(reactionKey(reaction))) : generated;
+    if (!added) return kept;
+    const merged = kept.filter((reaction) => !added.some((other) => sameReaction(reaction, other)));
     return [...merged, ...added];
   }
 
@@ -329,11 +354,18 @@ export class DataView {
   private messageAt(channel: ChannelModel, ref: { generated: number } | { added: number }): [MessageModel, ReactionModel[]] | undefined {
     if ('generated' in ref) {
       if (ref.generated >= channel.generatedMessages) return undefined;
-      const message = generateMessage(this.seed, channel, ref.generated);
-      return [this.withEdits(message), this.reactionsOf(message, generateReactions(this.seed, channel, ref.generated, message))];
+      // Generated from the channel as the seed made it: members removed since still wrote and reacted.
+      const generated = this.universe.channels[channel.index] ?? channel;
+      const message = generateMessage(this.seed, generated, ref.generated);
+      if (this.isHardDeleted(message)) return undefined;
+      return [this.withEdits(message), this.reactionsOf(message, generateReactions(this.seed, generated, ref.generated, message))];
     }
     const message = this.mutations.messages.get(channel.cid)?.[ref.added];
-    return message && [this.withEdits(message), this.reactionsOf(message, [])];
+    return message && !this.isHardDeleted(message) ? [this.withEdits(message), this.reactionsOf(message, [])] : undefined;
+  }
+
+  private isHardDeleted(message: MessageModel): boolean {
+    return this.mutations.deletedMessages.get(message.id)?.hard === true;
   }
 
   protected findMessage(id: string): { channel: ChannelModel; message: MessageModel; reactions: ReactionModel[] } | undefined {
@@ -379,10 +411,14 @@ export class DataView {
     const inWindow = (at: Micros) => (after === undefined || at > after) && (window.until === undefined || at <= window.until);
     const first = after === undefined ? 0 : firstGeneratedAfter(this.seed, channel, after);
     const end = window.until === undefined ? channel.generatedMessages : firstGeneratedAfter(this.seed, channel, window.until);
-    for (let i = first; i < end; i++) yield this.messageAt(channel, { generated: i }) as [MessageModel, ReactionModel[]];
+    for (let i = first; i < end; i++) {
+      const found = this.messageAt(channel, { generated: i });
+      if (found) yield found;
+    }
     const added = this.mutations.messages.get(channel.cid) ?? [];
     for (let k = 0; k < added.length; k++) {
-      if (inWindow((added[k] as MessageModel).createdAt)) yield this.messageAt(channel, { added: k }) as [MessageModel, ReactionModel[]];
+      const found = inWindow((added[k] as MessageModel).createdAt) ? this.messageAt(channel, { added: k }) : undefined;
+      if (found) yield found;
     }
   }
 
@@ -524,6 +560,9 @@ export class DataSet extends DataView {
         addedIndexByCid: new Map(),
         channelPatches: new Map(),
         members: new Map(),
+        removedMembers: new Map(),
+        deletedMessages: new Map(),
+        removedReactions: new Map(),
         messages: new Map(),
         edits: new Map(),
         reactions: new Map(),
@@ -631,6 +670,33 @@ export class DataSet extends DataView {
     return reactionEntity(reaction, this.requireUser(userId));
   }
 
+  /** Takes a reaction back: gone from exports; the message's updated_at does not change. */
+  removeReaction(messageId: string, userId: string, type: string): void {
+    const found = this.findMessage(messageId);
+    const reaction = found?.reactions.find((other) => other.userId === userId && other.type === type);
+    if (!reaction) throw new Error(`emulator data set: no reaction "${type}" of "${userId}" on "${messageId}"`);
+    const added = this.mutations.reactions.get(messageId) ?? [];
+    this.mutations.reactions.set(
+      messageId,
+      added.filter((other) => !sameReaction(other, reaction)),
+    );
+    const removed = this.mutations.removedReactions.get(messageId) ?? new Set<string>();
+    removed.add(reactionKey(reaction));
+    this.mutations.removedReactions.set(messageId, removed);
+  }
+
+  /**
+   * Soft (default): `type: deleted`, deleted_at = updated_at = now, the text kept (exports clear it when
+   * asked). Hard: gone from exports and lookups, its reactions with it.
+   */
+  deleteMessage(id: string, options: DeleteOptions = {}): Entity | undefined {
+    const found = this.findMessage(id);
+    if (!found) throw new Error(`emulator data set: no message "${id}"`);
+    const previous = this.mutations.deletedMessages.get(id);
+    this.mutations.deletedMessages.set(id, { hard: options.hard === true, at: previous?.at ?? this.tick() });
+    return options.hard ? undefined : this.message(id);
+  }
+
   /** Changes the text (default: appends " (edited)"); updated_at and message_text_updated_at become now. */
   editMessage(id: string, text?: string): Entity {
     const found = this.findMessage(id);
@@ -661,6 +727,35 @@ export class DataSet extends DataView {
    */
   deleteChannel(cid: string): void {
     this.mutations.deletedChannels.add(this.requireChannel(cid).index);
+  }
+
+  /**
+   * Soft deletion: deleted_at = updated_at = now; query channels no longer lists the channel, exports
+   * skip it unless include_soft_deleted_channels, and its messages stay.
+   */
+  softDeleteChannel(cid: string): Entity {
+    const channel = this.requireChannel(cid);
+    const patch = this.mutations.channelPatches.get(cid);
+    const at = this.tick();
+    this.mutations.channelPatches.set(cid, { fields: patch?.fields ?? {}, updatedAt: at, deletedAt: channel.deletedAt ?? at });
+    return this.channelEntity(this.requireChannel(cid));
+  }
+
+  /** Removes a member: gone from the channel's exports and member_count; the channel's updated_at does not change. */
+  removeMember(cid: string, userId: string): void {
+    const channel = this.requireChannel(cid);
+    if (!channel.members.some((member) => member.userId === userId)) throw new Error(`emulator data set: "${userId}" is no member of "${cid}"`);
+    const added = this.mutations.members.get(cid) ?? [];
+    if (added.some((member) => member.userId === userId)) {
+      this.mutations.members.set(
+        cid,
+        added.filter((member) => member.userId !== userId),
+      );
+      return;
+    }
+    const removed = this.mutations.removedMembers.get(cid) ?? new Set<string>();
+    removed.add(userId);
+    this.mutations.removedMembers.set(cid, removed);
   }
 
   /**
@@ -729,17 +824,26 @@ export class DataSet extends DataView {
   /**
    * Soft: deleted_at = now (updated_at does not move) and query users no longer lists the user; returns
    * the copy exports now embed. Hard: the user is gone from query users and user exports; returns
-   * nothing. Either way the members, messages and reactions naming the user stay, embedding the last copy.
+   * nothing. Either way the members, messages and reactions naming the user stay, embedding the last copy,
+   * but for the messages `options.messages` deletes (soft or hard, as deleteMessage).
    */
   deleteUser(id: string, options: DeleteUserOptions = {}): Entity | undefined {
     const user = this.requireUser(id);
     if (this.mutations.hardDeletedUserIds.has(id)) throw new Error(`emulator data set: user "${id}" is deleted`);
+    if (options.messages !== undefined) this.deleteMessagesOf(id, options.messages === 'hard');
     if (options.hard) {
       this.mutations.hardDeletedUserIds.add(id);
       return undefined;
     }
     if (user.deletedAt === undefined) this.putUser({ ...user, deletedAt: this.tick() });
     return userEntity(this.requireUser(id));
+  }
+
+  private deleteMessagesOf(userId: string, hard: boolean): void {
+    const ids = this.allChannels().flatMap((channel) =>
+      [...this.channelMessages(channel, {}, true)].filter(([message]) => message.userId === userId).map(([message]) => message.id),
+    );
+    for (const id of ids) this.deleteMessage(id, { hard });
   }
 
   private instant(value: string | Date): Micros {

@@ -86,7 +86,7 @@ function microsOf(text: string): string {
   return String(BigInt(Date.parse(`${whole}Z`)) * 1000n + BigInt(fraction.padEnd(6, '0').slice(0, 6)));
 }
 
-/** The summary line of one table: records, rows, inserted, updated. */
+/** The summary line of one table: records, rows, inserted, updated, deleted. */
 function summaryOf(run: SyncRun, table: StreamName): number[] {
   const line = run.stdout.split('\n').find((text) => text.trim().split(/\s+/)[0] === table);
   if (line === undefined) throw new Error(`no ${table} line in the summary:\n${run.stdout}\n${run.stderr}`);
@@ -214,7 +214,7 @@ describe('sync into DuckDB', () => {
     await pastTheSecond(emulator);
     const between = await sync(config, database);
     expectSuccess(between);
-    expect(summaryOf(between, 'messages').slice(2)).toEqual([3, 0]);
+    expect(summaryOf(between, 'messages').slice(2)).toEqual([3, 0, 0]);
 
     const added = emulator.data.addMessages(cidB, 2);
     const edited = emulator.data.editMessage(String(early[1]!.id), 'edited inside the lookback');
@@ -424,5 +424,148 @@ describe('a database sync cannot use', () => {
     // /sys is mounted read-only, even for root.
     const run = await sync(config, '/sys/chat.duckdb');
     expectOneLineFailure(run, /^error: Cannot write \/sys\/chat\.duckdb: the path is read-only or not permitted$/);
+  });
+});
+
+describe('sync into DuckDB mirrors deletions an export proves', () => {
+  let emulator: Emulator;
+  let config: Row;
+  let database: string;
+
+  beforeAll(async () => {
+    emulator = await startEmulator(SMALL_DATA_SET);
+    // A sweep every sync, one export at a time: the first export requested is the one a fault fails.
+    // The lookback brings a message written just before a sync into the next sync's window.
+    config = configFor(emulator, { channels_per_export: 4, max_concurrent_exports: 1, full_sweep_interval_hours: 0, lookback_window_hours: 1 });
+    database = join(work, 'deletions.duckdb');
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  /** One member removed from every channel of two members or more; returns their keys by cid. */
+  function removeOneMemberEach(): Map<string, string> {
+    const removed = new Map<string, string>();
+    for (const channel of emulator.data.allChannels()) {
+      const member = channel.members.at(-1);
+      if (channel.members.length < 2 || member === undefined) continue;
+      emulator.data.removeMember(channel.cid, member.userId);
+      removed.set(channel.cid, keyOf('members', { cid: channel.cid, user_id: member.userId }));
+    }
+    return removed;
+  }
+
+  it('a member removed goes at the sweep that exports its channel; not while that export fails; the summary counts them', async () => {
+    expectSuccess(await sync(config, database));
+    await expectGroundTruth(emulator, database);
+    const removed = removeOneMemberEach();
+    expect(removed.size).toBeGreaterThan(2);
+    await pastTheSecond(emulator);
+
+    const requestsBefore = emulator.requests().length;
+    emulator.faults.failTasks({ count: 1 });
+    const failing = await sync(config, database);
+    expect(failing.exitCode, failing.stderr).toBe(1);
+    const firstExport = emulator
+      .requests()
+      .slice(requestsBefore)
+      .find((request) => request.endpoint === 'ExportChannels');
+    const failedCids = (firstExport!.body as { channels: Array<{ type: string; id: string }> }).channels.map((channel) => `${channel.type}:${channel.id}`);
+    const stored = await tableData(database, 'members');
+    for (const [cid, key] of removed) expect(stored.has(key), `${key} (export ${failedCids.includes(cid) ? 'failed' : 'read'})`).toBe(failedCids.includes(cid));
+
+    const complete = await sync(config, database);
+    expectSuccess(complete);
+    // A channel's row moves with its updated_at, which a member leaving does not move (its member_count does).
+    await expectGroundTruth(emulator, database, ['users', 'channels']);
+    const stillThere = [...removed].filter(([cid]) => failedCids.includes(cid)).length;
+    expect(stillThere).toBeGreaterThan(0);
+    expect(summaryOf(complete, 'members')[4]).toBe(stillThere);
+    expect(summaryOf(complete, 'messages')[4]).toBe(0);
+  });
+
+  it('a reaction taken back goes at the next sync whose v2 window holds its message; the summary counts it', async () => {
+    const reactionsDatabase = join(work, 'deletions-reactions.duckdb');
+    const cid = String([...emulator.data.channels()][0]!.cid);
+    const [message] = emulator.data.addMessages(cid, 1);
+    const id = String(message!.id);
+    const [first, second] = emulator.data.allUsers().map((user) => user.id);
+    emulator.data.addReaction(id, first!, 'like');
+    emulator.data.addReaction(id, second!, 'love');
+    await pastTheSecond(emulator);
+    expectSuccess(await sync(config, reactionsDatabase));
+    const taken = keyOf('reactions', { message_id: id, user_id: first, type: 'like' });
+    expect((await tableData(reactionsDatabase, 'reactions')).has(taken)).toBe(true);
+
+    emulator.data.removeReaction(id, first!, 'like');
+    await pastTheSecond(emulator);
+    const after = await sync(config, reactionsDatabase);
+    expectSuccess(after);
+    expect((await tableData(reactionsDatabase, 'reactions')).has(taken)).toBe(false);
+    await expectGroundTruth(emulator, reactionsDatabase, ['users', 'channels']);
+    expect(summaryOf(after, 'reactions')[4]).toBe(1);
+  });
+
+  it('a message hard-deleted inside the next sync window goes, with its reactions; a soft-deleted one is updated; the summary counts them', async () => {
+    const messagesDatabase = join(work, 'deletions-messages.duckdb');
+    const cid = String([...emulator.data.channels()][1]!.cid);
+    const [hard, soft, kept] = emulator.data.addMessages(cid, 3).map((message) => String(message.id)) as [string, string, string];
+    const [reactor] = emulator.data.allUsers().map((user) => user.id);
+    emulator.data.addReaction(hard, reactor!, 'like');
+    emulator.data.addReaction(kept, reactor!, 'like');
+    await pastTheSecond(emulator);
+    expectSuccess(await sync(config, messagesDatabase));
+    expect([...(await tableData(messagesDatabase, 'messages')).keys()]).toEqual(
+      expect.arrayContaining([hard, soft, kept].map((id) => keyOf('messages', { id }))),
+    );
+
+    emulator.data.deleteMessage(hard, { hard: true });
+    emulator.data.deleteMessage(soft);
+    await pastTheSecond(emulator);
+    const after = await sync(config, messagesDatabase);
+    expectSuccess(after);
+    await expectGroundTruth(emulator, messagesDatabase, ['users', 'channels']);
+    const stored = await tableData(messagesDatabase, 'messages');
+    expect(stored.has(keyOf('messages', { id: hard }))).toBe(false);
+    expect(stored.get(keyOf('messages', { id: soft }))?.type).toBe('deleted');
+    expect(summaryOf(after, 'messages')[4]).toBe(1);
+    expect(summaryOf(after, 'reactions')[4]).toBe(1);
+  });
+
+  it('a sweep reads each channel from start_date: a message hard-deleted long ago goes, and so do those of a user deleted with their messages', async () => {
+    const sweptDatabase = join(work, 'deletions-swept.duckdb');
+    expectSuccess(await sync(config, sweptDatabase));
+    const old = [...emulator.data.messages()].find((message) => message.type === 'regular' && String(message.created_at) < '2024-12-01');
+    emulator.data.deleteMessage(String(old!.id), { hard: true });
+    const author = [...emulator.data.messages()].map((message) => (message.user as { id: string }).id).at(-1)!;
+    emulator.data.deleteUser(author, { messages: 'hard' });
+    await pastTheSecond(emulator);
+    const after = await sync(config, sweptDatabase);
+    expectSuccess(after);
+    await expectGroundTruth(emulator, sweptDatabase, ['users', 'channels']);
+    expect((await tableData(sweptDatabase, 'messages')).has(keyOf('messages', { id: old!.id }))).toBe(false);
+    expect(summaryOf(after, 'messages')[4]).toBeGreaterThan(1);
+  });
+
+  it('SIGKILL during the sync that deletes: no row Stream still has is gone, and the next sync is exact', async () => {
+    const killedDatabase = join(work, 'deletions-killed.duckdb');
+    expectSuccess(await sync(config, killedDatabase));
+    expect(removeOneMemberEach().size).toBeGreaterThan(2);
+    await pastTheSecond(emulator);
+
+    const path = join(work, 'deletions-killed-config.json');
+    writeFileSync(path, JSON.stringify(config));
+    const target = emulator.stats().downloads + 2;
+    const run = startSync(['--config', path, '--duckdb', killedDatabase]);
+    while (emulator.stats().downloads < target) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The next tasks stall, so the kill lands after the first exports' merges, while the sync waits.
+    emulator.faults.slowTasks(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.child.kill('SIGKILL');
+    expect((await run.result).signal).toBe('SIGKILL');
+    emulator.faults.slowTasks(0);
+    const stored = await tableData(killedDatabase, 'members');
+    for (const key of truth(emulator, 'members').keys()) expect(stored.has(key), key).toBe(true);
+
+    expectSuccess(await sync(config, killedDatabase));
+    await expectGroundTruth(emulator, killedDatabase, ['users', 'channels']);
   });
 });

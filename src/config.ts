@@ -215,6 +215,12 @@ export const configSchema = z
         examples: [0.5, 0.1],
         order: 20,
       }),
+    mark_soft_deletions: z.boolean().default(false).meta({
+      title: 'Mark Soft Deletions',
+      description:
+        "Give soft-deleted messages, channels and users an _ab_cdc_deleted_at field (their deleted_at), Airbyte's deletion marker: a destination in Incremental | Append + Deduped mode then removes their rows. Off: they arrive as ordinary rows with type deleted and deleted_at. The local sync ignores it. Hard deletions never reach the destination this way: only a full refresh removes them.",
+      order: 21,
+    }),
   })
   .meta({ title: 'Stream Chat Source Spec' });
 

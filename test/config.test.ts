@@ -35,6 +35,7 @@ describe('parseConfig', () => {
       settle_margin_seconds: 60,
       api_budget_share: 0.5,
       query_users_share: 0.5,
+      mark_soft_deletions: false,
     });
   });
 
@@ -60,6 +61,7 @@ describe('parseConfig', () => {
       settle_margin_seconds: 0,
       api_budget_share: 0.25,
       query_users_share: 0.1,
+      mark_soft_deletions: true,
     };
     expect(parseConfig(full)).toEqual({ ...full, start_date: '2024-03-01T12:30:00.000Z' });
   });

@@ -17,8 +17,9 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
   const config = await loadConfig(options.config, writer);
   const streams = await readCatalogFile(options.catalog);
   const state = await readStateFile(options.state);
-  const [{ runSync }, client] = await Promise.all([
+  const [{ runSync }, { markingSoftDeletions }, client] = await Promise.all([
     import('../sync/run-sync.js'),
+    import('../sync/soft-deletions.js'),
     streamApiClient(
       config,
       writer,
@@ -26,7 +27,8 @@ export async function read(options: ReadOptions, writer: MessageWriter, signal: 
     ),
   ]);
   try {
-    await runSync({ config, streams, state, writer, client, signal });
+    const out = config.mark_soft_deletions ? markingSoftDeletions(writer) : writer;
+    await runSync({ config, streams, state, writer: out, client, signal });
   } finally {
     await client.close();
   }

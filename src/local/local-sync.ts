@@ -91,6 +91,7 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
         client: input.client,
         signal: AbortSignal.any([input.signal, failed.signal]),
         now: input.now,
+        mirror: true,
       });
       await Promise.all([...loaders.values()].map((loader) => loader.drain()));
     } catch (error) {
@@ -102,12 +103,12 @@ export async function localSync(input: LocalSyncInput): Promise<LocalSyncOutcome
     }
     const tables: TableOutcome[] = [];
     for (const contract of contracts) {
-      const counts = loaders.get(contract.name)?.counts ?? { records: 0, replaced: 0, skipped: 0, states: 0 };
+      const counts = loaders.get(contract.name)?.counts ?? { records: 0, replaced: 0, skipped: 0, states: 0, deleted: 0 };
       const reader = await control.runAndReadAll(rowCountsSql(contract), { since: began.toISOString() });
       const rows = Number(reader.getRowObjects()[0]?.rows ?? 0);
       const written = Number(reader.getRowObjects()[0]?.written ?? 0);
-      // Rows written since the sync began are new, or replaced rows that were there before it.
-      const inserted = rows - ((prepared.rows.get(contract.name) ?? 0) - counts.replaced);
+      // Rows written since the sync began are new, or replaced rows that were there before it (and not deleted since).
+      const inserted = rows - ((prepared.rows.get(contract.name) ?? 0) - counts.replaced - counts.deleted);
       tables.push({ name: contract.name, ...counts, rows, inserted, updated: written - inserted });
     }
     return { tables, created: prepared.created, added: prepared.added };

@@ -5,7 +5,7 @@ import { ROW_GROUP_ROWS } from './open-database.js';
 import { MergeLane } from './merge-lane.js';
 import { lineOf, StageFile } from './stage-file.js';
 import type { TableContract } from './table-contract.js';
-import { clearTableSql, deleteStateSql, indexMemorySql, insertSql, saveStateSql, updateSql } from './table-sql.js';
+import { clearTableSql, deleteStateSql, indexMemorySql, insertSql, saveStateSql, updateSql, type Deletion } from './table-sql.js';
 
 export interface StreamLoaderOptions {
   /**
@@ -34,6 +34,8 @@ export interface LoadCounts {
   skipped: number;
   /** States saved. */
   states: number;
+  /** Rows deleted as Stream no longer has them (committed). */
+  deleted: number;
 }
 
 /**
@@ -70,7 +72,7 @@ const CLOSED_STAGES = 2;
  * merges fall behind.
  */
 export class StreamLoader {
-  readonly counts: LoadCounts = { records: 0, replaced: 0, skipped: 0, states: 0 };
+  readonly counts: LoadCounts = { records: 0, replaced: 0, skipped: 0, states: 0, deleted: 0 };
   private stage: StageFile;
   private stages = 0;
   /** Stages closed and not yet merged. */
@@ -92,7 +94,7 @@ export class StreamLoader {
 
   constructor(
     private readonly connection: DuckDBConnection,
-    private readonly contract: TableContract,
+    readonly contract: TableContract,
     private readonly options: StreamLoaderOptions,
   ) {
     this.mergeRows = Math.max(1, options.mergeRows ?? MERGE_ROWS);
@@ -142,6 +144,20 @@ export class StreamLoader {
     }
   }
 
+  /**
+   * Rows Stream no longer has, proved by records added before: deleted in the transaction of the merge
+   * of those records, so before any state that covers them (a sync killed before it commits exports
+   * them again, and the deletion is made again).
+   */
+  remove(deletion: Deletion): void {
+    if (this.stopped) return;
+    try {
+      this.closeStage(undefined, deletion);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
   /** Resolves when every queued step is done; rejects with the first failure. */
   async drain(): Promise<void> {
     await this.tail;
@@ -179,8 +195,8 @@ export class StreamLoader {
     return new StageFile(join(this.options.stageFolder, `${this.contract.name}-${this.stages}.jsonl`));
   }
 
-  /** Closes the stage and queues its merge, with `state` (JSON text) when given; the next records go to a new stage. */
-  private closeStage(state: string | undefined): void {
+  /** Closes the stage and queues its merge, with `state` (JSON text) and `deletion` when given; the next records go to a new stage. */
+  private closeStage(state: string | undefined, deletion?: Deletion): void {
     const stage = this.stage;
     stage.close();
     this.stage = this.newStage();
@@ -188,7 +204,7 @@ export class StreamLoader {
     this.tail = this.lane.queue(async () => {
       try {
         if (!this.stopped) {
-          await this.merge(stage, state);
+          await this.merge(stage, state, deletion);
           if (state !== undefined) this.counts.states += 1;
         }
       } catch (error) {
@@ -224,23 +240,23 @@ export class StreamLoader {
    * staged key after all (the primary key refuses the insert), the transaction is rolled back and made
    * again with the general merge; any other failure is the merge's.
    */
-  private async merge(stage: StageFile, state: string | undefined): Promise<void> {
-    if (stage.rows === 0 && state === undefined) return;
+  private async merge(stage: StageFile, state: string | undefined, deletion: Deletion | undefined): Promise<void> {
+    if (stage.rows === 0 && state === undefined && deletion === undefined) return;
     const fresh = this.fresh;
     try {
-      await this.transaction(stage, state, fresh);
+      await this.transaction(stage, state, deletion, fresh);
     } catch (error) {
       if (!fresh || this.abandoned || !isDuplicateKeyError(error)) throw error;
       await this.rollback();
       this.fresh = false;
-      await this.transaction(stage, state, false);
+      await this.transaction(stage, state, deletion, false);
     }
     // Merges take turns on the lane: no other transaction is open.
     const index = await this.connection.runAndReadAll(indexMemorySql());
     if (Number(index.getRows()[0]?.[0] ?? 0) > INDEX_BYTES) await this.connection.run('CHECKPOINT');
   }
 
-  private async transaction(stage: StageFile, state: string | undefined, fresh: boolean): Promise<void> {
+  private async transaction(stage: StageFile, state: string | undefined, deletion: Deletion | undefined, fresh: boolean): Promise<void> {
     await this.connection.run('BEGIN TRANSACTION');
     this.inTransaction = true;
     let replaced = 0;
@@ -252,9 +268,11 @@ export class StreamLoader {
       if (!fresh) await this.connection.run(updateSql(this.contract, stage));
       await this.connection.run(insertSql(this.contract, stage, { fresh }));
     }
+    const deleted = deletion === undefined ? 0 : (await this.connection.run(deletion.sql, deletion.params)).rowsChanged;
     if (state !== undefined) await this.connection.run(saveStateSql(), { stream: this.contract.name, state });
     await this.connection.run('COMMIT');
     this.inTransaction = false;
+    this.counts.deleted += deleted;
     if (this.options.fullRefresh && !this.cleared) {
       this.cleared = true;
       this.counts.replaced += replaced;

@@ -1,16 +1,17 @@
 import { formatCount } from './console-report.js';
 import type { LocalSyncOutcome } from './local-sync.js';
 
-const HEADERS = ['table', 'records', 'rows', 'inserted', 'updated'] as const;
+const HEADERS = ['table', 'records', 'rows', 'inserted', 'updated', 'deleted'] as const;
 
 /**
  * The summary `sync` prints on stdout: per table the records read, its rows after the sync, and how many
- * were inserted and updated (rows that existed before the sync and were replaced by a newer record);
+ * were inserted, updated (rows that existed before the sync and were replaced by a newer record) and
+ * deleted (rows Stream no longer has, as the sync proved);
  * then what else changed in the file.
  */
 export function summaryText(path: string, outcome: LocalSyncOutcome, seconds: number, fullRefresh: boolean): string {
   const mode = fullRefresh ? 'full refresh' : 'incremental';
-  const rows = outcome.tables.map((table) => [table.name, ...[table.records, table.rows, table.inserted, table.updated].map(formatCount)]);
+  const rows = outcome.tables.map((table) => [table.name, ...[table.records, table.rows, table.inserted, table.updated, table.deleted].map(formatCount)]);
   const widths = HEADERS.map((header, index) => Math.max(header.length, ...rows.map((row) => row[index]?.length ?? 0)));
   const line = (cells: readonly string[]) =>
     `  ${cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ')}`;

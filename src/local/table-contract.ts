@@ -1,5 +1,5 @@
 import { SystemError } from '../errors.js';
-import { airbyteStreams, type StreamName } from '../records/index.js';
+import { airbyteStreams, DELETION_MARKER, type StreamName } from '../records/index.js';
 import { isRecord } from '../utils/is-record.js';
 
 /** The DuckDB types a stream column can have. */
@@ -10,7 +10,7 @@ export interface Column {
   type: ColumnType;
 }
 
-/** What a stream's table looks like: one typed column per top-level property, then `_data` and `_synced_at`. */
+/** What a stream's table looks like: one typed column per top-level property (DELETION_MARKER aside), then `_data` and `_synced_at`. */
 export interface TableContract {
   /** The table's name: the stream's. */
   name: StreamName;
@@ -34,7 +34,10 @@ export function tableContracts(): Map<StreamName, TableContract> {
 
 export function contractOf(name: StreamName, schema: Record<string, unknown>, primaryKey: string[][]): TableContract {
   const properties = isRecord(schema.properties) ? schema.properties : {};
-  const columns = Object.entries(properties).map(([column, property]) => ({ name: column, type: columnType(isRecord(property) ? property : {}) }));
+  // A mirror deletes rows rather than marking them: the marker is Airbyte mode's alone.
+  const columns = Object.entries(properties)
+    .filter(([column]) => column !== DELETION_MARKER)
+    .map(([column, property]) => ({ name: column, type: columnType(isRecord(property) ? property : {}) }));
   for (const reserved of [DATA_COLUMN, SYNCED_AT_COLUMN]) {
     if (reserved in properties) throw new SystemError(`The ${name} schema declares ${reserved}, a column the local sync keeps for itself`);
   }

@@ -1,4 +1,7 @@
 // The SQL of the local sync, one function per statement, built from a stream's table contract.
+import type { MemberList } from '../sync/member-lists.js';
+import type { MessageProof } from '../sync/message-lists.js';
+import { KEY_SEPARATOR, type ReactionList } from '../sync/reaction-lists.js';
 import { identifier, literal } from './sql.js';
 import { CURSOR_COLUMN, DATA_COLUMN, SYNCED_AT_COLUMN, type Column, type TableContract } from './table-contract.js';
 
@@ -132,6 +135,48 @@ function stageRows(stage: Stage): string {
 
 function keyMatch(contract: TableContract, table: string, stagedAlias: string): string {
   return contract.primaryKey.map((field, index) => `${table}.${identifier(field)} = ${stagedAlias}.${stagedKey(index)}`).join(' AND ');
+}
+
+/** What a merge deletes, in its transaction, after its records: rows Stream no longer has. */
+export interface Deletion {
+  sql: string;
+  params: Record<string, string>;
+}
+
+/** The members of the listed channels that their whole member lists do not name. */
+export function unlistedMembersDeletion(contract: TableContract, lists: readonly MemberList[]): Deletion {
+  const cids = lists.map((list) => list.cid);
+  const keys = lists.flatMap((list) => list.userIds.map((userId) => `${list.cid}${KEY_SEPARATOR}${userId}`));
+  return {
+    sql:
+      `DELETE FROM ${identifier(contract.name)} WHERE cid IN (SELECT unnest(from_json($cids::JSON, '["VARCHAR"]'))) ` +
+      `AND cid || ${literal(KEY_SEPARATOR)} || user_id NOT IN (SELECT unnest(from_json($keys::JSON, '["VARCHAR"]')))`,
+    params: { cids: JSON.stringify(cids), keys: JSON.stringify(keys) },
+  };
+}
+
+/** The messages created in the windows of `proof` that it does not hold: `target` is the messages table, or the reactions table (of those messages). */
+export function unlistedMessagesDeletion(target: TableContract, proof: MessageProof): Deletion {
+  const windows = `SELECT unnest(from_json($lists::JSON, '[{"cid":"VARCHAR","after":"TIMESTAMPTZ","before":"TIMESTAMPTZ"}]'), recursive := true)`;
+  const gone =
+    `SELECT m.id FROM messages m WHERE m.id NOT IN (SELECT unnest(from_json($ids::JSON, '["VARCHAR"]'))) ` +
+    `AND EXISTS (SELECT 1 FROM (${windows}) w WHERE m.cid = w.cid AND (w.after IS NULL OR m.created_at > w.after) AND m.created_at < w.before)`;
+  const column = target.name === 'reactions' ? 'message_id' : 'id';
+  return {
+    sql: `DELETE FROM ${identifier(target.name)} WHERE ${identifier(column)} IN (${gone})`,
+    params: { lists: JSON.stringify(proof.lists), ids: JSON.stringify(proof.ids) },
+  };
+}
+
+/** The reactions of the listed messages that their list does not hold. */
+export function unlistedReactionsDeletion(contract: TableContract, list: ReactionList): Deletion {
+  const key = ['message_id', 'user_id', 'type'].map(identifier).join(` || ${literal(KEY_SEPARATOR)} || `);
+  return {
+    sql:
+      `DELETE FROM ${identifier(contract.name)} WHERE message_id IN (SELECT unnest(from_json($ids::JSON, '["VARCHAR"]'))) ` +
+      `AND ${key} NOT IN (SELECT unnest(from_json($keys::JSON, '["VARCHAR"]')))`,
+    params: { ids: JSON.stringify(list.messageIds), keys: JSON.stringify(list.keys) },
+  };
 }
 
 /** The bytes DuckDB's indexes (the primary keys') hold in memory. */

@@ -42,6 +42,11 @@ export interface PlanClock {
   lookbackHours: number;
   /** A channel last swept at or before this is swept again (windowEnd − full_sweep_interval_hours). */
   sweepCutoff: Instant;
+  /**
+   * A sweep exports each channel's whole history (from startDate), not what came since the last sweep:
+   * local mode, whose sweeps so prove every hard deletion of a message.
+   */
+  sweepsWholeHistory?: boolean;
 }
 
 /**
@@ -133,7 +138,7 @@ export class Coverage {
    * applied), rows updated after it (the lookback applied on a sweep); undefined: all.
    */
   floor(channel: ListedChannel): Instant | undefined {
-    const from = this.exportFrom(channel);
+    const from = this.clock.sweepsWholeHistory === true && this.needsSweep(channel) ? undefined : this.exportFrom(channel);
     const { lookbackHours, startDate } = this.clock;
     if (this.shape === 'window') return from === undefined ? startDate : Instant.later(startDate, from.minusHours(lookbackHours));
     return from !== undefined && this.needsSweep(channel) ? from.minusHours(lookbackHours) : from;

@@ -17,3 +17,13 @@ export interface StreamDefinition<T extends Record<string, unknown> = Record<str
 }
 
 export const CURSOR_FIELD = 'updated_at';
+
+/**
+ * Airbyte's field for "this record was deleted" (protocol doc, "Deletions"): a deduplicating
+ * destination removes the row whose latest record carries it. Written, from `deleted_at`, only when
+ * mark_soft_deletions is on; declared always, so a catalog need not change when the key does.
+ */
+export const DELETION_MARKER = '_ab_cdc_deleted_at';
+
+/** The streams whose records Stream soft-deletes (they carry `deleted_at`). */
+export const SOFT_DELETABLE_STREAMS: readonly StreamName[] = ['channels', 'messages', 'users'];

@@ -15,9 +15,12 @@ import { EmbeddedUsers, type WriteUser } from './embedded-users.js';
 import { BatchSize, type ExportJob, type JobContext, type StartedExport, type SyncClient } from './export-job.js';
 import { failedExports, unfoundChannels } from './failed-exports.js';
 import { Ledger } from './ledger.js';
+import { MemberLists } from './member-lists.js';
+import { MessageLists } from './message-lists.js';
+import { ReactionLists } from './reaction-lists.js';
 import { listUsers } from './list-users.js';
 import { planSync, type SyncPlan } from './plan-sync.js';
-import { readExport } from './read-export.js';
+import { readExport, type ExportProofs } from './read-export.js';
 import { recordSink, type RecordSink } from './record-sink.js';
 import { Skipped } from './skipped.js';
 import type { SyncWriter } from './sync-writer.js';
@@ -35,6 +38,8 @@ export interface SyncInput {
   signal: AbortSignal;
   /** Where the sync's windows end; default Stream's clock less the settle margin (windowEnd). */
   now?: Date;
+  /** The output mirrors Stream (local mode): sweeps read each channel's whole history, so they prove every hard deletion. */
+  mirror?: boolean;
 }
 
 const HEARTBEAT_CHECK_MS = 60_000;
@@ -99,7 +104,7 @@ export async function runSync(input: SyncInput): Promise<void> {
 async function startRun(input: SyncInput): Promise<Run> {
   const { config, writer } = input;
   const names = input.streams.map((stream) => stream.name);
-  const clock = clockOf(config, input.now ?? (await windowEndNow(input)));
+  const clock = clockOf(config, input.now ?? (await windowEndNow(input)), input.mirror === true);
   const stored = new Map(input.streams.map(({ name, syncMode }) => [name, syncMode === 'incremental' ? readStoredState(name, input.state.get(name)) : none]));
   const usersPlan = names.includes('users') ? planUsers(compactOf(stored.get('users')), clock) : undefined;
   const selection = selectionOf(config);
@@ -208,13 +213,20 @@ async function writeJob(
   await settleUnfound(run, unfound);
   const exported = job.cids.filter((cid) => !unfound.includes(cid));
   const arrived = new Set<string>();
+  // A channel's lines may come in any of the job's files: its list is whole once they all are read.
+  const proofs = { members: new MemberLists(), reactions: new ReactionLists(), messages: new MessageLists(job.channels, run.clock.windowEnd) };
+  let skippedNone = true;
+  let reactionLines = true;
   for (const { taskId, url } of tasks) {
-    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink);
+    const read = await readExport(client.download(taskId, url, parts.signal), job.format, parts.sink, proofs);
     for (const cid of read.arrived) arrived.add(cid);
+    skippedNone &&= read.skipped.none;
+    reactionLines &&= !read.reactionLinesMissing;
     await read.skipped.report(writer, `Task ${taskId}`);
     for (const warning of read.warnings) await writer.log('WARN', `Task ${taskId}: ${warning}`);
   }
   await parts.embeddedUsers?.flush();
+  if (skippedNone) tellProofs(writer, proofs, reactionLines);
   const absent = exported.filter((cid) => !arrived.has(cid));
   if (absent.length > 0) {
     await writer.log('WARN', `The export of ${job.description} held nothing of ${absent.join(', ')}: they keep their state and are exported again next time`);
@@ -225,6 +237,16 @@ async function writeJob(
     true,
   );
   await run.checkpoints.save();
+}
+
+/** What a job's files, read whole with no line skipped, prove Stream no longer has; its reactions only when they came as reaction lines. */
+function tellProofs(writer: SyncWriter, proofs: ExportProofs, reactionLines: boolean): void {
+  const lists = proofs.members.whole();
+  if (lists.length > 0) writer.memberLists?.(lists);
+  const reactions = proofs.reactions.whole();
+  if (reactionLines && reactions.messageIds.length > 0) writer.reactionLists?.(reactions);
+  const messages = proofs.messages.whole();
+  if (messages.lists.length > 0) writer.messageLists?.(messages);
 }
 
 /**
@@ -271,12 +293,13 @@ async function windowEndNow({ client, config, writer, signal }: SyncInput): Prom
   return end.at;
 }
 
-function clockOf(config: Config, end: Date): PlanClock {
+function clockOf(config: Config, end: Date, mirror: boolean): PlanClock {
   const windowEnd = Instant.fromMillis(end.getTime());
   return {
     windowEnd,
     startDate: config.start_date === undefined ? undefined : Instant.parse(config.start_date),
     lookbackHours: config.lookback_window_hours,
     sweepCutoff: windowEnd.minusHours(config.full_sweep_interval_hours),
+    sweepsWholeHistory: mirror,
   };
 }

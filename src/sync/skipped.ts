@@ -7,6 +7,11 @@ const MAX_SKIP_REASONS = 50;
 export class Skipped {
   private readonly counts = new Map<string, number>();
 
+  /** Whether nothing was skipped. */
+  get none(): boolean {
+    return this.counts.size === 0;
+  }
+
   readonly note = (reason: string): void => {
     const key = this.counts.has(reason) || this.counts.size < MAX_SKIP_REASONS ? reason : 'other reasons';
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
