@@ -68,6 +68,31 @@ class EntityParser extends Parser {
   }
 }
 
+/**
+ * stream-json's Assembler stores a key by assignment, so a key `__proto__` (legal JSON, and customers'
+ * custom data is theirs) would set the object's prototype or vanish, where JSON.parse keeps it as an own
+ * property: this one defines it, as JSON.parse does.
+ */
+class OwnKeyAssembler extends Assembler {
+  constructor() {
+    super();
+    const store = this as unknown as {
+      current: unknown;
+      key: string | null;
+      done: boolean;
+      _saveValue(value: unknown): void;
+      stringValue(value: unknown): void;
+    };
+    const save = store._saveValue.bind(store);
+    store._saveValue = (value) => {
+      if (store.done || Array.isArray(store.current) || store.key !== '__proto__') return save(value);
+      Object.defineProperty(store.current, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+      store.key = null;
+    };
+    store.stringValue = (value) => store._saveValue(value);
+  }
+}
+
 const START = new Set(['startObject', 'startArray']);
 const END = new Set(['endObject', 'endArray']);
 
@@ -75,7 +100,7 @@ class V1Reader {
   /** Entities complete and ready to be handed out, in document order. */
   readonly ready: ExportEntity[] = [];
   private readonly stack: Frame[] = [];
-  private readonly assembler = new Assembler();
+  private readonly assembler = new OwnKeyAssembler();
   private assembling: EntityKind | undefined;
   private skipDepth = 0;
 
