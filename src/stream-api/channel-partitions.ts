@@ -36,18 +36,9 @@ const CREATED_AT: KeyField = { name: 'created_at', value: (c) => c.created_at, k
 const LAST_MESSAGE_AT: KeyField = { name: 'last_message_at', value: (c) => c.last_message_at, key: instant };
 const UPDATED_AT: KeyField = { name: 'updated_at', value: (c) => c.updated_at, key: instant };
 
-function body(filter_conditions: Filter, field: Sortable, offset: number): QueryChannelsBody {
-  return {
-    filter_conditions,
-    sort: [{ field, direction: 1 }],
-    limit: CHANNELS_PAGE_SIZE,
-    offset,
-    state: false,
-    watch: false,
-    presence: false,
-    message_limit: 0,
-    member_limit: 0,
-  };
+/** A query channels request as every listing asks it: ascending on one field, no embedded messages nor members. */
+export function queryBody(filter_conditions: Filter, field: Sortable = 'created_at', offset = 0, limit = CHANNELS_PAGE_SIZE): QueryChannelsBody {
+  return { filter_conditions, sort: [{ field, direction: 1 }], limit, offset, state: false, watch: false, presence: false, message_limit: 0, member_limit: 0 };
 }
 
 /** The filter with one more condition on `field`, beside those it has. */
@@ -80,7 +71,7 @@ function keyset(field: KeyField, first: Filter = {}): Splitter {
     let lower: Filter = first;
     let floor: { key: string | number; strict: boolean } | undefined;
     for (;;) {
-      const page = await context.query(body(narrowed(filter, field.name, lower), field.name, 0), context.signal);
+      const page = await context.query(queryBody(narrowed(filter, field.name, lower), field.name, 0), context.signal);
       if (page.length === 0) return;
       const keys = page.map((channel) => keyOf(field, channel));
       checkOrder(field, keys, floor);
@@ -137,12 +128,12 @@ async function* whole(
 ) {
   const seen = new Map(page.map((channel) => [channel.cid, channel]));
   for (let attempt = 0; seen.size < CHANNELS_PAGE_SIZE && attempt < GROUP_ATTEMPTS; attempt += 1) {
-    const beyond = await context.query(body(group, field, seen.size), context.signal);
+    const beyond = await context.query(queryBody(group, field, seen.size), context.signal);
     if (beyond.length === 0) {
       yield* seen.values();
       return;
     }
-    for (const channel of [...beyond, ...(await context.query(body(group, field, 0), context.signal))]) seen.set(channel.cid, channel);
+    for (const channel of [...beyond, ...(await context.query(queryBody(group, field, 0), context.signal))]) seen.set(channel.cid, channel);
   }
   yield* next(group);
 }
@@ -174,7 +165,7 @@ const byLastMessage: Splitter = async function* (context, filter, next) {
 /** The end of the splits: channels no documented field tells apart, reported, never skipped silently. */
 const unseparated: Splitter = async function* (context, filter) {
   const created = (filter.created_at as { $eq?: unknown } | undefined)?.$eq;
-  const page = await context.query(body(filter, 'created_at', 0), context.signal);
+  const page = await context.query(queryBody(filter, 'created_at', 0), context.signal);
   await context.unlisted({ createdAt: typeof created === 'string' ? created : 'unknown', atLeast: page.length, filter });
   yield* [];
 };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { SystemError } from '../errors.js';
 import { chunk } from '../utils/chunk.js';
-import { instantKey } from '../utils/timestamps.js';
+import { Instant } from '../utils/instant.js';
 import type { Log } from './api-transport.js';
-import { CHANNELS_PAGE_SIZE, CHEAP_IN, partitionedChannels } from './channel-partitions.js';
+import { CHANNELS_PAGE_SIZE, CHEAP_IN, partitionedChannels, queryBody } from './channel-partitions.js';
 
 export { CHANNELS_PAGE_SIZE, CHEAP_IN } from './channel-partitions.js';
 
@@ -104,9 +104,15 @@ function bounded(query: QueryChannelsPage, maxListed: number): QueryChannelsPage
   };
 }
 
-/** How a listing orders its channels: by `created_at`, those without one (named, not asked) first. */
-export function createdKey(channel: ChannelSummary): string {
-  return channel.created_at === undefined ? '' : (instantKey(channel.created_at) ?? '');
+/** A channel's created_at; undefined for one named and not asked of Stream (or unreadable), which comes first. */
+export function createdOf(channel: ChannelSummary): Instant | undefined {
+  return channel.created_at === undefined ? undefined : Instant.parse(channel.created_at);
+}
+
+/** The listing's order: by created_at, channels without one first. */
+export function compareCreated(a: Instant | undefined, b: Instant | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
+  return a.compare(b);
 }
 
 /** What to say of groups the listing could not separate. */
@@ -129,20 +135,7 @@ async function namedChannels(query: QueryChannelsPage, where: Record<string, unk
     let open = asked;
     while (open.length > 0) {
       const filter_conditions = { ...where, cid: { $in: open } };
-      const page = await query(
-        {
-          filter_conditions,
-          sort: [{ field: 'created_at', direction: 1 }],
-          limit: CHANNELS_PAGE_SIZE,
-          offset: 0,
-          state: false,
-          watch: false,
-          presence: false,
-          message_limit: 0,
-          member_limit: 0,
-        },
-        signal,
-      );
+      const page = await query(queryBody(filter_conditions), signal);
       if (page.length === 0) break;
       for (const channel of page) {
         if (!open.includes(channel.cid)) {
@@ -156,8 +149,8 @@ async function namedChannels(query: QueryChannelsPage, where: Record<string, unk
       open = open.filter((cid) => missing.has(cid));
     }
   }
-  const keyed = found.map((channel) => ({ channel, key: createdKey(channel) }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keyed = found.map((channel) => ({ channel, key: createdOf(channel) }));
+  keyed.sort((a, b) => compareCreated(a.key, b.key));
   return { channels: keyed.map(({ channel }) => channel), missing: [...missing] };
 }
 

@@ -6,6 +6,7 @@ import type { Log, OnRateLimit, Timeouts } from './api-transport.js';
 import { ApiTransport, defaultTimeouts } from './api-transport.js';
 import type { ChannelFilter, ChannelSummary, QueryChannelsBody } from './channels.js';
 import { channelListing, queryChannelsResponseSchema } from './channels.js';
+import { queryBody } from './channel-partitions.js';
 import type { DownloadLimits } from './download.js';
 import { defaultDownloadLimits, downloadExport } from './download.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -260,20 +261,7 @@ export class StreamApiClient {
 
   /** One cheap authenticated request; throws ConfigError naming the credential to check when auth fails. */
   async checkAuth(signal?: AbortSignal): Promise<void> {
-    await this.queryChannels(
-      {
-        filter_conditions: {},
-        sort: [{ field: 'created_at', direction: 1 }],
-        limit: 1,
-        offset: 0,
-        state: false,
-        watch: false,
-        presence: false,
-        message_limit: 0,
-        member_limit: 0,
-      },
-      signal,
-    );
+    await this.queryChannels(queryBody({}, 'created_at', 0, 1), signal);
   }
 
   /**

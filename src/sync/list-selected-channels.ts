@@ -2,8 +2,8 @@ import { ConfigError, SystemError } from '../errors.js';
 import type { ChannelQuery, ListingPlan } from '../plan/listing.js';
 import type { Selection } from '../plan/selection.js';
 import { covers, parseCid } from '../plan/selection.js';
-import type { ChannelSummary, UnlistedGroup } from '../stream-api/channels.js';
-import { Instant } from '../utils/instant.js';
+import { compareCreated, createdOf, type ChannelSummary, type UnlistedGroup } from '../stream-api/channels.js';
+import type { Instant } from '../utils/instant.js';
 import type { SyncClient } from './export-job.js';
 
 export interface ListingHandlers {
@@ -85,14 +85,4 @@ function lowest(heads: ReadonlyArray<Head | undefined>): number | undefined {
     if (head !== undefined && (found === undefined || compareCreated(head.created, (heads[found] as Head).created) < 0)) found = index;
   });
   return found;
-}
-
-function createdOf(channel: ChannelSummary): Instant | undefined {
-  return channel.created_at === undefined ? undefined : Instant.parse(channel.created_at);
-}
-
-/** The listing's order: by created_at, channels without one first. */
-function compareCreated(a: Instant | undefined, b: Instant | undefined): number {
-  if (a === undefined || b === undefined) return (a === undefined ? 0 : 1) - (b === undefined ? 0 : 1);
-  return a.compare(b);
 }
